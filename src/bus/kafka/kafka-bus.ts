@@ -1,0 +1,152 @@
+import { Admin, Producer, ProduceAcks } from '@platformatic/kafka';
+import { PulseError, errorCodes } from '../../shared/errors.ts';
+import type { Bus, OutgoingRecord, PartitionLag, ProducedRecord, TopicInfo, TopicSpec } from '../bus.ts';
+import { partitionForKey } from '../partitioner.ts';
+import { createProduceCoalescer } from './produce-coalescer.ts';
+import { subscribeKafka } from './kafka-subscription.ts';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** Per-request timeout of the client; ingest adds its own deadline on top. */
+  requestTimeoutMs?: number;
+}
+
+const LATEST = -1n;
+const EARLIEST = -2n;
+
+/** The Bus port on Apache Kafka: acks=all, idempotent producer, murmur2 keys as the Java client. */
+export function createKafkaBus(options: KafkaBusOptions): Bus {
+  const base = {
+    bootstrapBrokers: options.brokers,
+    timeout: options.requestTimeoutMs ?? 10_000,
+    retries: 3,
+    retryDelay: 250,
+  };
+  const producer = new Producer({ ...base, clientId: `${options.clientId}-producer`, idempotent: true, acks: ProduceAcks.ALL });
+  const admin = new Admin({ ...base, clientId: `${options.clientId}-admin` });
+  const partitionCounts = new Map<string, number>();
+  const roundRobin = new Map<string, number>();
+  let closed = false;
+
+  const partitionsOf = async (topic: string): Promise<number> => {
+    const known = partitionCounts.get(topic);
+    if (known !== undefined) return known;
+    const metadata = await admin.metadata({ topics: [topic] }).catch((error: unknown) => {
+      throw new PulseError(errorCodes.BUS_UNKNOWN_TOPIC, `topic "${topic}" is not available`, { cause: error, retriable: true });
+    });
+    const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+    if (count === 0) throw new PulseError(errorCodes.BUS_UNKNOWN_TOPIC, `topic "${topic}" does not exist`);
+    partitionCounts.set(topic, count);
+    return count;
+  };
+
+  const choosePartition = (record: OutgoingRecord, partitions: number): number => {
+    if (record.partition !== undefined) return record.partition;
+    if (record.key !== undefined) return partitionForKey(record.key, partitions);
+    const next = roundRobin.get(record.topic) ?? 0;
+    roundRobin.set(record.topic, next + 1);
+    return next % partitions;
+  };
+
+  const sendBatch = async (records: OutgoingRecord[]): Promise<ProducedRecord[]> => {
+    const partitioned = await Promise.all(records.map(async (r) => ({ record: r, partition: choosePartition(r, await partitionsOf(r.topic)) })));
+    const result = await producer
+      .send({
+        messages: partitioned.map(({ record, partition }) => ({
+          topic: record.topic,
+          partition,
+          ...(record.key === undefined ? {} : { key: Buffer.from(record.key) }),
+          value: typeof record.value === 'string' ? Buffer.from(record.value) : record.value,
+          headers: new Map(Object.entries(record.headers ?? {}).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
+        })),
+      })
+      .catch((error: unknown) => {
+        throw new PulseError(errorCodes.BUS_UNAVAILABLE, 'Kafka did not acknowledge the records', { cause: error, retriable: true });
+      });
+    const baseOffsets = new Map((result.offsets ?? []).map((o) => [`${o.topic}:${o.partition}`, Number(o.offset)]));
+    const seen = new Map<string, number>();
+    return partitioned.map(({ record, partition }) => {
+      const slot = `${record.topic}:${partition}`;
+      const index = seen.get(slot) ?? 0;
+      seen.set(slot, index + 1);
+      return { topic: record.topic, partition, offset: (baseOffsets.get(slot) ?? -1) + index };
+    });
+  };
+
+  const coalescer = createProduceCoalescer(sendBatch, { maxRecords: 5000, maxInFlight: 4 });
+
+  const endOffsets = async (topicNames: readonly string[], at: bigint): Promise<Map<string, number>> => {
+    const metadata = await admin.metadata({ topics: [...topicNames] });
+    const listed = await admin.listOffsets({
+      topics: topicNames.map((name) => ({
+        name,
+        partitions: Array.from({ length: metadata.topics.get(name)?.partitionsCount ?? 0 }, (_, partitionIndex) => ({ partitionIndex, timestamp: at })),
+      })),
+    });
+    return new Map<string, number>(listed.flatMap((t) => t.partitions.map((p) => [`${t.name}:${p.partitionIndex}`, Number(p.offset)] as const)));
+  };
+
+  return {
+    kind: 'kafka',
+    async produce(records) {
+      if (closed) throw new PulseError(errorCodes.BUS_CLOSED, 'the bus is closed');
+      if (records.length === 0) return [];
+      return coalescer.produce(records);
+    },
+    subscribe: (subscribeOptions) => subscribeKafka({ ...base, clientId: `${options.clientId}-consumer` }, subscribeOptions),
+    async ensureTopics(specs: readonly TopicSpec[]) {
+      const existing = new Set(await admin.listTopics());
+      for (const spec of specs.filter((s) => !existing.has(s.name))) {
+        try {
+          await admin.createTopics({
+            topics: [spec.name],
+            partitions: spec.partitions,
+            replicas: spec.replicas ?? 1,
+            configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+          });
+        } catch (error) {
+          // Another process may have created it between list and create.
+          if (!(await admin.listTopics()).includes(spec.name)) throw error;
+        }
+      }
+    },
+    async listTopics(): Promise<TopicInfo[]> {
+      const names = (await admin.listTopics()).sort();
+      if (names.length === 0) return [];
+      const [ends, starts] = await Promise.all([endOffsets(names, LATEST), endOffsets(names, EARLIEST)]);
+      return names.map((name) => {
+        const partitions = [...ends.keys()].filter((k) => k.startsWith(`${name}:`) && !k.slice(name.length + 1).includes(':'));
+        return {
+          name,
+          partitions: partitions
+            .map((slot) => ({ partition: Number(slot.slice(name.length + 1)), endOffset: ends.get(slot) ?? 0, startOffset: starts.get(slot) ?? 0 }))
+            .sort((a, b) => a.partition - b.partition),
+        };
+      });
+    },
+    async groupLag(group, topicNames): Promise<PartitionLag[]> {
+      const [ends, committed] = await Promise.all([
+        endOffsets(topicNames, LATEST),
+        admin.listConsumerGroupOffsets({ groups: [group] }),
+      ]);
+      const committedBySlot = new Map<string, number>(
+        committed.flatMap((g) => g.topics.flatMap((t) => t.partitions.map((p) => [`${t.name}:${p.partitionIndex}`, Number(p.committedOffset)] as const))),
+      );
+      return [...ends.entries()].map(([slot, endOffset]) => {
+        const at = slot.lastIndexOf(':');
+        const c = committedBySlot.get(slot);
+        const committedOffset = c === undefined || c < 0 ? null : c;
+        return { topic: slot.slice(0, at), partition: Number(slot.slice(at + 1)), committed: committedOffset, endOffset, lag: endOffset - (committedOffset ?? 0) };
+      });
+    },
+    async ping() {
+      await admin.metadata({ topics: [], forceUpdate: true });
+    },
+    async close() {
+      closed = true;
+      coalescer.clear(new PulseError(errorCodes.BUS_CLOSED, 'the bus is closed'));
+      await Promise.allSettled([producer.close(), admin.close()]);
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import { PulseError, errorCodes } from '../shared/errors.ts';
+
+/**
+ * Every PULSE_* setting, with its default and meaning. The README's
+ * configuration table is written from this schema's descriptions.
+ */
+export const configSchema = Type.Object({
+  PULSE_HOST: Type.String({ default: '127.0.0.1', description: 'Address the HTTP server binds to (0.0.0.0 to expose it).' }),
+  PULSE_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port of `pulse start` / `pulse ingest`.' }),
+  PULSE_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Embedded mode: where the log and databases are kept.' }),
+  PULSE_LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', description: 'pino log level.' },
+  ),
+  PULSE_KAFKA_BROKERS: Type.Optional(
+    Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$', description: 'Comma-separated host:port list; required by distributed commands.' }),
+  ),
+  PULSE_KAFKA_CLIENT_ID: Type.String({ minLength: 1, default: 'pulse', description: 'Kafka client id prefix.' }),
+  PULSE_PARTITIONS: Type.Integer({ minimum: 1, maximum: 1000, default: 3, description: 'Partitions of each topic Pulse creates.' }),
+  PULSE_REPLICATION_FACTOR: Type.Integer({ minimum: 1, maximum: 10, default: 1, description: 'Replication factor of the topics Pulse creates (Kafka only).' }),
+  PULSE_SITES: Type.String({
+    pattern: '^\\*$|^[A-Za-z0-9_.-]{1,64}(,[A-Za-z0-9_.-]{1,64})*$',
+    default: 'demo',
+    description: 'Comma-separated site keys that may send events, or * for any.',
+  }),
+  PULSE_ANONYMIZE_IP: Type.Boolean({ default: false, description: 'Zero the last IPv4 octet / keep an IPv6 /48 before storing.' }),
+  PULSE_TRUST_PROXY: Type.Boolean({ default: false, description: 'Take the client IP from X-Forwarded-For (behind a reverse proxy).' }),
+  PULSE_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest accepted request body.' }),
+  PULSE_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 500, description: 'Most events accepted in one request.' }),
+  PULSE_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, default: 6000, description: 'Requests per client IP per minute on /api/*; 0 disables.' }),
+  PULSE_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'If set, /api/topics* (message browser) needs `Authorization: Bearer <token>`.' })),
+  PULSE_PRODUCE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000, description: 'How long ingest waits for the broker before answering 503.' }),
+});
+
+export type Config = Static<typeof configSchema>;
+
+export function kafkaBrokers(config: Config): string[] {
+  if (config.PULSE_KAFKA_BROKERS === undefined) {
+    throw new PulseError(errorCodes.CONFIG_INVALID, 'PULSE_KAFKA_BROKERS must be set for this command (e.g. 127.0.0.1:9092)');
+  }
+  return config.PULSE_KAFKA_BROKERS.split(',');
+}
+
+export function siteKeys(config: Config): ReadonlySet<string> | 'any' {
+  return config.PULSE_SITES === '*' ? 'any' : new Set(config.PULSE_SITES.split(','));
+}
+
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, strict: false });
+const validate = ajv.compile<Config>(configSchema);
+const knownKeys = new Set(Object.keys(configSchema.properties));
+
+/** Reads PULSE_* variables; any wrong value stops start-up with the variable's name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  const unknown: string[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith('PULSE_') || value === undefined || value === '') continue;
+    if (knownKeys.has(key)) raw[key] = value;
+    else if (!key.startsWith('PULSE_STACK_') && !key.startsWith('PULSE_TEST_') && !isServiceUrl(key)) unknown.push(key);
+  }
+  const given = { ...raw }; // Ajv coerces in place; messages quote what the user wrote
+  if (!validate(raw)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const variable = e.instancePath.replace(/^\//, '') || String(e.params['missingProperty'] ?? '');
+      return `${variable}=${JSON.stringify(given[variable])}: ${e.message ?? 'invalid'}`;
+    });
+    throw new PulseError(errorCodes.CONFIG_INVALID, `invalid configuration: ${[...new Set(problems)].join('; ')}`);
+  }
+  if (unknown.length > 0) {
+    throw new PulseError(errorCodes.CONFIG_INVALID, `unknown configuration variable(s): ${unknown.join(', ')} (see README, Configuration)`);
+  }
+  return raw as Config;
+}
+
+// Service URLs arrive with later components; accepted here so one environment serves every process.
+function isServiceUrl(key: string): boolean {
+  return /^PULSE_(POSTGRES|REDIS|CLICKHOUSE|OPENSEARCH)_URL$/.test(key) || key === 'PULSE_URL' || key === 'PULSE_CACHE_DIR';
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Bus, BusRecord } from '../../bus/bus.ts';
+
+/** JSON view of a record: values that are JSON are shown parsed, anything else as text. */
+export function describeRecord(record: BusRecord): Record<string, unknown> {
+  const text = record.value.toString('utf8');
+  let value: unknown = text;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // Not JSON (e.g. a malformed DLQ payload): keep the text.
+  }
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key,
+    timestamp: new Date(record.timestamp).toISOString(),
+    headers: record.headers,
+    value,
+  };
+}
+
+/**
+ * Topic list and live tail over HTTP, so `pulse listen` and the dashboard can
+ * read a running embedded instance whose log lives inside its process.
+ */
+export function registerBusRoutes(app: FastifyInstance, deps: { bus: Bus; adminToken?: string | undefined }): void {
+  if (deps.adminToken !== undefined) {
+    const expected = `Bearer ${deps.adminToken}`;
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.url.startsWith('/api/topics') && request.headers.authorization !== expected) {
+        await reply.code(401).send({ error: 'unauthorized', message: 'admin API needs Authorization: Bearer <PULSE_ADMIN_TOKEN>' });
+      }
+    });
+  }
+
+  app.get('/api/topics', { schema: { description: 'Topics with partitions and offsets.' } }, async () => ({ topics: await deps.bus.listTopics() }));
+
+  app.get<{ Params: { topic: string }; Querystring: { from?: 'earliest' | 'latest'; limit?: number } }>(
+    '/api/topics/:topic/tail',
+    {
+      schema: {
+        description: 'Stream records of a topic as NDJSON, one JSON object a line, until the client disconnects or `limit` is reached.',
+        params: { type: 'object', properties: { topic: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,249}$' } }, required: ['topic'] },
+        querystring: {
+          type: 'object',
+          properties: { from: { type: 'string', enum: ['earliest', 'latest'], default: 'latest' }, limit: { type: 'integer', minimum: 1 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const known = (await deps.bus.listTopics()).some((t) => t.name === request.params.topic);
+      if (!known) return reply.code(404).send({ error: 'unknown_topic', message: `no topic "${request.params.topic}"` });
+      const subscription = await deps.bus.subscribe({ group: `pulse-tail-${randomUUID()}`, topics: [request.params.topic], from: request.query.from ?? 'latest' });
+      reply.hijack();
+      const out = reply.raw;
+      out.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+      out.write(''); // flush headers so the client knows it is subscribed
+      let open = true;
+      out.on('close', () => {
+        open = false;
+      });
+      let sent = 0;
+      const limit = request.query.limit ?? Number.POSITIVE_INFINITY;
+      try {
+        while (open && sent < limit) {
+          const records = await subscription.poll(Math.min(500, limit - sent), 500);
+          for (const record of records) out.write(`${JSON.stringify(describeRecord(record))}\n`);
+          sent += records.length;
+        }
+      } finally {
+        await subscription.close();
+        out.end();
+      }
+      return reply;
+    },
+  );
+}

@@ -1,0 +1,107 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Bus } from '../../bus/bus.ts';
+import { siteKeys, type Config } from '../../config/config.ts';
+import { AnyEvent, MouseMove, eventTypes, type EventType } from '../../contract/event-schema.ts';
+import { PulseError, errorCodes, withTimeout } from '../../shared/errors.ts';
+import type { IngestMetrics } from '../ingest-metrics.ts';
+import { planBatch, type BatchPlan } from '../plan-batch.ts';
+
+export interface CollectDeps {
+  bus: Bus;
+  config: Config;
+  metrics: IngestMetrics;
+  now: () => Date;
+}
+
+const Accepted = Type.Object({
+  accepted: Type.Integer(),
+  rejected: Type.Integer(),
+  errors: Type.Array(Type.Object({ index: Type.Integer(), reason: Type.String() })),
+});
+const Problem = Type.Object({ error: Type.String(), message: Type.String() });
+
+/**
+ * POST /api/events and /api/coordinates. The body schema is for the OpenAPI
+ * document only: validation is per event (planBatch) so one bad event in a
+ * batch neither hides the good ones nor escapes the DLQ.
+ */
+export function registerCollectRoutes(app: FastifyInstance, deps: CollectDeps): void {
+  const sites = siteKeys(deps.config);
+  const rateLimit =
+    deps.config.PULSE_RATE_LIMIT_PER_MINUTE > 0 ? { rateLimit: { max: deps.config.PULSE_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } } : {};
+  const route = (url: string, allowedTypes: readonly EventType[], bodyDoc: object, description: string) =>
+    app.post(url, {
+      config: rateLimit,
+      schema: {
+        description,
+        body: Type.Union([bodyDoc as never, Type.Array(bodyDoc as never)]),
+        response: { 202: Accepted, 400: Problem, 403: Problem, 413: Problem, 429: Problem, 503: Problem },
+      },
+      validatorCompiler: () => () => true,
+      handler: (request, reply) =>
+        collect(request, reply, deps, {
+          sites,
+          allowedTypes,
+          defaultType: allowedTypes.length === 1 ? allowedTypes[0] : undefined,
+          source: url,
+        }),
+    });
+
+  route('/api/events', eventTypes, AnyEvent, 'Collect one event or a JSON array of events.');
+  route('/api/coordinates', ['mouse_move'], MouseMove, 'Collect mouse positions (seed 000); `type` may be omitted.');
+}
+
+async function collect(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: CollectDeps,
+  options: Parameters<typeof planBatch>[2],
+): Promise<FastifyReply> {
+  const events = Array.isArray(request.body) ? request.body : [request.body];
+  if (events.length === 0) return reply.code(400).send({ error: 'empty_batch', message: 'the batch contains no events' });
+  if (events.length > deps.config.PULSE_MAX_BATCH) {
+    return reply
+      .code(413)
+      .send({ error: 'batch_too_large', message: `a batch holds at most ${deps.config.PULSE_MAX_BATCH} events, got ${events.length}` });
+  }
+  const context = {
+    ip: request.ip || null,
+    userAgent: request.headers['user-agent'] ?? '',
+    now: deps.now(),
+    anonymizeIp: deps.config.PULSE_ANONYMIZE_IP,
+  };
+  const plan = planBatch(events, context, options);
+  if (plan.records.length > 0) await produce(plan, deps);
+  for (const rejection of plan.rejections) deps.metrics.rejected.inc({ reason: rejection.kind });
+  const errors = plan.rejections.map(({ index, reason }) => ({ index, reason }));
+  if (plan.accepted === 0) {
+    const refusedSite = plan.rejections.every((r) => r.kind === 'unknown_site');
+    const first = errors[0]?.reason ?? 'no valid event';
+    return reply
+      .code(refusedSite ? 403 : 400)
+      .send({ error: refusedSite ? 'unknown_site' : 'invalid_event', message: first, accepted: 0, rejected: errors.length, errors });
+  }
+  return reply.code(202).send({ accepted: plan.accepted, rejected: errors.length, errors });
+}
+
+async function produce(plan: BatchPlan, deps: CollectDeps): Promise<void> {
+  const stop = deps.metrics.produceSeconds.startTimer();
+  try {
+    await withTimeout(
+      deps.bus.produce(plan.records),
+      deps.config.PULSE_PRODUCE_TIMEOUT_MS,
+      () => new PulseError(errorCodes.BUS_UNAVAILABLE, 'the bus did not acknowledge in time', { retriable: true }),
+    );
+    stop({ outcome: 'ok' });
+  } catch (error) {
+    stop({ outcome: 'error' });
+    deps.metrics.rejected.inc({ reason: 'unavailable' }, plan.records.length);
+    throw error instanceof PulseError
+      ? error
+      : new PulseError(errorCodes.BUS_UNAVAILABLE, 'the bus refused the events', { cause: error, retriable: true });
+  }
+  for (const record of plan.records) {
+    if (!record.topic.endsWith('.dlq')) deps.metrics.accepted.inc({ topic: record.topic });
+  }
+}

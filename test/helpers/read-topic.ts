@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import type { Bus, BusRecord } from '../../src/bus/bus.ts';
+
+/** End offset of every partition of `topic`, to read only what a test adds after this point. */
+export async function endOffsets(bus: Bus, topic: string): Promise<Map<number, number>> {
+  const info = (await bus.listTopics()).find((t) => t.name === topic);
+  return new Map((info?.partitions ?? []).map((p) => [p.partition, p.endOffset]));
+}
+
+/**
+ * Reads every record of `topic` written after `since` with a fresh consumer
+ * group, until `expected` records arrived and `settleMs` more passed with
+ * nothing new (so extra, duplicated records would be seen too).
+ */
+export async function readTopicSince(
+  bus: Bus,
+  topic: string,
+  since: Map<number, number>,
+  expected: number,
+  { timeoutMs = 30_000, settleMs = 1000 } = {},
+): Promise<BusRecord[]> {
+  const subscription = await bus.subscribe({ group: `test-read-${randomUUID()}`, topics: [topic], from: 'earliest' });
+  const records: BusRecord[] = [];
+  const deadline = Date.now() + timeoutMs;
+  let quietSince = Date.now();
+  try {
+    while (Date.now() < deadline) {
+      const batch = (await subscription.poll(1000, 200)).filter((r) => r.offset >= (since.get(r.partition) ?? 0));
+      if (batch.length > 0) {
+        records.push(...batch);
+        quietSince = Date.now();
+      } else if (records.length >= expected && Date.now() - quietSince >= settleMs) {
+        break;
+      }
+    }
+  } finally {
+    await subscription.close();
+  }
+  return records;
+}

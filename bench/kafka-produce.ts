@@ -1,0 +1,163 @@
+/**
+ * Produce throughput on one broker, same run, same topic settings:
+ * Kafka's own ProducerPerformance (Java) beside Pulse's Kafka adapter and the
+ * Node.js clients it was chosen from. 200-byte records, acks=all, idempotent.
+ */
+import { Producer, ProduceAcks } from '@platformatic/kafka';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaBus } from '../src/bus/kafka/kafka-bus.ts';
+import { kafkaBrokers, repoRoot } from '../test/helpers/services.ts';
+import { machine, writeSection } from './report.ts';
+
+const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 200_000);
+const SIZE = 200;
+const PARTITIONS = 3;
+const brokers = kafkaBrokers.split(',');
+const payload = randomBytes(SIZE / 2).toString('hex'); // 200 ASCII bytes
+
+interface Result {
+  name: string;
+  setup: string;
+  recordsPerSecond: number;
+  mbPerSecond: number;
+}
+
+const result = (name: string, setup: string, records: number, ms: number): Result => ({
+  name,
+  setup,
+  recordsPerSecond: Math.round((records / ms) * 1000),
+  mbPerSecond: Math.round(((records * SIZE) / ms / 1000) * 100) / 100,
+});
+
+function progress(name: string, done: number): void {
+  process.stderr.write(`\r  ${name}: ${done}/${RECORDS}   `);
+}
+
+async function newTopic(bus: ReturnType<typeof createKafkaBus>): Promise<string> {
+  const name = `bench-produce-${randomUUID().slice(0, 8)}`;
+  await bus.ensureTopics([{ name, partitions: PARTITIONS }]);
+  return name;
+}
+
+async function javaPerfTest(topic: string): Promise<Result> {
+  const { stdout } = await promisify(execFile)(
+    'bash',
+    [
+      join(repoRoot, 'scripts', 'stack'),
+      'kafka-class',
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic', topic,
+      '--num-records', String(RECORDS),
+      '--record-size', String(SIZE),
+      '--throughput', '-1',
+      '--producer-props', `bootstrap.servers=${kafkaBrokers}`, 'acks=all', 'enable.idempotence=true',
+    ],
+    { maxBuffer: 10 * 2 ** 20 },
+  );
+  const summary = stdout.trim().split('\n').pop() ?? '';
+  const rate = Number(/([\d.]+) records\/sec/.exec(summary)?.[1] ?? NaN);
+  return { name: 'kafka-producer-perf-test (Java client)', setup: 'ProducerPerformance, defaults (batch.size 16 KiB, linger 5 ms)', recordsPerSecond: Math.round(rate), mbPerSecond: Math.round(((rate * SIZE) / 1e6) * 100) / 100 };
+}
+
+/** Pulse's adapter as ingest uses it: many concurrent callers, each awaiting its own acknowledgement. */
+async function pulseAdapter(topic: string, perCall: number, inFlight: number): Promise<Result> {
+  const bus = createKafkaBus({ brokers, clientId: 'bench-pulse' });
+  await bus.produce([{ topic, value: payload }]); // connect and init the idempotent producer outside the clock
+  let sent = 0;
+  const start = performance.now();
+  const worker = async (): Promise<void> => {
+    while (sent < RECORDS) {
+      const n = Math.min(perCall, RECORDS - sent);
+      sent += n;
+      await bus.produce(Array.from({ length: n }, (_, i) => ({ topic, key: `user-${(sent + i) % 1000}`, value: payload })));
+      if (sent % 20_000 < perCall) progress('pulse', sent);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const ms = performance.now() - start;
+  await bus.close();
+  return result(`Pulse Kafka adapter (@platformatic/kafka)`, `${perCall} record(s) per produce() call, ${inFlight} calls in flight`, RECORDS, ms);
+}
+
+async function platformatic(topic: string, batch: number, inFlight: number): Promise<Result> {
+  const producer = new Producer({ clientId: 'bench-plt', bootstrapBrokers: brokers, idempotent: true, acks: ProduceAcks.ALL });
+  await producer.send({ messages: [{ topic, value: Buffer.from(payload) }] });
+  let sent = 0;
+  const value = Buffer.from(payload);
+  const start = performance.now();
+  const worker = async (): Promise<void> => {
+    while (sent < RECORDS) {
+      const n = Math.min(batch, RECORDS - sent);
+      sent += n;
+      await producer.send({ messages: Array.from({ length: n }, (_, i) => ({ topic, key: Buffer.from(`user-${(sent + i) % 1000}`), value })) });
+      if (sent % 20_000 < batch) progress('platformatic', sent);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const ms = performance.now() - start;
+  await producer.close();
+  return result('@platformatic/kafka (bare)', `send() of ${batch} records, ${inFlight} in flight`, RECORDS, ms);
+}
+
+async function kafkajs(topic: string, batch: number): Promise<Result> {
+  const kafka = new Kafka({ clientId: 'bench-kafkajs', brokers, logLevel: logLevel.NOTHING });
+  // kafkajs allows the idempotent producer only with one request in flight.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  await producer.send({ topic, acks: -1, messages: [{ value: payload }] });
+  let sent = 0;
+  const start = performance.now();
+  while (sent < RECORDS) {
+    const n = Math.min(batch, RECORDS - sent);
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: n }, (_, i) => ({ key: `user-${(sent + i) % 1000}`, value: payload })) });
+    sent += n;
+    if (sent % 20_000 < batch) progress('kafkajs', sent);
+  }
+  const ms = performance.now() - start;
+  await producer.disconnect();
+  return result('kafkajs 2.2.4', `send() of ${batch} records, 1 in flight (its idempotent limit)`, RECORDS, ms);
+}
+
+async function main(): Promise<void> {
+  const admin = createKafkaBus({ brokers, clientId: 'bench-admin' });
+  const results: Result[] = [];
+  const run = async (label: string, task: (topic: string) => Promise<Result>): Promise<void> => {
+    console.error(`- ${label}`);
+    const r = await task(await newTopic(admin));
+    process.stderr.write('\n');
+    console.error(`  ${r.recordsPerSecond} records/s`);
+    results.push(r);
+  };
+  await run('Java ProducerPerformance', javaPerfTest);
+  await run('Pulse adapter, 1 record per call', (t) => pulseAdapter(t, 1, 512));
+  await run('Pulse adapter, 50 records per call', (t) => pulseAdapter(t, 50, 64));
+  await run('@platformatic/kafka bare', (t) => platformatic(t, 500, 4));
+  await run('kafkajs', (t) => kafkajs(t, 500));
+  await admin.close();
+
+  const table = results.map((r) => `| ${r.name} | ${r.setup} | ${r.recordsPerSecond.toLocaleString('en-US')} | ${r.mbPerSecond} |`).join('\n');
+  await writeSection(
+    'kafka-produce',
+    `## Kafka produce throughput
+
+${RECORDS.toLocaleString('en-US')} records of ${SIZE} bytes per client, acks=all, idempotent producer, a fresh ${PARTITIONS}-partition topic each,
+one local KRaft broker (Kafka 4.1.2, \`scripts/stack\`), all in the same run.
+
+- Date: ${new Date().toISOString().slice(0, 10)}
+- Machine: ${machine()}
+- Command: \`npm run bench -- kafka-produce\` (stack up first: \`npm run stack -- up\`; \`BENCH_RECORDS\` changes the count)
+
+| producer | how it was driven | records/s | MB/s |
+| --- | --- | ---: | ---: |
+${table}
+| @confluentinc/kafka-javascript | not measured: its install downloads a prebuilt binary from GitHub, and its source build downloads zlib/OpenSSL/zstd/curl; neither host is reachable here | — | — |
+`,
+  );
+  console.log(table);
+}
+
+await main();

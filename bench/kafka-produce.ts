@@ -33,8 +33,10 @@ const result = (name: string, setup: string, records: number, ms: number): Resul
   mbPerSecond: Math.round(((records * SIZE) / ms / 1000) * 100) / 100,
 });
 
-function progress(name: string, done: number): void {
-  process.stderr.write(`\r  ${name}: ${done}/${RECORDS}   `);
+/** Prints `name: done/total` once a second while a producer runs. */
+function showProgress(name: string, done: () => number): () => void {
+  const timer = setInterval(() => process.stderr.write(`\r  ${name}: ${done()}/${RECORDS}   `), 1000);
+  return () => clearInterval(timer);
 }
 
 async function newTopic(bus: ReturnType<typeof createKafkaBus>): Promise<string> {
@@ -50,17 +52,29 @@ async function javaPerfTest(topic: string): Promise<Result> {
       join(repoRoot, 'scripts', 'stack'),
       'kafka-class',
       'org.apache.kafka.tools.ProducerPerformance',
-      '--topic', topic,
-      '--num-records', String(RECORDS),
-      '--record-size', String(SIZE),
-      '--throughput', '-1',
-      '--producer-props', `bootstrap.servers=${kafkaBrokers}`, 'acks=all', 'enable.idempotence=true',
+      '--topic',
+      topic,
+      '--num-records',
+      String(RECORDS),
+      '--record-size',
+      String(SIZE),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${kafkaBrokers}`,
+      'acks=all',
+      'enable.idempotence=true',
     ],
     { maxBuffer: 10 * 2 ** 20 },
   );
   const summary = stdout.trim().split('\n').pop() ?? '';
   const rate = Number(/([\d.]+) records\/sec/.exec(summary)?.[1] ?? NaN);
-  return { name: 'kafka-producer-perf-test (Java client)', setup: 'ProducerPerformance, defaults (batch.size 16 KiB, linger 5 ms)', recordsPerSecond: Math.round(rate), mbPerSecond: Math.round(((rate * SIZE) / 1e6) * 100) / 100 };
+  return {
+    name: 'kafka-producer-perf-test (Java client)',
+    setup: 'ProducerPerformance, defaults (batch.size 16 KiB, linger 5 ms)',
+    recordsPerSecond: Math.round(rate),
+    mbPerSecond: Math.round(((rate * SIZE) / 1e6) * 100) / 100,
+  };
 }
 
 /** Pulse's adapter as ingest uses it: many concurrent callers, each awaiting its own acknowledgement. */
@@ -68,19 +82,25 @@ async function pulseAdapter(topic: string, perCall: number, inFlight: number): P
   const bus = createKafkaBus({ brokers, clientId: 'bench-pulse' });
   await bus.produce([{ topic, value: payload }]); // connect and init the idempotent producer outside the clock
   let sent = 0;
+  const stop = showProgress('pulse', () => sent);
   const start = performance.now();
   const worker = async (): Promise<void> => {
     while (sent < RECORDS) {
       const n = Math.min(perCall, RECORDS - sent);
       sent += n;
       await bus.produce(Array.from({ length: n }, (_, i) => ({ topic, key: `user-${(sent + i) % 1000}`, value: payload })));
-      if (sent % 20_000 < perCall) progress('pulse', sent);
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   const ms = performance.now() - start;
+  stop();
   await bus.close();
-  return result(`Pulse Kafka adapter (@platformatic/kafka)`, `${perCall} record(s) per produce() call, ${inFlight} calls in flight`, RECORDS, ms);
+  return result(
+    `Pulse Kafka adapter (@platformatic/kafka)`,
+    `${perCall} record(s) per produce() call, ${inFlight} calls in flight`,
+    RECORDS,
+    ms,
+  );
 }
 
 async function platformatic(topic: string, batch: number, inFlight: number): Promise<Result> {
@@ -88,17 +108,20 @@ async function platformatic(topic: string, batch: number, inFlight: number): Pro
   await producer.send({ messages: [{ topic, value: Buffer.from(payload) }] });
   let sent = 0;
   const value = Buffer.from(payload);
+  const stop = showProgress('platformatic', () => sent);
   const start = performance.now();
   const worker = async (): Promise<void> => {
     while (sent < RECORDS) {
       const n = Math.min(batch, RECORDS - sent);
       sent += n;
-      await producer.send({ messages: Array.from({ length: n }, (_, i) => ({ topic, key: Buffer.from(`user-${(sent + i) % 1000}`), value })) });
-      if (sent % 20_000 < batch) progress('platformatic', sent);
+      await producer.send({
+        messages: Array.from({ length: n }, (_, i) => ({ topic, key: Buffer.from(`user-${(sent + i) % 1000}`), value })),
+      });
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   const ms = performance.now() - start;
+  stop();
   await producer.close();
   return result('@platformatic/kafka (bare)', `send() of ${batch} records, ${inFlight} in flight`, RECORDS, ms);
 }
@@ -110,14 +133,19 @@ async function kafkajs(topic: string, batch: number): Promise<Result> {
   await producer.connect();
   await producer.send({ topic, acks: -1, messages: [{ value: payload }] });
   let sent = 0;
+  const stop = showProgress('kafkajs', () => sent);
   const start = performance.now();
   while (sent < RECORDS) {
     const n = Math.min(batch, RECORDS - sent);
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: n }, (_, i) => ({ key: `user-${(sent + i) % 1000}`, value: payload })) });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: n }, (_, i) => ({ key: `user-${(sent + i) % 1000}`, value: payload })),
+    });
     sent += n;
-    if (sent % 20_000 < batch) progress('kafkajs', sent);
   }
   const ms = performance.now() - start;
+  stop();
   await producer.disconnect();
   return result('kafkajs 2.2.4', `send() of ${batch} records, 1 in flight (its idempotent limit)`, RECORDS, ms);
 }
@@ -139,7 +167,9 @@ async function main(): Promise<void> {
   await run('kafkajs', (t) => kafkajs(t, 500));
   await admin.close();
 
-  const table = results.map((r) => `| ${r.name} | ${r.setup} | ${r.recordsPerSecond.toLocaleString('en-US')} | ${r.mbPerSecond} |`).join('\n');
+  const table = results
+    .map((r) => `| ${r.name} | ${r.setup} | ${r.recordsPerSecond.toLocaleString('en-US')} | ${r.mbPerSecond} |`)
+    .join('\n');
   await writeSection(
     'kafka-produce',
     `## Kafka produce throughput

@@ -15,7 +15,9 @@ export function machine(): string {
  */
 export async function writeSection(name: string, markdown: string): Promise<void> {
   const file = join(repoRoot, 'BENCHMARKS.md');
-  let text = await readFile(file, 'utf8').catch(() => '# Benchmarks\n\nEvery section is written by the benchmark named in it; re-run it to refresh the numbers.\n');
+  let text = await readFile(file, 'utf8').catch(
+    () => '# Benchmarks\n\nEvery section is written by the benchmark named in it; re-run it to refresh the numbers.\n',
+  );
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
   const block = `${start}\n${markdown.trim()}\n${end}`;

@@ -34,7 +34,9 @@ async function runUntilSignal(start: () => Promise<Running>): Promise<void> {
 
 export function buildCli(): Command {
   const program = new Command('pulse')
-    .description('Pulse: real-time user-activity analytics on Apache Kafka.\nSettings come from PULSE_* environment variables (see README).')
+    .description(
+      'Pulse: real-time user-activity analytics on Apache Kafka.\nSettings come from PULSE_* environment variables (see README).',
+    )
     .showHelpAfterError();
 
   program
@@ -47,7 +49,9 @@ export function buildCli(): Command {
     .description('run the HTTP ingest service against Kafka (needs PULSE_KAFKA_BROKERS)')
     .action(() => runUntilSignal(() => startIngest(loadConfig())));
 
-  const topicsCommand = program.command('topics').description('list or create topics (Kafka if PULSE_KAFKA_BROKERS is set, else a running embedded instance)');
+  const topicsCommand = program
+    .command('topics')
+    .description('list or create topics (Kafka if PULSE_KAFKA_BROKERS is set, else a running embedded instance)');
   topicsCommand
     .command('list', { isDefault: true })
     .description('list topics with partitions and offsets')
@@ -55,11 +59,17 @@ export function buildCli(): Command {
       const config = loadConfig();
       const topics =
         config.PULSE_KAFKA_BROKERS === undefined
-          ? ((await getJson(`${embeddedUrl(config)}/api/topics`)) as { topics: { name: string; partitions: { partition: number; startOffset: number; endOffset: number }[] }[] }).topics
+          ? (
+              (await getJson(`${embeddedUrl(config)}/api/topics`)) as {
+                topics: { name: string; partitions: { partition: number; startOffset: number; endOffset: number }[] }[];
+              }
+            ).topics
           : await withKafka(config, (bus) => bus.listTopics());
       for (const topic of topics) {
         const records = topic.partitions.reduce((sum, p) => sum + p.endOffset - p.startOffset, 0);
-        console.log(`${topic.name.padEnd(32)} partitions=${topic.partitions.length} records=${records} ends=[${topic.partitions.map((p) => p.endOffset).join(',')}]`);
+        console.log(
+          `${topic.name.padEnd(32)} partitions=${topic.partitions.length} records=${records} ends=[${topic.partitions.map((p) => p.endOffset).join(',')}]`,
+        );
       }
     });
   topicsCommand
@@ -95,13 +105,19 @@ export function buildCli(): Command {
     .option('--url <url>', 'ingest base URL (default PULSE_URL or http://127.0.0.1:$PULSE_PORT)')
     .option('--count <n>', 'number of events', positiveInt, 1)
     .option('--site <key>', 'site key', 'demo')
-    .addOption(new Option('--type <type>', 'event type').choices(['page_view', 'click', 'form_submit', 'mouse_move', 'custom']).default('click'))
+    .addOption(
+      new Option('--type <type>', 'event type').choices(['page_view', 'click', 'form_submit', 'mouse_move', 'custom']).default('click'),
+    )
     .action(async (options: { url?: string; count: number; site: string; type: 'click' }) => {
       const config = loadConfig();
       const url = `${options.url ?? embeddedUrl(config)}/api/events`;
       const events = sampleEvents(options.count, options.type, options.site);
       for (let i = 0; i < events.length; i += 500) {
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events.slice(i, i + 500)) });
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(events.slice(i, i + 500)),
+        });
         const body = await response.text();
         console.log(`${response.status} ${body}`);
         if (!response.ok) process.exitCode = 1;

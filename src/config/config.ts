@@ -19,7 +19,12 @@ export const configSchema = Type.Object({
   ),
   PULSE_KAFKA_CLIENT_ID: Type.String({ minLength: 1, default: 'pulse', description: 'Kafka client id prefix.' }),
   PULSE_PARTITIONS: Type.Integer({ minimum: 1, maximum: 1000, default: 3, description: 'Partitions of each topic Pulse creates.' }),
-  PULSE_REPLICATION_FACTOR: Type.Integer({ minimum: 1, maximum: 10, default: 1, description: 'Replication factor of the topics Pulse creates (Kafka only).' }),
+  PULSE_REPLICATION_FACTOR: Type.Integer({
+    minimum: 1,
+    maximum: 10,
+    default: 1,
+    description: 'Replication factor of the topics Pulse creates (Kafka only).',
+  }),
   PULSE_SITES: Type.String({
     pattern: '^\\*$|^[A-Za-z0-9_.-]{1,64}(,[A-Za-z0-9_.-]{1,64})*$',
     default: 'demo',
@@ -29,9 +34,19 @@ export const configSchema = Type.Object({
   PULSE_TRUST_PROXY: Type.Boolean({ default: false, description: 'Take the client IP from X-Forwarded-For (behind a reverse proxy).' }),
   PULSE_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest accepted request body.' }),
   PULSE_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 500, description: 'Most events accepted in one request.' }),
-  PULSE_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, default: 6000, description: 'Requests per client IP per minute on /api/*; 0 disables.' }),
-  PULSE_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'If set, /api/topics* (message browser) needs `Authorization: Bearer <token>`.' })),
-  PULSE_PRODUCE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000, description: 'How long ingest waits for the broker before answering 503.' }),
+  PULSE_RATE_LIMIT_PER_MINUTE: Type.Integer({
+    minimum: 0,
+    default: 6000,
+    description: 'Requests per client IP per minute on /api/*; 0 disables.',
+  }),
+  PULSE_ADMIN_TOKEN: Type.Optional(
+    Type.String({ minLength: 16, description: 'If set, /api/topics* (message browser) needs `Authorization: Bearer <token>`.' }),
+  ),
+  PULSE_PRODUCE_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 5000,
+    description: 'How long ingest waits for the broker before answering 503.',
+  }),
 });
 
 export type Config = Static<typeof configSchema>;

@@ -9,9 +9,10 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 // removeAdditional: unknown top-level fields are dropped, so a newer tracker never breaks an older server.
 const ajv = addFormats(new Ajv({ allErrors: false, removeAdditional: 'all', strict: false }));
-const validators = Object.fromEntries(
-  eventTypes.map((type) => [type, ajv.compile(eventSchemas[type])]),
-) as Record<EventType, ValidateFunction<WireEvent>>;
+const validators = Object.fromEntries(eventTypes.map((type) => [type, ajv.compile(eventSchemas[type])])) as Record<
+  EventType,
+  ValidateFunction<WireEvent>
+>;
 
 /**
  * Checks one decoded JSON value against the contract. Dispatches on `type`

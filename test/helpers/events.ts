@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-export const CHROME_UA =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+export const CHROME_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
 /** A valid page_view with a unique user, overridable field by field. */
 export function pageView(overrides: Record<string, unknown> = {}): Record<string, unknown> {

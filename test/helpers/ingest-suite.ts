@@ -47,7 +47,12 @@ export function defineIngestSuite(name: string, makeBus: () => Promise<{ bus: Bu
     });
 
     const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
-      app.inject({ method: 'POST', url, payload: payload as string, headers: { 'content-type': 'application/json', 'user-agent': CHROME_UA, ...headers } });
+      app.inject({
+        method: 'POST',
+        url,
+        payload: payload as string,
+        headers: { 'content-type': 'application/json', 'user-agent': CHROME_UA, ...headers },
+      });
 
     test('a page view is acknowledged and lands enriched in user-activity, keyed and partitioned by user id', async () => {
       const since = await endOffsets(bus, 'user-activity');
@@ -95,14 +100,22 @@ export function defineIngestSuite(name: string, makeBus: () => Promise<{ bus: Bu
 
     test('coordinates without a type go to mouse-coordinates; sendBeacon text/plain bodies are accepted', async () => {
       const since = await endOffsets(bus, 'mouse-coordinates');
-      const move = { site: 'demo', user_id: `u-${randomUUID()}`, session_id: 's1', url: 'https://shop.example/', x: 120, y: 340, viewport_w: 1280, viewport_h: 800 };
-      const response = await post('/api/coordinates', JSON.stringify([move, { ...move, x: 121 }]), { 'content-type': 'text/plain;charset=UTF-8' });
+      const move = {
+        site: 'demo',
+        user_id: `u-${randomUUID()}`,
+        session_id: 's1',
+        url: 'https://shop.example/',
+        x: 120,
+        y: 340,
+        viewport_w: 1280,
+        viewport_h: 800,
+      };
+      const response = await post('/api/coordinates', JSON.stringify([move, { ...move, x: 121 }]), {
+        'content-type': 'text/plain;charset=UTF-8',
+      });
       assert.equal(response.statusCode, 202, response.body);
       const records = await readTopicSince(bus, 'mouse-coordinates', since, 2);
-      assert.deepEqual(
-        records.map((r) => (JSON.parse(r.value.toString()) as { type: string; x: number }).x).sort(),
-        [120, 121],
-      );
+      assert.deepEqual(records.map((r) => (JSON.parse(r.value.toString()) as { type: string; x: number }).x).sort(), [120, 121]);
       assert.ok(records.every((r) => r.key === move.user_id && r.headers['event-type'] === 'mouse_move'));
     });
 
@@ -128,7 +141,14 @@ export function defineIngestSuite(name: string, makeBus: () => Promise<{ bus: Bu
       assert.equal(malformed.json().error, 'malformed_json');
       assert.match(malformed.json().message, /JSON/);
 
-      const wrongType = await post('/api/coordinates', { site: 'demo', user_id: 'u', session_id: 's', url: 'https://a.example/', x: 'left', y: 3 });
+      const wrongType = await post('/api/coordinates', {
+        site: 'demo',
+        user_id: 'u',
+        session_id: 's',
+        url: 'https://a.example/',
+        x: 'left',
+        y: 3,
+      });
       assert.equal(wrongType.statusCode, 400);
       assert.equal(wrongType.json().message, 'field "x" must be number');
 
@@ -148,14 +168,22 @@ export function defineIngestSuite(name: string, makeBus: () => Promise<{ bus: Bu
       assert.equal(oversized.statusCode, 413);
       assert.equal(oversized.json().error, 'body_too_large');
 
-      const tooMany = await post('/api/events', Array.from({ length: 51 }, () => pageView()));
+      const tooMany = await post(
+        '/api/events',
+        Array.from({ length: 51 }, () => pageView()),
+      );
       assert.equal(tooMany.statusCode, 413);
       assert.match(tooMany.json().message, /at most 50 events/);
 
       const empty = await post('/api/events', []);
       assert.equal(empty.statusCode, 400);
 
-      const xml = await app.inject({ method: 'POST', url: '/api/events', payload: '<event/>', headers: { 'content-type': 'application/xml' } });
+      const xml = await app.inject({
+        method: 'POST',
+        url: '/api/events',
+        payload: '<event/>',
+        headers: { 'content-type': 'application/xml' },
+      });
       assert.equal(xml.statusCode, 415);
 
       const health = await app.inject({ method: 'GET', url: '/health' });

@@ -39,7 +39,11 @@ describe('distributed ingest on a real broker', () => {
   after(() => close());
 
   const post = (body: unknown) =>
-    fetch(`${base}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': CHROME_UA }, body: JSON.stringify(body) });
+    fetch(`${base}/api/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': CHROME_UA },
+      body: JSON.stringify(body),
+    });
 
   test('1,000 events POSTed over HTTP are read back from user-activity exactly once, enriched and keyed', async () => {
     const since = await endOffsets(bus, 'user-activity');
@@ -75,51 +79,61 @@ describe('distributed ingest on a real broker', () => {
     }
   });
 
-  test('with the broker stopped ingest answers 503; every event answered 2xx is in the topic after restart', { timeout: 240_000 }, async () => {
-    const since = await endOffsets(bus, 'user-activity');
-    const user = `fault-${randomUUID().slice(0, 8)}`;
-    const acknowledged: string[] = [];
-    const statuses: number[] = [];
-    let retryAfter: string | null = null;
-    let running = true;
+  test(
+    'with the broker stopped ingest answers 503; every event answered 2xx is in the topic after restart',
+    { timeout: 240_000 },
+    async () => {
+      const since = await endOffsets(bus, 'user-activity');
+      const user = `fault-${randomUUID().slice(0, 8)}`;
+      const acknowledged: string[] = [];
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      let running = true;
 
-    // A steady client: one event at a time, as a tracker would send them.
-    const client = (async () => {
-      while (running) {
-        const eventId = `f-${randomUUID()}`;
-        const response = await post(pageView({ user_id: user, event_id: eventId })).catch(() => undefined);
-        if (response === undefined) continue;
-        statuses.push(response.status);
-        if (response.status === 202) acknowledged.push(eventId);
-        if (response.status === 503) retryAfter = response.headers.get('retry-after');
-        await response.arrayBuffer();
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      // A steady client: one event at a time, as a tracker would send them.
+      const client = (async () => {
+        while (running) {
+          const eventId = `f-${randomUUID()}`;
+          const response = await post(pageView({ user_id: user, event_id: eventId })).catch(() => undefined);
+          if (response === undefined) continue;
+          statuses.push(response.status);
+          if (response.status === 202) acknowledged.push(eventId);
+          if (response.status === 503) retryAfter = response.headers.get('retry-after');
+          await response.arrayBuffer();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await stack('down', 'kafka');
+        const downAt = statuses.length;
+        await new Promise((resolve) => setTimeout(resolve, 8000));
+        assert.ok(statuses.slice(downAt).includes(503), `503 while the broker is down (saw ${statuses.slice(downAt).join(',')})`);
+      } finally {
+        await stack('up', 'kafka');
       }
-    })();
+      // Keep sending until the producer has recovered and acknowledged again.
+      const ackedBeforeRestart = acknowledged.length;
+      const deadline = Date.now() + 90_000;
+      while (acknowledged.length < ackedBeforeRestart + 20 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      running = false;
+      await client;
 
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      await stack('down', 'kafka');
-      const downAt = statuses.length;
-      await new Promise((resolve) => setTimeout(resolve, 8000));
-      assert.ok(statuses.slice(downAt).includes(503), `503 while the broker is down (saw ${statuses.slice(downAt).join(',')})`);
-    } finally {
-      await stack('up', 'kafka');
-    }
-    // Keep sending until the producer has recovered and acknowledged again.
-    const ackedBeforeRestart = acknowledged.length;
-    const deadline = Date.now() + 90_000;
-    while (acknowledged.length < ackedBeforeRestart + 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-    running = false;
-    await client;
+      assert.ok(acknowledged.length >= ackedBeforeRestart + 20, 'ingest recovered after the broker came back');
+      assert.equal(retryAfter, '3');
+      assert.ok(
+        statuses.every((s) => s === 202 || s === 503),
+        `only 202 or 503: ${[...new Set(statuses)].join(',')}`,
+      );
 
-    assert.ok(acknowledged.length >= ackedBeforeRestart + 20, 'ingest recovered after the broker came back');
-    assert.equal(retryAfter, '3');
-    assert.ok(statuses.every((s) => s === 202 || s === 503), `only 202 or 503: ${[...new Set(statuses)].join(',')}`);
-
-    const records = await readTopicSince(bus, 'user-activity', since, acknowledged.length, { timeoutMs: 60_000, settleMs: 2000 });
-    const inTopic = new Set(records.filter((r) => r.key === user).map((r) => (JSON.parse(r.value.toString()) as { event_id: string }).event_id));
-    const lost = acknowledged.filter((id) => !inTopic.has(id));
-    assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.length} acknowledged events missing`);
-  });
+      const records = await readTopicSince(bus, 'user-activity', since, acknowledged.length, { timeoutMs: 60_000, settleMs: 2000 });
+      const inTopic = new Set(
+        records.filter((r) => r.key === user).map((r) => (JSON.parse(r.value.toString()) as { event_id: string }).event_id),
+      );
+      const lost = acknowledged.filter((id) => !inTopic.has(id));
+      assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.length} acknowledged events missing`);
+    },
+  );
 });

@@ -50,7 +50,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   };
 
   const sendBatch = async (records: OutgoingRecord[]): Promise<ProducedRecord[]> => {
-    const partitioned = await Promise.all(records.map(async (r) => ({ record: r, partition: choosePartition(r, await partitionsOf(r.topic)) })));
+    const counts = new Map<string, number>();
+    for (const topic of new Set(records.map((r) => r.topic))) counts.set(topic, await partitionsOf(topic));
+    const partitioned = records.map((record) => ({ record, partition: choosePartition(record, counts.get(record.topic) ?? 1) }));
     const result = await producer
       .send({
         messages: partitioned.map(({ record, partition }) => ({
@@ -81,10 +83,15 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     const listed = await admin.listOffsets({
       topics: topicNames.map((name) => ({
         name,
-        partitions: Array.from({ length: metadata.topics.get(name)?.partitionsCount ?? 0 }, (_, partitionIndex) => ({ partitionIndex, timestamp: at })),
+        partitions: Array.from({ length: metadata.topics.get(name)?.partitionsCount ?? 0 }, (_, partitionIndex) => ({
+          partitionIndex,
+          timestamp: at,
+        })),
       })),
     });
-    return new Map<string, number>(listed.flatMap((t) => t.partitions.map((p) => [`${t.name}:${p.partitionIndex}`, Number(p.offset)] as const)));
+    return new Map<string, number>(
+      listed.flatMap((t) => t.partitions.map((p) => [`${t.name}:${p.partitionIndex}`, Number(p.offset)] as const)),
+    );
   };
 
   return {
@@ -120,24 +127,33 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         return {
           name,
           partitions: partitions
-            .map((slot) => ({ partition: Number(slot.slice(name.length + 1)), endOffset: ends.get(slot) ?? 0, startOffset: starts.get(slot) ?? 0 }))
+            .map((slot) => ({
+              partition: Number(slot.slice(name.length + 1)),
+              endOffset: ends.get(slot) ?? 0,
+              startOffset: starts.get(slot) ?? 0,
+            }))
             .sort((a, b) => a.partition - b.partition),
         };
       });
     },
     async groupLag(group, topicNames): Promise<PartitionLag[]> {
-      const [ends, committed] = await Promise.all([
-        endOffsets(topicNames, LATEST),
-        admin.listConsumerGroupOffsets({ groups: [group] }),
-      ]);
+      const [ends, committed] = await Promise.all([endOffsets(topicNames, LATEST), admin.listConsumerGroupOffsets({ groups: [group] })]);
       const committedBySlot = new Map<string, number>(
-        committed.flatMap((g) => g.topics.flatMap((t) => t.partitions.map((p) => [`${t.name}:${p.partitionIndex}`, Number(p.committedOffset)] as const))),
+        committed.flatMap((g) =>
+          g.topics.flatMap((t) => t.partitions.map((p) => [`${t.name}:${p.partitionIndex}`, Number(p.committedOffset)] as const)),
+        ),
       );
       return [...ends.entries()].map(([slot, endOffset]) => {
         const at = slot.lastIndexOf(':');
         const c = committedBySlot.get(slot);
         const committedOffset = c === undefined || c < 0 ? null : c;
-        return { topic: slot.slice(0, at), partition: Number(slot.slice(at + 1)), committed: committedOffset, endOffset, lag: endOffset - (committedOffset ?? 0) };
+        return {
+          topic: slot.slice(0, at),
+          partition: Number(slot.slice(at + 1)),
+          committed: committedOffset,
+          endOffset,
+          lag: endOffset - (committedOffset ?? 0),
+        };
       });
     },
     async ping() {

@@ -34,21 +34,23 @@ export function createProduceCoalescer(send: SendBatch, options: { maxRecords: n
       }
       queued -= count;
       inFlight += 1;
-      send(batch.flatMap((p) => p.records)).then(
-        (produced) => {
-          let at = 0;
-          for (const pending of batch) {
-            pending.resolve(produced.slice(at, at + pending.records.length));
-            at += pending.records.length;
-          }
-        },
-        (error: unknown) => {
-          for (const pending of batch) pending.reject(error);
-        },
-      ).finally(() => {
-        inFlight -= 1;
-        if (queue.length > 0) schedule();
-      });
+      send(batch.flatMap((p) => p.records))
+        .then(
+          (produced) => {
+            let at = 0;
+            for (const pending of batch) {
+              pending.resolve(produced.slice(at, at + pending.records.length));
+              at += pending.records.length;
+            }
+          },
+          (error: unknown) => {
+            for (const pending of batch) pending.reject(error);
+          },
+        )
+        .finally(() => {
+          inFlight -= 1;
+          if (queue.length > 0) schedule();
+        });
     }
   };
   const schedule = (): void => {

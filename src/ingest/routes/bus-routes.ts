@@ -36,7 +36,9 @@ export function registerBusRoutes(app: FastifyInstance, deps: { bus: Bus; adminT
     });
   }
 
-  app.get('/api/topics', { schema: { description: 'Topics with partitions and offsets.' } }, async () => ({ topics: await deps.bus.listTopics() }));
+  app.get('/api/topics', { schema: { description: 'Topics with partitions and offsets.' } }, async () => ({
+    topics: await deps.bus.listTopics(),
+  }));
 
   app.get<{ Params: { topic: string }; Querystring: { from?: 'earliest' | 'latest'; limit?: number } }>(
     '/api/topics/:topic/tail',
@@ -53,7 +55,11 @@ export function registerBusRoutes(app: FastifyInstance, deps: { bus: Bus; adminT
     async (request, reply) => {
       const known = (await deps.bus.listTopics()).some((t) => t.name === request.params.topic);
       if (!known) return reply.code(404).send({ error: 'unknown_topic', message: `no topic "${request.params.topic}"` });
-      const subscription = await deps.bus.subscribe({ group: `pulse-tail-${randomUUID()}`, topics: [request.params.topic], from: request.query.from ?? 'latest' });
+      const subscription = await deps.bus.subscribe({
+        group: `pulse-tail-${randomUUID()}`,
+        topics: [request.params.topic],
+        from: request.query.from ?? 'latest',
+      });
       reply.hijack();
       const out = reply.raw;
       out.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });

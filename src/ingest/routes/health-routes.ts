@@ -11,7 +11,10 @@ export function registerHealthRoutes(app: FastifyInstance, deps: { bus: Bus; met
       await withTimeout(deps.bus.ping(), 3000, () => new PulseError(errorCodes.BUS_UNAVAILABLE, 'bus ping timed out'));
       return { status: 'ready', bus: deps.bus.kind };
     } catch (error) {
-      return reply.code(503).header('retry-after', '5').send({ status: 'unavailable', bus: deps.bus.kind, message: String(error) });
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ status: 'unavailable', bus: deps.bus.kind, message: String(error) });
     }
   });
 

@@ -16,11 +16,17 @@ test('concurrent callers share produce requests and each gets its own offsets', 
     { maxRecords: 100, maxInFlight: 1 },
   );
   const results = await Promise.all(Array.from({ length: 30 }, (_, i) => coalescer.produce(records(10, `c${i}-`))));
-  assert.equal(sends.reduce((a, b) => a + b, 0), 300);
+  assert.equal(
+    sends.reduce((a, b) => a + b, 0),
+    300,
+  );
   assert.ok(sends.length <= 4, `300 records in ${sends.length} requests`);
   assert.ok(sends.every((n) => n <= 100));
   const offsets = results.flat().map((r) => r.offset);
-  assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b));
+  assert.deepEqual(
+    offsets,
+    [...offsets].sort((a, b) => a - b),
+  );
   assert.equal(new Set(offsets).size, 300);
   assert.ok(results.every((r) => r.length === 10));
 });

@@ -30,7 +30,10 @@ test('adds server time, ids, URL parts, referrer host and UTM', () => {
 });
 
 test('keeps a client event_id and anonymises the IP when asked', () => {
-  const enriched = enrichEvent({ ...event, event_id: 'client-123456' }, { ip: '203.0.113.77', userAgent: 'curl/8.0', now, anonymizeIp: true });
+  const enriched = enrichEvent(
+    { ...event, event_id: 'client-123456' },
+    { ip: '203.0.113.77', userAgent: 'curl/8.0', now, anonymizeIp: true },
+  );
   assert.equal(enriched.event_id, 'client-123456');
   assert.equal(enriched.ip, '203.0.113.0');
 });

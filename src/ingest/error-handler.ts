@@ -11,6 +11,9 @@ export function installErrorHandler(app: FastifyInstance, retryAfterSeconds: num
         .header('retry-after', String(retryAfterSeconds))
         .send({ error: 'unavailable', message: 'event bus unavailable; nothing was accepted, retry later' });
     }
+    if (isPulseError(error, errorCodes.BUS_INVALID_RECORD)) {
+      return reply.code(413).send({ error: 'record_too_large', message: error.message });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');

@@ -28,16 +28,16 @@ export function kafkaBusFrom(config: Config): Bus {
   return createKafkaBus({ brokers: kafkaBrokers(config), clientId: config.PULSE_KAFKA_CLIENT_ID });
 }
 
-export async function embeddedBusFrom(config: Config): Promise<Bus> {
+export async function embeddedBusFrom(config: Config, logger: Logger): Promise<Bus> {
   const dir = join(resolve(config.PULSE_DATA_DIR), 'bus');
   await mkdir(dir, { recursive: true });
-  return createEmbeddedBus({ dir });
+  return createEmbeddedBus({ dir, logger: logger.child({ component: 'bus' }) });
 }
 
 /** `pulse start`: every part in one process over the embedded bus. */
 export async function startEmbedded(config: Config): Promise<Running> {
   const logger = createLogger(config.PULSE_LOG_LEVEL, 'pulse');
-  const bus = await embeddedBusFrom(config);
+  const bus = await embeddedBusFrom(config, logger);
   return serve(config, logger, bus, 'embedded');
 }
 

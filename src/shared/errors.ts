@@ -4,6 +4,8 @@ export const errorCodes = {
   BUS_UNAVAILABLE: 'PULSE_BUS_UNAVAILABLE',
   BUS_UNKNOWN_TOPIC: 'PULSE_BUS_UNKNOWN_TOPIC',
   BUS_CLOSED: 'PULSE_BUS_CLOSED',
+  /** The bus refused a record for what it is (too large, bad partition): retrying cannot help. */
+  BUS_INVALID_RECORD: 'PULSE_BUS_INVALID_RECORD',
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

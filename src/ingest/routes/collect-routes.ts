@@ -97,7 +97,8 @@ async function produce(plan: BatchPlan, deps: CollectDeps): Promise<void> {
   } catch (error) {
     stop({ outcome: 'error' });
     deps.metrics.rejected.inc({ reason: 'unavailable' }, plan.records.length);
-    throw error instanceof PulseError
+    throw error instanceof PulseError &&
+      (error.code === errorCodes.BUS_UNAVAILABLE || error.code === errorCodes.BUS_CLOSED || error.code === errorCodes.BUS_INVALID_RECORD)
       ? error
       : new PulseError(errorCodes.BUS_UNAVAILABLE, 'the bus refused the events', { cause: error, retriable: true });
   }

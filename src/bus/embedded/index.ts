@@ -1,0 +1,5 @@
+export { createEmbeddedBus } from './embedded-bus.ts';
+export { EmbeddedBusError, embeddedBusErrorReasons } from './errors.ts';
+export type { EmbeddedBusErrorReason } from './errors.ts';
+export { embeddedBusDefaults } from './options.ts';
+export type { EmbeddedBusLogger, EmbeddedBusOptions } from './options.ts';

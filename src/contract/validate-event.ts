@@ -1,35 +1,47 @@
+import { Type } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { eventSchemas, eventTypes, type EventType, type WireEvent } from './event-schema.ts';
+import { Enrichment, eventSchemas, eventTypes, type EnrichedEvent, type EventType, type WireEvent } from './event-schema.ts';
 
-export type ValidationOutcome = { ok: true; event: WireEvent } | { ok: false; reason: string };
+export type ValidationOutcome<T = WireEvent> = { ok: true; event: T } | { ok: false; reason: string };
 
 // ajv-formats ships CommonJS whose default export is the plugin function.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-// removeAdditional: unknown top-level fields are dropped, so a newer tracker never breaks an older server.
-const ajv = addFormats(new Ajv({ allErrors: false, removeAdditional: 'all', strict: false }));
-const validators = Object.fromEntries(eventTypes.map((type) => [type, ajv.compile(eventSchemas[type])])) as Record<
-  EventType,
-  ValidateFunction<WireEvent>
->;
-
 /**
- * Checks one decoded JSON value against the contract. Dispatches on `type`
- * first so that an unknown type gets a clear message instead of five union errors.
+ * A validator that dispatches on `type` first, so an unknown type gets a
+ * clear message instead of five union errors.
  */
-export function validateEvent(input: unknown): ValidationOutcome {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return { ok: false, reason: 'event must be a JSON object' };
-  }
-  const type = (input as { type?: unknown }).type;
-  if (typeof type !== 'string' || !(eventTypes as readonly string[]).includes(type)) {
-    return { ok: false, reason: `unknown event type ${JSON.stringify(type)}; expected one of ${eventTypes.join(', ')}` };
-  }
-  const validate = validators[type as EventType];
-  if (validate(input)) return { ok: true, event: input };
-  return { ok: false, reason: describe(validate.errors?.[0]) };
+function dispatchingValidator<T>(validators: Record<EventType, ValidateFunction<T>>): (input: unknown) => ValidationOutcome<T> {
+  return (input) => {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      return { ok: false, reason: 'event must be a JSON object' };
+    }
+    const type = (input as { type?: unknown }).type;
+    if (typeof type !== 'string' || !(eventTypes as readonly string[]).includes(type)) {
+      return { ok: false, reason: `unknown event type ${JSON.stringify(type)}; expected one of ${eventTypes.join(', ')}` };
+    }
+    const validate = validators[type as EventType];
+    if (validate(input)) return { ok: true, event: input };
+    return { ok: false, reason: describe(validate.errors?.[0]) };
+  };
 }
+
+// removeAdditional: unknown top-level fields are dropped, so a newer tracker never breaks an older server.
+const wireAjv = addFormats(new Ajv({ allErrors: false, removeAdditional: 'all', strict: false }));
+// Records on a topic are read as they are: nothing is removed, everything ingest adds must be there.
+const recordAjv = addFormats(new Ajv({ allErrors: false, strict: false }));
+
+const compileAll = <T>(ajv: Ajv, schemaOf: (type: EventType) => object) =>
+  Object.fromEntries(eventTypes.map((type) => [type, ajv.compile(schemaOf(type))])) as Record<EventType, ValidateFunction<T>>;
+
+/** Checks one event as a client sent it (ingest). */
+export const validateEvent = dispatchingValidator<WireEvent>(compileAll(wireAjv, (type) => eventSchemas[type]));
+
+/** Checks one event as read from a topic (workers): the wire contract plus ingest's enrichment. */
+export const validateEnrichedEvent = dispatchingValidator<EnrichedEvent>(
+  compileAll(recordAjv, (type) => Type.Composite([eventSchemas[type], Enrichment])),
+);
 
 function describe(error: ErrorObject | undefined): string {
   if (error === undefined) return 'invalid event';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateEvent } from '../../../src/contract/validate-event.ts';
+import { enrichEvent } from '../../../src/contract/enrich-event.ts';
+import { validateEnrichedEvent, validateEvent } from '../../../src/contract/validate-event.ts';
 import { pageView } from '../../helpers/events.ts';
 
 const base = { site: 'demo', user_id: 'u1', session_id: 's1', url: 'https://a.example/x' };
@@ -40,4 +41,19 @@ test('reasons name the problem', () => {
 
 test('the test helper makes valid events', () => {
   assert.equal(validateEvent(pageView()).ok, true);
+});
+
+test('records read from a topic must carry the enrichment and keep every field', () => {
+  const enriched = enrichEvent(
+    { ...base, type: 'click', selector: '#a' },
+    { ip: '127.0.0.1', userAgent: 'Mozilla/5.0', now: new Date(), anonymizeIp: false },
+  );
+  const roundTrip = JSON.parse(JSON.stringify(enriched)) as Record<string, unknown>;
+  const outcome = validateEnrichedEvent(roundTrip);
+  assert.equal(outcome.ok, true, outcome.ok ? '' : outcome.reason);
+  assert.deepEqual(outcome.ok ? outcome.event : null, roundTrip);
+
+  const raw = validateEnrichedEvent({ ...base, type: 'click' });
+  assert.equal(raw.ok, false);
+  assert.match(raw.ok ? '' : raw.reason, /missing required field/);
 });

@@ -1,0 +1,92 @@
+import type { EnrichedEvent } from '../../contract/event-schema.ts';
+
+/**
+ * The RealtimeStore port: live aggregates the realtime worker keeps and the
+ * dashboard reads. Two adapters: Redis (src/workers/realtime/redis/) and an
+ * in-memory one for embedded mode (src/workers/realtime/memory/).
+ *
+ * Windows are measured on the server's receive time (`received_at`), so a
+ * visitor's wrong clock cannot move an event out of "now".
+ */
+
+export interface PagePosition {
+  user_id: string;
+  path: string;
+  x: number;
+  y: number;
+  viewport_w: number | null;
+  viewport_h: number | null;
+  /** Epoch ms of the event. */
+  ts: number;
+}
+
+export interface FeedItem {
+  event_id: string;
+  type: string;
+  user_id: string;
+  session_id: string;
+  path: string;
+  /** Epoch ms (received_at). */
+  ts: number;
+  /** A short human label: the custom event name, clicked text, form id, … */
+  label: string | null;
+}
+
+export interface RealtimeSnapshot {
+  site: string;
+  /** Distinct users seen in the last 5 minutes. */
+  activeUsers: number;
+  /** Page views all time, most viewed first. */
+  topPages: { path: string; views: number }[];
+  /** Page views in the sliding last hour, most viewed first. */
+  topPagesLastHour: { path: string; views: number }[];
+  /** Events per second averaged over the last 10 seconds. */
+  eventsPerSecond: number;
+  /** Events in each of the last 60 seconds, oldest first (for the chart). */
+  eventsPerSecondSeries: { ts: number; count: number }[];
+  /** Sessions active in the last hour. */
+  sessions: { count: number; bounceRate: number; avgDurationSeconds: number };
+  /** Newest events first. */
+  feed: FeedItem[];
+  /** Epoch ms of the newest event applied (received_at), null if none yet. */
+  newestEventTs: number | null;
+}
+
+export interface UserStats {
+  user_id: string;
+  site: string;
+  /** Events of this user in the last hour. */
+  eventsLastHour: number;
+  lastPosition: { x: number; y: number; ts: number; path: string } | null;
+}
+
+export interface HeatCell {
+  /** Cell column/row on a 50 × 50 grid over the viewport (x / viewport_w). */
+  cx: number;
+  cy: number;
+  count: number;
+}
+
+export interface ApplyResult {
+  /** Events applied for the first time. */
+  applied: number;
+  /** Events whose event_id was already applied (redelivery or client retry). */
+  duplicates: number;
+}
+
+export interface RealtimeStore {
+  /**
+   * Applies a batch. Each event_id takes effect at most once, atomically with
+   * its updates, so a redelivered batch changes nothing.
+   */
+  applyBatch(events: readonly EnrichedEvent[]): Promise<ApplyResult>;
+  snapshot(site: string, now: number, options?: { topN?: number; feedSize?: number }): Promise<RealtimeSnapshot>;
+  userStats(site: string, userId: string, now: number): Promise<UserStats>;
+  /** Last known position of users active on `path` in the last 5 minutes. */
+  lastPositions(site: string, path: string, now: number): Promise<PagePosition[]>;
+  heatmap(site: string, path: string): Promise<HeatCell[]>;
+  /** Every key of one visitor removed (GDPR erase). Returns how many keys/entries were removed. */
+  forgetUser(site: string, userId: string): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,22 @@
+import { topics } from '../../bus/topics.ts';
+import type { EnrichedEvent } from '../../contract/event-schema.ts';
+import { decodeEvent } from '../decode-event.ts';
+import type { WorkerDefinition } from '../worker-runner.ts';
+import type { RealtimeStore } from './realtime-store.ts';
+
+export const REALTIME_GROUP = 'pulse-realtime';
+export const realtimeTopics = [topics.userActivity, topics.mouseCoordinates];
+
+/** Live aggregates: every tracked event and cursor position, applied once each to the realtime store. */
+export function realtimeWorker(store: RealtimeStore): WorkerDefinition<EnrichedEvent> {
+  return {
+    name: 'realtime',
+    group: REALTIME_GROUP,
+    topics: realtimeTopics,
+    decode: decodeEvent,
+    sink: async (events) => {
+      await store.applyBatch(events);
+    },
+    eventTime: (event) => Date.parse(event.received_at),
+  };
+}

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, test } from 'node:test';
+import type { Bus } from '../../../src/bus/bus.ts';
+import { createEmbeddedBus } from '../../../src/bus/embedded/embedded-bus.ts';
+import { createLogger } from '../../../src/shared/logger.ts';
+import { dlq, ok } from '../../../src/workers/outcome.ts';
+import { startWorker, type WorkerDefinition } from '../../../src/workers/worker-runner.ts';
+import { readTopicSince } from '../../helpers/read-topic.ts';
+import { waitFor } from '../../helpers/services.ts';
+
+let dir: string;
+let bus: Bus;
+const logger = createLogger('silent', 'test');
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pulse-worker-'));
+  bus = await createEmbeddedBus({ dir });
+  await bus.ensureTopics([
+    { name: 'numbers', partitions: 2 },
+    { name: 'numbers.dlq', partitions: 1 },
+  ]);
+});
+afterEach(async () => {
+  await bus.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const produceNumbers = (values: string[]) => bus.produce(values.map((value, i) => ({ topic: 'numbers', key: `k${i % 5}`, value })));
+
+function numbersWorker(sink: (values: number[]) => Promise<void>): WorkerDefinition<number> {
+  return {
+    name: 'numbers',
+    group: 'numbers-group',
+    topics: ['numbers'],
+    decode: (record) => {
+      const n = Number(record.value.toString());
+      return Number.isInteger(n) ? ok(n) : dlq(`not an integer: ${record.value.toString()}`);
+    },
+    sink,
+    eventTime: () => Date.now(),
+  };
+}
+
+test('ok values reach the sink, bad ones the DLQ with the reason, offsets are committed after', async () => {
+  const seen: number[] = [];
+  const worker = await startWorker(
+    numbersWorker(async (values) => void seen.push(...values)),
+    { bus, logger, pollWaitMs: 50 },
+  );
+  await produceNumbers(['1', '2', 'three', '4']);
+  await waitFor(async () => (worker.status().records.ok + worker.status().records.dlq === 4 ? true : undefined), 'batch handled');
+  await worker.stop();
+
+  assert.deepEqual(seen.sort(), [1, 2, 4]);
+  const dead = await readTopicSince(bus, 'numbers.dlq', new Map(), 1, { settleMs: 200 });
+  assert.equal(dead.length, 1);
+  assert.equal(dead[0]?.headers['pulse-error'], 'not an integer: three');
+  assert.equal(dead[0]?.headers['pulse-worker'], 'numbers');
+  assert.match(dead[0]?.headers['pulse-origin'] ?? '', /^numbers\/\d\/\d+$/);
+  const lag = await bus.groupLag('numbers-group', ['numbers']);
+  assert.equal(
+    lag.reduce((sum, p) => sum + p.lag, 0),
+    0,
+    'everything committed',
+  );
+  assert.equal(worker.status().state, 'stopped');
+});
+
+test('a failing sink is retried, nothing is committed or lost meanwhile', async () => {
+  let failures = 2;
+  const written: number[] = [];
+  const worker = await startWorker(
+    numbersWorker(async (values) => {
+      if (failures-- > 0) throw new Error('store down');
+      written.push(...values);
+    }),
+    { bus, logger, pollWaitMs: 50, maxRetryDelayMs: 20 },
+  );
+  await produceNumbers(['10', '20', '30']);
+  await waitFor(async () => (written.length === 3 ? true : undefined), 'written after retries');
+  await worker.stop();
+  assert.deepEqual(written.sort(), [10, 20, 30]);
+  assert.match(worker.status().lastError ?? '', /sink write: store down/);
+});
+
+test('a batch that was not committed is delivered again to the next worker of the group', async () => {
+  const attempted: number[] = [];
+  // The store goes down for good: the first worker keeps retrying and is stopped without committing.
+  const stuck = await startWorker(
+    numbersWorker(async (values) => {
+      attempted.push(...values);
+      throw new Error('store down');
+    }),
+    { bus, logger, pollWaitMs: 50, maxRetryDelayMs: 20 },
+  );
+  await produceNumbers(['1', '2', '3']);
+  await waitFor(async () => (attempted.length >= 3 ? true : undefined), 'first worker tried');
+  await stuck.stop();
+
+  const second: number[] = [];
+  const next = await startWorker(
+    numbersWorker(async (values) => void second.push(...values)),
+    { bus, logger, pollWaitMs: 50 },
+  );
+  try {
+    await waitFor(async () => (second.length >= 3 ? true : undefined), 'redelivered', 10_000);
+  } finally {
+    await next.stop();
+  }
+  assert.deepEqual(second.sort(), [1, 2, 3]);
+});

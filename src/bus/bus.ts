@@ -94,6 +94,8 @@ export interface Bus {
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   listTopics(): Promise<TopicInfo[]>;
   groupLag(group: string, topics: readonly string[]): Promise<PartitionLag[]>;
+  /** Forgets a group's committed offsets; its next member starts from `from`. The group must have no members. */
+  deleteGroup(group: string): Promise<void>;
   /** Cheap reachability check for /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

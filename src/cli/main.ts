@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ingestTopicSpecs } from '../bus/topics.ts';
 import { loadConfig, type Config } from '../config/config.ts';
 import { describeRecord } from '../ingest/routes/bus-routes.ts';
-import { kafkaBusFrom, startEmbedded, startIngest, type Running } from '../runtime/compose.ts';
+import { kafkaBusFrom, startDashboard, startEmbedded, startIngest, startRealtimeWorker, type Running } from '../runtime/compose.ts';
 import { PulseError } from '../shared/errors.ts';
 import { sampleEvents } from './sample-events.ts';
 
@@ -48,6 +48,19 @@ export function buildCli(): Command {
     .command('ingest')
     .description('run the HTTP ingest service against Kafka (needs PULSE_KAFKA_BROKERS)')
     .action(() => runUntilSignal(() => startIngest(loadConfig())));
+
+  const workerCommand = program.command('worker').description('run a stream worker (a Kafka consumer group member)');
+  workerCommand
+    .command('realtime')
+    .description(
+      'live aggregates: Kafka → Redis (needs PULSE_KAFKA_BROKERS, PULSE_REDIS_URL); serves /health /ready /status /metrics on PULSE_PORT',
+    )
+    .action(() => runUntilSignal(() => startRealtimeWorker(loadConfig())));
+
+  program
+    .command('dashboard')
+    .description('the dashboard and stats API over Redis, with lag from Kafka (needs PULSE_KAFKA_BROKERS, PULSE_REDIS_URL)')
+    .action(() => runUntilSignal(() => startDashboard(loadConfig())));
 
   const topicsCommand = program
     .command('topics')

@@ -18,6 +18,19 @@ export const configSchema = Type.Object({
     Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$', description: 'Comma-separated host:port list; required by distributed commands.' }),
   ),
   PULSE_KAFKA_CLIENT_ID: Type.String({ minLength: 1, default: 'pulse', description: 'Kafka client id prefix.' }),
+  PULSE_REDIS_URL: Type.Optional(
+    Type.String({
+      pattern: '^rediss?://',
+      description: 'Redis for live aggregates; required by `pulse worker realtime` and `pulse dashboard`.',
+    }),
+  ),
+  PULSE_POSTGRES_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL for history (warehouse).' })),
+  PULSE_WORKER_BATCH: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 500,
+    description: 'Most records a worker handles in one batch.',
+  }),
   PULSE_PARTITIONS: Type.Integer({ minimum: 1, maximum: 1000, default: 3, description: 'Partitions of each topic Pulse creates.' }),
   PULSE_REPLICATION_FACTOR: Type.Integer({
     minimum: 1,
@@ -47,6 +60,26 @@ export const configSchema = Type.Object({
     default: 5000,
     description: 'How long ingest waits for the broker before answering 503.',
   }),
+  PULSE_TRACKER_PATH: Type.String({
+    pattern: '^/[A-Za-z0-9._~-][A-Za-z0-9._~/-]{0,200}$',
+    default: '/t.js',
+    description:
+      'Another path that serves the tracker script besides /t.js, so a site can load it under a first-party name (e.g. /assets/app.js).',
+  }),
+  PULSE_COLLECT_PATH: Type.Optional(
+    Type.String({
+      pattern: '^/[A-Za-z0-9._~-][A-Za-z0-9._~/-]{0,200}$',
+      description:
+        'Another path that accepts what POST /api/events accepts (e.g. /c), for a first-party collect path; /api/events keeps working.',
+    }),
+  ),
+  PULSE_CORS_ORIGINS: Type.String({
+    pattern: '^\\*$|^([A-Za-z0-9_.-]{1,64}=)?https?://[^,\\s/]+(,([A-Za-z0-9_.-]{1,64}=)?https?://[^,\\s/]+)*$',
+    default: '*',
+    description:
+      'Origins whose pages may send events: * for any, or a comma-separated list of origins, each for every site (https://shop.example) or for one site key (demo=https://demo.example).',
+  }),
+  PULSE_DEMO: Type.Boolean({ default: true, description: 'Serve the demo site at /demo/.' }),
 });
 
 export type Config = Static<typeof configSchema>;
@@ -56,6 +89,13 @@ export function kafkaBrokers(config: Config): string[] {
     throw new PulseError(errorCodes.CONFIG_INVALID, 'PULSE_KAFKA_BROKERS must be set for this command (e.g. 127.0.0.1:9092)');
   }
   return config.PULSE_KAFKA_BROKERS.split(',');
+}
+
+export function redisUrl(config: Config): string {
+  if (config.PULSE_REDIS_URL === undefined) {
+    throw new PulseError(errorCodes.CONFIG_INVALID, 'PULSE_REDIS_URL must be set for this command (e.g. redis://127.0.0.1:6379)');
+  }
+  return config.PULSE_REDIS_URL;
 }
 
 export function siteKeys(config: Config): ReadonlySet<string> | 'any' {
@@ -91,5 +131,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 // Service URLs arrive with later components; accepted here so one environment serves every process.
 function isServiceUrl(key: string): boolean {
-  return /^PULSE_(POSTGRES|REDIS|CLICKHOUSE|OPENSEARCH)_URL$/.test(key) || key === 'PULSE_URL' || key === 'PULSE_CACHE_DIR';
+  return /^PULSE_(CLICKHOUSE|OPENSEARCH)_URL$/.test(key) || key === 'PULSE_URL' || key === 'PULSE_CACHE_DIR';
 }

@@ -1,77 +1,199 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Bus } from '../bus/bus.ts';
 import { createEmbeddedBus } from '../bus/embedded/embedded-bus.ts';
 import { createKafkaBus } from '../bus/kafka/kafka-bus.ts';
 import { ingestTopicSpecs } from '../bus/topics.ts';
-import { kafkaBrokers, type Config } from '../config/config.ts';
+import { kafkaBrokers, redisUrl, type Config } from '../config/config.ts';
+import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { buildIngestApp } from '../ingest/ingest-app.ts';
 import { createIngestMetrics } from '../ingest/ingest-metrics.ts';
 import { registerBusRoutes } from '../ingest/routes/bus-routes.ts';
+import { createLiveHub } from '../query/live-hub.ts';
+import { registerStatsRoutes } from '../query/stats-routes.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
+import { createMemoryRealtimeStore } from '../workers/realtime/memory/index.ts';
+import type { RealtimeStore } from '../workers/realtime/realtime-store.ts';
+import { REALTIME_GROUP, realtimeTopics, realtimeWorker } from '../workers/realtime/realtime-worker.ts';
+import { createRedisRealtimeStore } from '../workers/realtime/redis/index.ts';
+import { createWorkerMetrics } from '../workers/worker-metrics.ts';
+import { startWorker } from '../workers/worker-runner.ts';
+import { buildWorkerServer } from '../workers/worker-server.ts';
 
 /**
  * The composition root: the only place that decides which adapter sits behind
  * each port. Embedded mode never touches the network except its own HTTP port;
- * distributed mode requires its services to be configured and reachable.
+ * distributed mode requires its services to be configured and reachable, and
+ * a missing setting is an error, never a silent fallback.
  */
 export interface Running {
   app: FastifyInstance;
-  bus: Bus;
   url: string;
   logger: Logger;
   close(): Promise<void>;
 }
 
+const watchedGroups = [{ group: REALTIME_GROUP, topics: realtimeTopics }];
+
 export function kafkaBusFrom(config: Config): Bus {
   return createKafkaBus({ brokers: kafkaBrokers(config), clientId: config.PULSE_KAFKA_CLIENT_ID });
 }
 
-export async function embeddedBusFrom(config: Config, logger: Logger): Promise<Bus> {
+function redisStoreFrom(config: Config, logger: Logger): RealtimeStore {
+  return createRedisRealtimeStore({ url: redisUrl(config), onError: (error: unknown) => logger.warn({ err: error }, 'redis') });
+}
+
+async function embeddedBusFrom(config: Config, logger: Logger): Promise<Bus> {
   const dir = join(resolve(config.PULSE_DATA_DIR), 'bus');
   await mkdir(dir, { recursive: true });
   return createEmbeddedBus({ dir, logger: logger.child({ component: 'bus' }) });
 }
 
-/** `pulse start`: every part in one process over the embedded bus. */
+/** Closes what was opened, newest first, even when one of them fails. */
+function closer(logger: Logger) {
+  const steps: (() => Promise<unknown> | unknown)[] = [];
+  return {
+    add(step: () => Promise<unknown> | unknown): void {
+      steps.unshift(step);
+    },
+    async run(): Promise<void> {
+      for (const step of steps) {
+        try {
+          await step();
+        } catch (error) {
+          logger.warn({ err: error }, 'close step failed');
+        }
+      }
+    },
+  };
+}
+
+async function listen(app: FastifyInstance, config: Config, logger: Logger, role: string, cleanup: () => Promise<void>): Promise<Running> {
+  const url = await app.listen({ host: config.PULSE_HOST, port: config.PULSE_PORT });
+  logger.info({ url, role }, 'pulse is listening');
+  return { app, url, logger, close: cleanup };
+}
+
+/** `pulse start`: ingest, realtime worker, stats API and dashboard in one process over the embedded bus. */
 export async function startEmbedded(config: Config): Promise<Running> {
   const logger = createLogger(config.PULSE_LOG_LEVEL, 'pulse');
-  const bus = await embeddedBusFrom(config, logger);
-  return serve(config, logger, bus, 'embedded');
+  const cleanup = closer(logger);
+  try {
+    const bus = await embeddedBusFrom(config, logger);
+    cleanup.add(() => bus.close());
+    await bus.ensureTopics(ingestTopicSpecs(config));
+    const store = createMemoryRealtimeStore();
+    cleanup.add(() => store.close());
+    const metrics = createIngestMetrics();
+    // The in-memory store starts empty on every boot: forgetting the group's offsets makes the worker
+    // rebuild the live figures from the retained log instead of showing zeros until new traffic arrives.
+    await bus.deleteGroup(REALTIME_GROUP);
+    const worker = await startWorker(realtimeWorker(store), {
+      bus,
+      logger,
+      metrics: createWorkerMetrics(metrics.registry),
+      batchSize: config.PULSE_WORKER_BATCH,
+    });
+    cleanup.add(() => worker.stop());
+    const hub = createLiveHub({
+      store,
+      bus,
+      watches: watchedGroups,
+      onError: (error) => logger.warn({ err: error }, 'live update failed'),
+    });
+    cleanup.add(() => hub.close());
+    const app = await buildIngestApp({
+      bus,
+      config,
+      logger,
+      metrics,
+      extend: async (a) => {
+        registerBusRoutes(a, { bus, adminToken: config.PULSE_ADMIN_TOKEN });
+        registerStatsRoutes(a, { store, bus, hub, config, watches: watchedGroups });
+        a.get('/status', async () => ({ workers: [worker.status()] }));
+        await registerDashboardRoutes(a, {});
+      },
+    });
+    cleanup.add(() => app.close());
+    return await listen(app, config, logger, 'embedded', () => cleanup.run());
+  } catch (error) {
+    await cleanup.run();
+    throw error;
+  }
 }
 
 /** `pulse ingest`: the HTTP collector alone, producing to Kafka. */
 export async function startIngest(config: Config): Promise<Running> {
   const logger = createLogger(config.PULSE_LOG_LEVEL, 'pulse-ingest');
-  const bus = kafkaBusFrom(config);
-  return serve(config, logger, bus, 'ingest');
+  const cleanup = closer(logger);
+  try {
+    const bus = kafkaBusFrom(config);
+    cleanup.add(() => bus.close());
+    await bus.ensureTopics(ingestTopicSpecs(config));
+    const app = await buildIngestApp({ bus, config, logger, metrics: createIngestMetrics() });
+    cleanup.add(() => app.close());
+    return await listen(app, config, logger, 'ingest', () => cleanup.run());
+  } catch (error) {
+    await cleanup.run();
+    throw error;
+  }
 }
 
-async function serve(config: Config, logger: Logger, bus: Bus, role: 'embedded' | 'ingest'): Promise<Running> {
+/** `pulse worker realtime`: a member of the realtime consumer group, Kafka → Redis. */
+export async function startRealtimeWorker(config: Config): Promise<Running> {
+  const logger = createLogger(config.PULSE_LOG_LEVEL, 'pulse-realtime');
+  const cleanup = closer(logger);
   try {
+    const bus = kafkaBusFrom(config);
+    cleanup.add(() => bus.close());
+    const store = redisStoreFrom(config, logger);
+    cleanup.add(() => store.close());
     await bus.ensureTopics(ingestTopicSpecs(config));
-    const app = await buildIngestApp({
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const worker = await startWorker(realtimeWorker(store), {
       bus,
-      config,
       logger,
-      metrics: createIngestMetrics(),
-      extend: role === 'embedded' ? (a) => registerBusRoutes(a, { bus, adminToken: config.PULSE_ADMIN_TOKEN }) : undefined,
+      metrics: createWorkerMetrics(registry),
+      batchSize: config.PULSE_WORKER_BATCH,
     });
-    const address = await app.listen({ host: config.PULSE_HOST, port: config.PULSE_PORT });
-    logger.info({ address, bus: bus.kind, role }, 'pulse is listening');
-    return {
-      app,
-      bus,
-      url: address,
-      logger,
-      async close() {
-        await app.close();
-        await bus.close();
-      },
-    };
+    cleanup.add(() => worker.stop());
+    const app = buildWorkerServer({ logger, registry, bus, worker: () => worker, sinkPing: () => store.ping() });
+    cleanup.add(() => app.close());
+    return await listen(app, config, logger, 'worker realtime', () => cleanup.run());
   } catch (error) {
-    await bus.close();
+    await cleanup.run();
+    throw error;
+  }
+}
+
+/** `pulse dashboard`: the stats API, live stream and dashboard UI over Redis, with lag read from Kafka. */
+export async function startDashboard(config: Config): Promise<Running> {
+  const logger = createLogger(config.PULSE_LOG_LEVEL, 'pulse-dashboard');
+  const cleanup = closer(logger);
+  try {
+    const bus = kafkaBusFrom(config);
+    cleanup.add(() => bus.close());
+    const store = redisStoreFrom(config, logger);
+    cleanup.add(() => store.close());
+    const hub = createLiveHub({
+      store,
+      bus,
+      watches: watchedGroups,
+      onError: (error) => logger.warn({ err: error }, 'live update failed'),
+    });
+    cleanup.add(() => hub.close());
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const app = buildWorkerServer({ logger, registry, bus, worker: () => undefined, sinkPing: () => store.ping() });
+    registerStatsRoutes(app, { store, bus, hub, config, watches: watchedGroups });
+    await registerDashboardRoutes(app, {});
+    cleanup.add(() => app.close());
+    return await listen(app, config, logger, 'dashboard', () => cleanup.run());
+  } catch (error) {
+    await cleanup.run();
     throw error;
   }
 }

@@ -50,7 +50,7 @@ export function spawnPulse(args: string[], env: Record<string, string>): PulsePr
     child,
     output: () => output,
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return; // already gone (a killed child has only a signalCode)
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -77,7 +77,9 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, what: stri
 
 export const waitForHealth = (base: string, child?: PulseProcess) =>
   waitFor(async () => {
-    if (child?.child.exitCode != null) throw new Error(`process exited: ${child.output()}`);
+    if (child !== undefined && (child.child.exitCode !== null || child.child.signalCode !== null)) {
+      throw new Error(`process exited: ${child.output()}`);
+    }
     const response = await fetch(`${base}/health`);
     return response.ok ? true : undefined;
   }, `${base}/health`);

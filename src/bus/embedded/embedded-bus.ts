@@ -133,6 +133,14 @@ class EmbeddedBus implements Bus {
     );
   }
 
+  async deleteGroup(group: string): Promise<void> {
+    this.assertOpen();
+    if (this.coordinator.hasMembers(group)) {
+      throw new EmbeddedBusError('INVALID_RECORD', `group "${group}" still has members; stop them before deleting it`);
+    }
+    await this.offsets.delete(group);
+  }
+
   async ping(): Promise<void> {
     this.assertOpen();
   }

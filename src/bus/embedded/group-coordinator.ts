@@ -69,6 +69,10 @@ export class GroupCoordinator {
     this.options = options;
   }
 
+  hasMembers(group: string): boolean {
+    return (this.groups.get(group)?.length ?? 0) > 0;
+  }
+
   async join(options: SubscribeOptions): Promise<GroupMember> {
     if (typeof options.group !== 'string' || options.group === '') {
       throw new EmbeddedBusError('INVALID_OPTIONS', 'subscribe needs a non-empty group');

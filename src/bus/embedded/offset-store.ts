@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, writeFileAtomic } from './atomic-file.ts';
 import type { EmbeddedBusLogger } from './options.ts';
@@ -61,6 +61,15 @@ export class OffsetStore {
     }
     state.version++;
     await this.persist(group, state, state.version);
+  }
+
+  /** Drops a group's offsets from memory and disk (after any write in flight). */
+  async delete(group: string): Promise<void> {
+    const state = await this.groups.get(group)?.catch(() => null);
+    await state?.writing?.catch(() => undefined);
+    this.groups.delete(group);
+    this.resolved.delete(group);
+    await rm(this.fileFor(group), { force: true });
   }
 
   /** Waits for writes in flight. */

@@ -156,6 +156,12 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         };
       });
     },
+    async deleteGroup(group) {
+      await admin.deleteGroups({ groups: [group] }).catch((error: unknown) => {
+        // A group that never committed does not exist on the broker: nothing to forget.
+        if (!/GROUP_ID_NOT_FOUND|does not exist/i.test(JSON.stringify(error, Object.getOwnPropertyNames(error)))) throw error;
+      });
+    },
     async ping() {
       await admin.metadata({ topics: [], forceUpdate: true });
     },

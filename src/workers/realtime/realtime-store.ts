@@ -46,7 +46,7 @@ export interface RealtimeSnapshot {
   eventsPerSecondSeries: { ts: number; count: number }[];
   /** Sessions active in the last hour. */
   sessions: { count: number; bounceRate: number; avgDurationSeconds: number };
-  /** Newest events first. */
+  /** Newest events first; cursor moves are left out (they would crowd out everything else). */
   feed: FeedItem[];
   /** Epoch ms of the newest event applied (received_at), null if none yet. */
   newestEventTs: number | null;

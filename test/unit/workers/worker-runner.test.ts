@@ -112,3 +112,36 @@ test('a batch that was not committed is delivered again to the next worker of th
   }
   assert.deepEqual(second.sort(), [1, 2, 3]);
 });
+
+test('deleting a group makes its next member read the log again from the start', async () => {
+  await produceNumbers(['5', '6']);
+  const firstRun: number[] = [];
+  const first = await startWorker(
+    numbersWorker(async (values) => void firstRun.push(...values)),
+    { bus, logger, pollWaitMs: 50 },
+  );
+  await waitFor(async () => (firstRun.length === 2 ? true : undefined), 'first run');
+  await first.stop();
+  await assert.rejects(async () => {
+    const member = await bus.subscribe({ group: 'numbers-group', topics: ['numbers'] });
+    try {
+      await bus.deleteGroup('numbers-group');
+    } finally {
+      await member.close();
+    }
+  }, /still has members/);
+
+  await bus.deleteGroup('numbers-group');
+  assert.deepEqual(
+    (await bus.groupLag('numbers-group', ['numbers'])).map((p) => p.committed),
+    [null, null],
+  );
+  const replay: number[] = [];
+  const second = await startWorker(
+    numbersWorker(async (values) => void replay.push(...values)),
+    { bus, logger, pollWaitMs: 50 },
+  );
+  await waitFor(async () => (replay.length === 2 ? true : undefined), 'replayed');
+  await second.stop();
+  assert.deepEqual(replay.sort(), [5, 6]);
+});

@@ -1,0 +1,235 @@
+/**
+ * The dashboard's Chart.js charts. Only the controllers and elements used are
+ * registered, so the bundle carries no more of Chart.js than it draws.
+ */
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Filler,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  type ChartConfiguration,
+} from 'chart.js';
+import type { TopPage } from './api-types.ts';
+import { formatCount, shortPath } from './format.ts';
+
+Chart.register(BarController, BarElement, CategoryScale, Filler, LinearScale, LineController, LineElement, PointElement, Tooltip);
+
+export const palette = {
+  text: '#cbd5e1',
+  muted: '#8b9ab5',
+  grid: 'rgba(148, 163, 184, 0.12)',
+  indigo: '#818cf8',
+  cyan: '#22d3ee',
+  amber: '#fbbf24',
+  green: '#34d399',
+} as const;
+
+Chart.defaults.color = palette.muted;
+Chart.defaults.borderColor = palette.grid;
+Chart.defaults.font.family = 'Inter, ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+Chart.defaults.font.size = 11;
+Chart.defaults.maintainAspectRatio = false;
+Chart.defaults.plugins.tooltip.backgroundColor = 'rgba(15, 23, 42, 0.95)';
+Chart.defaults.plugins.tooltip.borderColor = 'rgba(148, 163, 184, 0.25)';
+Chart.defaults.plugins.tooltip.borderWidth = 1;
+Chart.defaults.plugins.tooltip.padding = 8;
+Chart.defaults.plugins.tooltip.displayColors = false;
+
+const fillGradient = (canvas: HTMLCanvasElement, color: string): CanvasGradient | string => {
+  const context = canvas.getContext('2d');
+  if (context === null) return color;
+  const gradient = context.createLinearGradient(0, 0, 0, canvas.clientHeight || 200);
+  gradient.addColorStop(0, `${color}66`);
+  gradient.addColorStop(1, `${color}00`);
+  return gradient;
+};
+
+export interface SeriesChart {
+  /** Points as (seconds relative to now, value), oldest first. */
+  update(points: readonly { x: number; y: number }[]): void;
+  reset(): void;
+}
+
+/** Events per second over the last 60 s: x is seconds before the server's now. */
+export function eventsPerSecondChart(canvas: HTMLCanvasElement): SeriesChart {
+  const config: ChartConfiguration<'line', { x: number; y: number }[]> = {
+    type: 'line',
+    data: {
+      datasets: [
+        {
+          label: 'events/s',
+          data: [],
+          borderColor: palette.cyan,
+          backgroundColor: fillGradient(canvas, palette.cyan),
+          borderWidth: 2,
+          fill: 'origin',
+          tension: 0.3,
+          pointRadius: 0,
+          pointHoverRadius: 4,
+        },
+      ],
+    },
+    options: {
+      animation: false,
+      parsing: false,
+      normalized: true,
+      interaction: { mode: 'index', intersect: false },
+      scales: {
+        x: {
+          type: 'linear',
+          min: -60,
+          max: 0,
+          ticks: { stepSize: 10, callback: (value) => (Number(value) === 0 ? 'now' : `${Number(value)}s`) },
+          grid: { display: false },
+        },
+        y: { beginAtZero: true, suggestedMax: 5, ticks: { precision: 0, maxTicksLimit: 5 } },
+      },
+      plugins: {
+        tooltip: {
+          callbacks: {
+            title: (items) => `${Math.abs(Math.round(items[0]?.parsed.x ?? 0))} s ago`,
+            label: (item) => `${formatCount(item.parsed.y ?? 0)} events`,
+          },
+        },
+      },
+    },
+  };
+  const chart = new Chart(canvas, config);
+  return {
+    update(points) {
+      const dataset = chart.data.datasets[0];
+      if (dataset === undefined) return;
+      dataset.data = points.map((point) => ({ x: point.x, y: point.y }));
+      chart.update('none');
+    },
+    reset() {
+      const dataset = chart.data.datasets[0];
+      if (dataset !== undefined) dataset.data = [];
+      chart.update('none');
+    },
+  };
+}
+
+export interface PagesChart {
+  update(pages: readonly TopPage[]): void;
+}
+
+/** Horizontal bars of the most viewed pages; redraws only when the ranking changed. */
+export function topPagesChart(canvas: HTMLCanvasElement, color: string): PagesChart {
+  let paths: string[] = [];
+  let shown = '';
+  const chart = new Chart<'bar', number[], string>(canvas, {
+    type: 'bar',
+    data: {
+      labels: [],
+      datasets: [
+        { label: 'views', data: [], backgroundColor: `${color}cc`, hoverBackgroundColor: color, borderRadius: 4, maxBarThickness: 18 },
+      ],
+    },
+    options: {
+      indexAxis: 'y',
+      animation: { duration: 250 },
+      scales: {
+        x: { beginAtZero: true, ticks: { precision: 0, maxTicksLimit: 5 }, grid: { color: palette.grid } },
+        y: {
+          grid: { display: false },
+          ticks: {
+            color: palette.text,
+            autoSkip: false,
+            font: { family: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace', size: 11 },
+          },
+        },
+      },
+      plugins: {
+        tooltip: {
+          callbacks: {
+            title: (items) => paths[items[0]?.dataIndex ?? -1] ?? '',
+            label: (item) => `${formatCount(item.parsed.x ?? 0)} views`,
+          },
+        },
+      },
+    },
+  });
+  return {
+    update(pages) {
+      const key = JSON.stringify(pages);
+      if (key === shown) return;
+      shown = key;
+      paths = pages.map((page) => page.path);
+      chart.data.labels = pages.map((page) => shortPath(page.path, 28));
+      const dataset = chart.data.datasets[0];
+      if (dataset !== undefined) dataset.data = pages.map((page) => page.views);
+      chart.update();
+    },
+  };
+}
+
+/** A small line of the pipeline's total lag, one point per lag check: green while it stays at zero. */
+export function lagChart(canvas: HTMLCanvasElement): SeriesChart {
+  const caughtUp = { line: palette.green, fill: fillGradient(canvas, palette.green) };
+  const behind = { line: palette.amber, fill: fillGradient(canvas, palette.amber) };
+  const chart = new Chart(canvas, {
+    type: 'line',
+    data: {
+      datasets: [
+        {
+          label: 'lag',
+          data: [] as { x: number; y: number }[],
+          borderColor: caughtUp.line,
+          backgroundColor: caughtUp.fill,
+          borderWidth: 2,
+          clip: 4, // a line at zero is drawn whole, not half under the axis
+          fill: 'origin',
+          tension: 0.25,
+          pointRadius: 0,
+          stepped: false,
+        },
+      ],
+    },
+    options: {
+      animation: false,
+      parsing: false,
+      interaction: { mode: 'index', intersect: false },
+      scales: {
+        x: {
+          type: 'linear',
+          min: -120,
+          max: 0,
+          ticks: { stepSize: 30, callback: (value) => (Number(value) === 0 ? 'now' : `${Number(value)}s`) },
+          grid: { display: false },
+        },
+        y: { beginAtZero: true, suggestedMax: 10, ticks: { precision: 0, maxTicksLimit: 3 } },
+      },
+      plugins: {
+        tooltip: {
+          callbacks: {
+            title: (items) => `${Math.abs(Math.round(items[0]?.parsed.x ?? 0))} s ago`,
+            label: (item) => `${formatCount(item.parsed.y ?? 0)} records behind`,
+          },
+        },
+      },
+    },
+  });
+  return {
+    update(points) {
+      const dataset = chart.data.datasets[0];
+      if (dataset === undefined) return;
+      const tone = points.some((point) => point.y > 0) ? behind : caughtUp;
+      dataset.borderColor = tone.line;
+      dataset.backgroundColor = tone.fill;
+      dataset.data = points.map((point) => ({ x: point.x, y: point.y }));
+      chart.update('none');
+    },
+    reset() {
+      const dataset = chart.data.datasets[0];
+      if (dataset !== undefined) dataset.data = [];
+      chart.update('none');
+    },
+  };
+}

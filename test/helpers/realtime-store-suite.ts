@@ -1,0 +1,491 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { EnrichedEvent, EventType } from '../../src/contract/event-schema.ts';
+import type { RealtimeStore } from '../../src/workers/realtime/realtime-store.ts';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+/** A fixed reading time, half-way through a second and a minute, so bucket edges are visible. */
+export const NOW = Date.parse('2025-03-10T12:00:30.500Z');
+
+export interface RealtimeEventFields {
+  site: string;
+  user: string;
+  session?: string;
+  /** Epoch ms of received_at. */
+  at: number;
+  path?: string;
+  id?: string;
+  [field: string]: unknown;
+}
+
+/** An enriched event as ingest would put it on a topic. */
+export function realtimeEvent(type: EventType, fields: RealtimeEventFields): EnrichedEvent {
+  const { site, user, session, at, path = '/', id, ...rest } = fields;
+  return {
+    v: 1,
+    type,
+    site,
+    user_id: user,
+    session_id: session ?? `s-${user}`,
+    url: `https://shop.example${path}`,
+    event_id: id ?? `e-${randomUUID()}`,
+    received_at: new Date(at).toISOString(),
+    ip: null,
+    user_agent: 'test',
+    browser: 'Chrome',
+    browser_version: '126',
+    os: 'Linux',
+    device: 'desktop',
+    is_bot: false,
+    host: 'shop.example',
+    path,
+    referrer_host: null,
+    utm_source: null,
+    utm_medium: null,
+    utm_campaign: null,
+    utm_term: null,
+    utm_content: null,
+    ...rest,
+  } as EnrichedEvent;
+}
+
+const newSite = () => `site-${randomUUID().slice(0, 8)}`;
+
+export interface RealtimeStoreHandle {
+  store: RealtimeStore;
+  cleanup?: () => Promise<void>;
+}
+
+/**
+ * The RealtimeStore contract, written once and run over each adapter: the same
+ * stream gives the same figures from Redis and from memory. Each test writes to
+ * its own site and event ids, so tests share one store without seeing each other.
+ */
+export function defineRealtimeStoreSuite(name: string, makeStore: () => Promise<RealtimeStoreHandle>): void {
+  describe(name, () => {
+    let handle: RealtimeStoreHandle;
+    let store: RealtimeStore;
+
+    before(async () => {
+      handle = await makeStore();
+      store = handle.store;
+      await store.ping();
+    });
+    after(async () => {
+      await store.close();
+      await handle.cleanup?.();
+    });
+
+    /** Five visitors over the last 70 minutes, applied out of order in three batches. */
+    const knownStream = (site: string) => {
+      const e = (type: EventType, fields: Omit<RealtimeEventFields, 'site'> & { user: string; at: number }) =>
+        realtimeEvent(type, { ...fields, site });
+      return [
+        // u1: two page views and a click in one session (first −2 min, last −30 s).
+        e('page_view', { user: 'u1', session: 's1', at: NOW - 2 * MINUTE, path: '/a' }),
+        e('page_view', { user: 'u1', session: 's1', at: NOW - 1 * MINUTE, path: '/b' }),
+        e('click', { user: 'u1', session: 's1', at: NOW - 30 * SECOND, path: '/b', text: 'Buy', selector: '#buy' }),
+        // u2: a page view 70 minutes ago (its own session) and one 10 minutes ago.
+        e('page_view', { user: 'u2', session: 's2-old', at: NOW - 70 * MINUTE, path: '/a' }),
+        e('page_view', { user: 'u2', session: 's2', at: NOW - 10 * MINUTE, path: '/a' }),
+        // u3: a page view, then two mouse moves on /a; the newer one arrives first.
+        e('mouse_move', {
+          user: 'u3',
+          session: 's3',
+          at: NOW - 20 * SECOND,
+          path: '/a',
+          x: 990,
+          y: 499,
+          viewport_w: 1000,
+          viewport_h: 500,
+        }),
+        e('page_view', { user: 'u3', session: 's3', at: NOW - 3 * MINUTE, path: '/c' }),
+        e('mouse_move', { user: 'u3', session: 's3', at: NOW - 1 * MINUTE, path: '/a', x: 100, y: 50, viewport_w: 1000, viewport_h: 500 }),
+        // u4: one custom event just inside the 5-minute window.
+        e('custom', { user: 'u4', session: 's4', at: NOW - 5 * MINUTE + SECOND, path: '/c', name: 'signup' }),
+        // u5: a mouse move six minutes ago on /b.
+        e('mouse_move', { user: 'u5', session: 's5', at: NOW - 6 * MINUTE, path: '/b', x: 0, y: 0, viewport_w: 800, viewport_h: 600 }),
+      ];
+    };
+
+    test('a known stream gives exact active users, top pages, sessions, per-user counts and positions', async () => {
+      const site = newSite();
+      const stream = knownStream(site);
+      const batches = [stream.slice(5, 8), stream.slice(0, 3), [...stream.slice(8), ...stream.slice(3, 5)]];
+      for (const batch of batches) assert.deepEqual(await store.applyBatch(batch), { applied: batch.length, duplicates: 0 });
+
+      const snapshot = await store.snapshot(site, NOW);
+      assert.equal(snapshot.site, site);
+      assert.equal(snapshot.activeUsers, 3, 'u1, u3, u4 were seen in the last 5 minutes');
+      assert.deepEqual(snapshot.topPages, [
+        { path: '/a', views: 3 },
+        { path: '/c', views: 1 },
+        { path: '/b', views: 1 },
+      ]);
+      assert.deepEqual(snapshot.topPagesLastHour, [
+        { path: '/a', views: 2 },
+        { path: '/c', views: 1 },
+        { path: '/b', views: 1 },
+      ]);
+      // Sessions whose last event is in the last hour: s1 (2 views, 90 s), s2 (1 view), s3 (1 view, 160 s), s4 and s5 (none).
+      assert.deepEqual(snapshot.sessions, { count: 5, bounceRate: 0.8, avgDurationSeconds: 50 });
+      assert.equal(snapshot.newestEventTs, NOW - 20 * SECOND);
+
+      const counts = await Promise.all(['u1', 'u2', 'u3', 'u4', 'u5', 'nobody'].map((u) => store.userStats(site, u, NOW)));
+      assert.deepEqual(
+        counts.map((c) => c.eventsLastHour),
+        [3, 1, 3, 1, 1, 0],
+      );
+      assert.deepEqual(counts[2], {
+        user_id: 'u3',
+        site,
+        eventsLastHour: 3,
+        lastPosition: { x: 990, y: 499, ts: NOW - 20 * SECOND, path: '/a' },
+      });
+      assert.equal(counts[0]?.lastPosition, null);
+      assert.deepEqual(counts[4]?.lastPosition, { x: 0, y: 0, ts: NOW - 6 * MINUTE, path: '/b' }, 'the last position has no window');
+
+      assert.deepEqual(await store.lastPositions(site, '/a', NOW), [
+        { user_id: 'u3', path: '/a', x: 990, y: 499, viewport_w: 1000, viewport_h: 500, ts: NOW - 20 * SECOND },
+      ]);
+      assert.deepEqual(await store.lastPositions(site, '/b', NOW), [], 'u5 moved 6 minutes ago');
+
+      assert.deepEqual(await store.heatmap(site, '/a'), [
+        { cx: 5, cy: 5, count: 1 },
+        { cx: 49, cy: 49, count: 1 },
+      ]);
+      assert.deepEqual(await store.heatmap(site, '/b'), [{ cx: 0, cy: 0, count: 1 }]);
+    });
+
+    test('the feed lists applied events newest first with their labels', async () => {
+      const site = newSite();
+      const stream = knownStream(site);
+      await store.applyBatch(stream);
+      const { feed } = await store.snapshot(site, NOW, { feedSize: 100 });
+      assert.deepEqual(
+        feed.map((item) => item.event_id),
+        stream.map((event) => event.event_id).reverse(),
+      );
+      const click = stream[2] as EnrichedEvent;
+      assert.deepEqual(feed[stream.length - 1 - 2], {
+        event_id: click.event_id,
+        type: 'click',
+        user_id: 'u1',
+        session_id: 's1',
+        path: '/b',
+        ts: NOW - 30 * SECOND,
+        label: 'Buy',
+      });
+      assert.deepEqual(
+        feed.map((item) => item.label),
+        [null, 'signup', null, null, null, null, null, 'Buy', null, null],
+      );
+    });
+
+    test('feed labels: custom name, click text or selector, form id or name', async () => {
+      const site = newSite();
+      const at = NOW - SECOND;
+      await store.applyBatch([
+        realtimeEvent('click', { site, user: 'u', at, selector: 'button.buy' }),
+        realtimeEvent('click', { site, user: 'u', at, text: '', selector: '#x' }),
+        realtimeEvent('form_submit', { site, user: 'u', at, form_id: 'signup', form_name: 'ignored' }),
+        realtimeEvent('form_submit', { site, user: 'u', at, form_name: 'newsletter' }),
+        realtimeEvent('form_submit', { site, user: 'u', at }),
+        realtimeEvent('custom', { site, user: 'u', at, name: 'video_play' }),
+      ]);
+      const { feed } = await store.snapshot(site, NOW);
+      assert.deepEqual(
+        feed.map((item) => item.label),
+        ['video_play', null, 'newsletter', 'signup', '#x', 'button.buy'],
+      );
+    });
+
+    test('the feed keeps the newest 100 events; feedSize picks how many a snapshot returns', async () => {
+      const site = newSite();
+      const events = Array.from({ length: 130 }, (_, i) =>
+        realtimeEvent('custom', { site, user: `u${i % 7}`, at: NOW - 130 * SECOND + i * SECOND, name: `n${i}` }),
+      );
+      for (let i = 0; i < events.length; i += 40) await store.applyBatch(events.slice(i, i + 40));
+      const newestFirst = events.map((event) => event.event_id).reverse();
+      const full = await store.snapshot(site, NOW, { feedSize: 100 });
+      assert.deepEqual(
+        full.feed.map((item) => item.event_id),
+        newestFirst.slice(0, 100),
+      );
+      assert.equal((await store.snapshot(site, NOW, { feedSize: 1000 })).feed.length, 100, 'never more than the cap');
+      assert.deepEqual(
+        (await store.snapshot(site, NOW, { feedSize: 5 })).feed.map((item) => item.label),
+        ['n129', 'n128', 'n127', 'n126', 'n125'],
+      );
+      assert.equal((await store.snapshot(site, NOW)).feed.length, 50, 'default feed size');
+      assert.deepEqual((await store.snapshot(site, NOW, { feedSize: 0 })).feed, []);
+    });
+
+    test('events per second: the last 10 whole seconds, and a 60-second series oldest first', async () => {
+      const site = newSite();
+      const second = Math.floor(NOW / SECOND);
+      const at = (s: number, ms = 0) => s * SECOND + ms;
+      const events = [
+        ...[0, 1, 999].map((ms) => realtimeEvent('custom', { site, user: 'a', at: at(second - 1, ms), name: 'x' })),
+        ...[0, 500].map((ms) => realtimeEvent('click', { site, user: 'b', at: at(second - 10, ms) })),
+        realtimeEvent('page_view', { site, user: 'c', at: at(second - 11) }),
+        realtimeEvent('page_view', { site, user: 'c', at: at(second - 60, 999) }),
+        realtimeEvent('page_view', { site, user: 'c', at: at(second - 61) }),
+        realtimeEvent('page_view', { site, user: 'c', at: at(second, 100) }),
+      ];
+      await store.applyBatch(events);
+      const snapshot = await store.snapshot(site, NOW);
+      assert.equal(snapshot.eventsPerSecond, 0.5, '5 events in the 10 whole seconds before now');
+      const series = snapshot.eventsPerSecondSeries;
+      assert.equal(series.length, 60);
+      assert.equal(series[0]?.ts, (second - 60) * SECOND);
+      assert.equal(series[59]?.ts, (second - 1) * SECOND);
+      assert.deepEqual(
+        series.filter((point) => point.count > 0),
+        [
+          { ts: (second - 60) * SECOND, count: 1 },
+          { ts: (second - 11) * SECOND, count: 1 },
+          { ts: (second - 10) * SECOND, count: 2 },
+          { ts: (second - 1) * SECOND, count: 3 },
+        ],
+      );
+      assert.ok(
+        series.every((point, i) => i === 0 || point.ts - (series[i - 1]?.ts ?? 0) === SECOND),
+        'consecutive seconds',
+      );
+    });
+
+    test('the sliding last hour: 59 minutes ago counts, 61 minutes ago does not; later readers see the window move', async () => {
+      const site = newSite();
+      await store.applyBatch([
+        realtimeEvent('page_view', { site, user: 'old', at: NOW - 61 * MINUTE, path: '/gone' }),
+        realtimeEvent('page_view', { site, user: 'edge', at: NOW - 59 * MINUTE, path: '/edge' }),
+        realtimeEvent('page_view', { site, user: 'new', at: NOW - SECOND, path: '/fresh' }),
+      ]);
+      const snapshot = await store.snapshot(site, NOW);
+      assert.deepEqual(snapshot.topPagesLastHour, [
+        { path: '/fresh', views: 1 },
+        { path: '/edge', views: 1 },
+      ]);
+      assert.equal(snapshot.topPages.length, 3);
+      assert.equal((await store.userStats(site, 'old', NOW)).eventsLastHour, 0);
+      assert.equal((await store.userStats(site, 'edge', NOW)).eventsLastHour, 1);
+      assert.equal(snapshot.sessions.count, 2);
+
+      const later = await store.snapshot(site, NOW + 2 * 60 * MINUTE);
+      assert.equal(later.activeUsers, 0);
+      assert.deepEqual(later.topPagesLastHour, []);
+      assert.deepEqual(later.sessions, { count: 0, bounceRate: 0, avgDurationSeconds: 0 });
+      assert.equal(later.eventsPerSecond, 0);
+      assert.equal(later.topPages.length, 3, 'all-time pages stay');
+      assert.equal((await store.userStats(site, 'new', NOW + 2 * 60 * MINUTE)).eventsLastHour, 0);
+    });
+
+    test('topN limits both page lists; ties go to the path later in byte order', async () => {
+      const site = newSite();
+      const views = { '/x': 4, '/y': 2, '/z': 2, '/w': 1 };
+      const events = Object.entries(views).flatMap(([path, n]) =>
+        Array.from({ length: n }, (_, i) => realtimeEvent('page_view', { site, user: `u${i}`, at: NOW - i * SECOND, path })),
+      );
+      await store.applyBatch(events);
+      const snapshot = await store.snapshot(site, NOW, { topN: 2 });
+      assert.deepEqual(snapshot.topPages, [
+        { path: '/x', views: 4 },
+        { path: '/z', views: 2 },
+      ]);
+      assert.deepEqual(snapshot.topPagesLastHour, snapshot.topPages);
+      assert.equal((await store.snapshot(site, NOW)).topPages.length, 4);
+    });
+
+    test('a repeated batch changes nothing and reports duplicates; an overlapping batch applies only what is new', async () => {
+      const site = newSite();
+      const batch = Array.from({ length: 50 }, (_, i) =>
+        realtimeEvent(i % 5 === 0 ? 'mouse_move' : 'page_view', {
+          site,
+          user: `u${i % 10}`,
+          session: `s${i % 10}`,
+          at: NOW - 50 * SECOND + i * SECOND,
+          path: `/p${i % 3}`,
+          x: i,
+          y: i,
+          viewport_w: 100,
+          viewport_h: 100,
+        }),
+      );
+      assert.deepEqual(await store.applyBatch(batch), { applied: 50, duplicates: 0 });
+      const first = await store.snapshot(site, NOW, { feedSize: 100 });
+      const firstUser = await store.userStats(site, 'u0', NOW);
+      const firstHeat = await store.heatmap(site, '/p0');
+
+      assert.deepEqual(await store.applyBatch(batch), { applied: 0, duplicates: 50 });
+      assert.deepEqual(await store.snapshot(site, NOW, { feedSize: 100 }), first);
+      assert.deepEqual(await store.userStats(site, 'u0', NOW), firstUser);
+      assert.deepEqual(await store.heatmap(site, '/p0'), firstHeat);
+
+      const fresh = Array.from({ length: 25 }, (_, i) =>
+        realtimeEvent('page_view', { site, user: `v${i}`, at: NOW - 5 * SECOND, path: '/p0' }),
+      );
+      assert.deepEqual(await store.applyBatch([...batch.slice(25), ...fresh]), { applied: 25, duplicates: 25 });
+      const after = await store.snapshot(site, NOW, { feedSize: 100 });
+      const viewsOf = (pages: { path: string; views: number }[], path: string) => pages.find((p) => p.path === path)?.views ?? 0;
+      assert.equal(viewsOf(after.topPages, '/p0'), viewsOf(first.topPages, '/p0') + 25);
+      assert.equal(viewsOf(after.topPages, '/p1'), viewsOf(first.topPages, '/p1'));
+      assert.equal(after.activeUsers, first.activeUsers + 25);
+      assert.equal(after.feed.length, 75);
+      assert.deepEqual(await store.userStats(site, 'u0', NOW), firstUser);
+    });
+
+    test('1% duplicates inside a batch are applied once', async () => {
+      const site = newSite();
+      const unique = Array.from({ length: 990 }, (_, i) =>
+        realtimeEvent('page_view', { site, user: `u${i % 33}`, at: NOW - 30 * MINUTE + i * SECOND, path: `/p${i % 9}` }),
+      );
+      const duplicates = unique.filter((_, i) => i % 99 === 7).map((event) => ({ ...event }));
+      assert.equal(duplicates.length, 10);
+      const batch = [...unique];
+      duplicates.forEach((event, i) => batch.splice(50 + i * 97, 0, event));
+      assert.deepEqual(await store.applyBatch(batch), { applied: 990, duplicates: 10 });
+
+      const snapshot = await store.snapshot(site, NOW, { topN: 20 });
+      assert.deepEqual(
+        snapshot.topPages.map((p) => p.views),
+        Array(9).fill(110),
+      );
+      assert.equal(
+        snapshot.topPagesLastHour.reduce((sum, p) => sum + p.views, 0),
+        990,
+      );
+      assert.equal((await store.userStats(site, 'u0', NOW)).eventsLastHour, 30);
+    });
+
+    test('heat map: 50 × 50 cells over the viewport, clamped; events without a viewport size are skipped', async () => {
+      const site = newSite();
+      const move = (x: number, y: number, viewport: Record<string, number>) =>
+        realtimeEvent('mouse_move', { site, user: 'u', at: NOW - SECOND, path: '/heat', x, y, ...viewport });
+      await store.applyBatch([
+        move(0, 0, { viewport_w: 1280, viewport_h: 720 }),
+        move(25.5, 14.3, { viewport_w: 1280, viewport_h: 720 }),
+        move(1279, 719, { viewport_w: 1280, viewport_h: 720 }),
+        move(1280, 720, { viewport_w: 1280, viewport_h: 720 }),
+        move(5000, 10, { viewport_w: 1280, viewport_h: 720 }),
+        move(640, 360, { viewport_w: 1280, viewport_h: 720 }),
+        move(640, 360, {}),
+        move(640, 360, { viewport_w: 0, viewport_h: 720 }),
+      ]);
+      assert.deepEqual(await store.heatmap(site, '/heat'), [
+        { cx: 0, cy: 0, count: 2 },
+        { cx: 49, cy: 0, count: 1 },
+        { cx: 25, cy: 25, count: 1 },
+        { cx: 49, cy: 49, count: 2 },
+      ]);
+      assert.deepEqual(await store.heatmap(site, '/elsewhere'), []);
+    });
+
+    test('out-of-order events never move the last position or the newest timestamp backwards', async () => {
+      const site = newSite();
+      const move = (at: number, x: number, path: string) =>
+        realtimeEvent('mouse_move', { site, user: 'u', at, path, x, y: x, viewport_w: 100, viewport_h: 100 });
+      await store.applyBatch([move(NOW - 10 * SECOND, 10, '/new')]);
+      await store.applyBatch([move(NOW - 50 * SECOND, 50, '/old'), realtimeEvent('page_view', { site, user: 'w', at: NOW - MINUTE })]);
+      const stats = await store.userStats(site, 'u', NOW);
+      assert.deepEqual(stats.lastPosition, { x: 10, y: 10, ts: NOW - 10 * SECOND, path: '/new' });
+      assert.equal(stats.eventsLastHour, 2);
+      assert.equal((await store.snapshot(site, NOW)).newestEventTs, NOW - 10 * SECOND);
+      assert.deepEqual(await store.lastPositions(site, '/old', NOW), []);
+      assert.equal((await store.lastPositions(site, '/new', NOW)).length, 1);
+    });
+
+    test('lastPositions lists every user whose newest move is on the page, by user id', async () => {
+      const site = newSite();
+      const move = (user: string, at: number, path: string, x: number) => realtimeEvent('mouse_move', { site, user, at, path, x, y: 7 });
+      await store.applyBatch([
+        move('c', NOW - 10 * SECOND, '/p', 3),
+        move('a', NOW - 20 * SECOND, '/p', 1),
+        move('b', NOW - 30 * SECOND, '/p', 2),
+        move('b', NOW - 5 * SECOND, '/q', 9),
+        move('d', NOW - 5 * MINUTE, '/p', 4),
+      ]);
+      const positions = await store.lastPositions(site, '/p', NOW);
+      assert.deepEqual(
+        positions.map((p) => [p.user_id, p.x, p.y, p.viewport_w, p.viewport_h]),
+        [
+          ['a', 1, 7, null, null],
+          ['c', 3, 7, null, null],
+        ],
+      );
+      assert.deepEqual(
+        (await store.lastPositions(site, '/q', NOW)).map((p) => p.user_id),
+        ['b'],
+      );
+    });
+
+    test('forgetUser erases a visitor and leaves anonymous totals', async () => {
+      const site = newSite();
+      await store.applyBatch([
+        realtimeEvent('page_view', { site, user: 'gone', session: 'sg', at: NOW - 2 * MINUTE, path: '/a' }),
+        realtimeEvent('mouse_move', {
+          site,
+          user: 'gone',
+          session: 'sg',
+          at: NOW - MINUTE,
+          path: '/a',
+          x: 5,
+          y: 5,
+          viewport_w: 10,
+          viewport_h: 10,
+        }),
+        realtimeEvent('page_view', { site, user: 'stays', session: 'ss', at: NOW - MINUTE, path: '/a' }),
+      ]);
+      const before = await store.snapshot(site, NOW);
+      assert.equal(before.activeUsers, 2);
+
+      // active + cursor + session + the user's three keys (hour counts, position, sessions) + two feed items
+      assert.equal(await store.forgetUser(site, 'gone'), 8);
+      assert.deepEqual(await store.userStats(site, 'gone', NOW), { user_id: 'gone', site, eventsLastHour: 0, lastPosition: null });
+      assert.deepEqual(await store.lastPositions(site, '/a', NOW), []);
+      const afterForget = await store.snapshot(site, NOW);
+      assert.equal(afterForget.activeUsers, 1);
+      assert.deepEqual(
+        afterForget.feed.map((item) => item.user_id),
+        ['stays'],
+      );
+      assert.deepEqual(afterForget.sessions, { count: 1, bounceRate: 1, avgDurationSeconds: 0 });
+      assert.deepEqual(afterForget.topPages, before.topPages, 'page view totals are anonymous and stay');
+      assert.deepEqual(await store.heatmap(site, '/a'), [{ cx: 25, cy: 25, count: 1 }], 'heat map totals stay');
+      assert.equal((await store.userStats(site, 'stays', NOW)).eventsLastHour, 1);
+
+      assert.equal(await store.forgetUser(site, 'gone'), 0);
+      assert.equal(await store.forgetUser(site, 'never-seen'), 0);
+      assert.equal(await store.forgetUser(newSite(), 'gone'), 0);
+    });
+
+    test('sites are isolated and an empty site reads as zeros', async () => {
+      const site = newSite();
+      const other = newSite();
+      await store.applyBatch([realtimeEvent('page_view', { site, user: 'u', at: NOW - SECOND, path: '/only-here' })]);
+      const empty = await store.snapshot(other, NOW);
+      assert.deepEqual(
+        { ...empty, eventsPerSecondSeries: empty.eventsPerSecondSeries.length },
+        {
+          site: other,
+          activeUsers: 0,
+          topPages: [],
+          topPagesLastHour: [],
+          eventsPerSecond: 0,
+          eventsPerSecondSeries: 60,
+          sessions: { count: 0, bounceRate: 0, avgDurationSeconds: 0 },
+          feed: [],
+          newestEventTs: null,
+        },
+      );
+      assert.ok(empty.eventsPerSecondSeries.every((point) => point.count === 0));
+      assert.deepEqual(await store.userStats(other, 'u', NOW), { user_id: 'u', site: other, eventsLastHour: 0, lastPosition: null });
+      assert.deepEqual(await store.heatmap(other, '/only-here'), []);
+      assert.deepEqual(await store.lastPositions(other, '/only-here', NOW), []);
+      assert.deepEqual(await store.applyBatch([]), { applied: 0, duplicates: 0 });
+    });
+  });
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { createKafkaBus } from '../../src/bus/kafka/kafka-bus.ts';
+import { ingestTopicSpecs } from '../../src/bus/topics.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createRedisRealtimeStore } from '../../src/workers/realtime/redis/index.ts';
+import { REALTIME_GROUP } from '../../src/workers/realtime/realtime-worker.ts';
+import { assertMatchesStream, knownStream, recordsOf } from '../helpers/known-stream.ts';
+import { freePort, kafkaBrokers, redisUrl, spawnPulse, waitFor, waitForHealth, type PulseProcess } from '../helpers/services.ts';
+
+interface Status {
+  records: { ok: number; dlq: number };
+  totalLag: number;
+}
+
+async function startWorkerProcess(): Promise<{ process: PulseProcess; status: () => Promise<Status> }> {
+  const port = await freePort();
+  const process = spawnPulse(['worker', 'realtime'], {
+    PULSE_PORT: String(port),
+    PULSE_KAFKA_BROKERS: kafkaBrokers,
+    PULSE_REDIS_URL: redisUrl,
+    PULSE_WORKER_BATCH: '50',
+    PULSE_LOG_LEVEL: 'warn',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHealth(base, process);
+  return { process, status: async () => (await (await fetch(`${base}/status`, { signal: AbortSignal.timeout(5000) })).json()) as Status };
+}
+
+test(
+  'Kafka → Redis: a known stream with duplicates, a killed worker and a full replay gives exact live figures',
+  { timeout: 300_000 },
+  async () => {
+    const bus = createKafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'test-rt' });
+    const store = createRedisRealtimeStore({ url: redisUrl });
+    const site = `rt${randomUUID().slice(0, 8)}`;
+    const workers: PulseProcess[] = [];
+    try {
+      await bus.ensureTopics(ingestTopicSpecs(loadConfig({})));
+      const stream = knownStream(site, { count: 4000, users: 50, seed: 11, now: Date.now() });
+      await bus.produce(recordsOf(stream.sent.slice(0, 2500)));
+
+      // Worker 1 is killed with SIGKILL while it works through the stream: whatever it wrote
+      // after its last commit is delivered again to worker 2.
+      const first = await startWorkerProcess();
+      workers.push(first.process);
+      await waitFor(async () => ((await first.status()).records.ok >= 400 ? true : undefined), 'worker 1 under way', 60_000);
+      first.process.child.kill('SIGKILL');
+      await new Promise((resolve) => first.process.child.once('exit', resolve));
+
+      await bus.produce(recordsOf(stream.sent.slice(2500)));
+      const second = await startWorkerProcess();
+      workers.push(second.process);
+      await waitFor(async () => ((await second.status()).totalLag === 0 ? true : undefined), 'worker 2 caught up', 120_000);
+      await assertMatchesStream(store, site, stream, Date.now());
+
+      // A forced redelivery of everything: the group forgets its offsets and reads the topics again.
+      await second.process.stop();
+      await waitFor(async () => {
+        await bus.deleteGroup(REALTIME_GROUP);
+        return true;
+      }, 'group deleted once its member left');
+      const third = await startWorkerProcess();
+      workers.push(third.process);
+      await waitFor(async () => ((await third.status()).totalLag === 0 ? true : undefined), 'replay caught up', 120_000);
+      assert.ok((await third.status()).records.ok >= stream.sent.length, 'the whole stream was delivered again');
+      await assertMatchesStream(store, site, stream, Date.now());
+    } finally {
+      for (const worker of workers) await worker.stop();
+      await store.forgetUser(site, '').catch(() => undefined);
+      await store.close();
+      await bus.close();
+    }
+  },
+);

@@ -1,0 +1,255 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import type { EnrichedEvent, EventType } from '../../src/contract/event-schema.ts';
+import { rootOf, siteKeys } from '../../src/workers/realtime/redis/keys.ts';
+import { createMemoryRealtimeStore } from '../../src/workers/realtime/memory/memory-realtime-store.ts';
+import { createRedisRealtimeStore } from '../../src/workers/realtime/redis/redis-realtime-store.ts';
+import type { RealtimeStore } from '../../src/workers/realtime/realtime-store.ts';
+import { defineRealtimeStoreSuite, NOW, realtimeEvent } from '../helpers/realtime-store-suite.ts';
+import { freePort, redisUrl } from '../helpers/services.ts';
+
+/** Deletes every key under a test's prefix. */
+async function deleteKeys(keyPrefix: string): Promise<number> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+defineRealtimeStoreSuite('redis realtime store', async () => {
+  const keyPrefix = `test-${randomUUID()}:`;
+  return {
+    store: createRedisRealtimeStore({ url: redisUrl, keyPrefix }),
+    cleanup: async () => {
+      await deleteKeys(keyPrefix);
+    },
+  };
+});
+
+/** A small seeded generator (mulberry32), so a failing stream can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('redis and memory agree on a random stream', () => {
+  const keyPrefix = `test-${randomUUID()}:`;
+  const seed = Number(process.env['PULSE_TEST_SEED'] ?? 20250310);
+
+  test(`seed ${seed}: every read matches after out-of-order batches with duplicates`, async () => {
+    const redis = createRedisRealtimeStore({ url: redisUrl, keyPrefix });
+    const memory = createMemoryRealtimeStore();
+    try {
+      const next = random(seed);
+      const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
+      const sites = ['alpha', 'beta'].map((s) => `${s}-${randomUUID().slice(0, 6)}`);
+      const users = Array.from({ length: 40 }, (_, i) => `user-${i}`);
+      const paths = ['/', '/pricing', '/docs', '/docs/a', '/blog/ü', '/😀'];
+      const types: EventType[] = ['page_view', 'page_view', 'mouse_move', 'mouse_move', 'click', 'form_submit', 'custom'];
+      const stream: EnrichedEvent[] = [];
+      for (let i = 0; i < 3000; i++) {
+        const user = pick(users);
+        const type = pick(types);
+        const event = realtimeEvent(type, {
+          site: pick(sites),
+          user,
+          session: `${user}-s${Math.floor(next() * 3)}`,
+          // Mostly recent, some up to 75 minutes old; timestamps drift forward through the stream.
+          at: NOW - Math.floor((1 - i / 3000) * (next() < 0.8 ? 10 * 60_000 : 75 * 60_000) * next()),
+          path: pick(paths),
+          x: Math.floor(next() * 1500),
+          y: Math.floor(next() * 900),
+          ...(next() < 0.9 ? { viewport_w: 1280, viewport_h: 720 } : {}),
+          name: 'evt',
+          text: next() < 0.5 ? 'Buy' : '',
+          selector: '#b',
+        });
+        stream.push(event);
+        if (next() < 0.01 && stream.length > 1) stream.push({ ...pick(stream) });
+      }
+      let duplicates = 0;
+      for (let i = 0; i < stream.length;) {
+        const size = 1 + Math.floor(next() * 400);
+        const batch = stream.slice(i, i + size);
+        // Redeliver part of the previous batch now and then.
+        if (next() < 0.2 && i > 0) batch.unshift(...stream.slice(Math.max(0, i - 30), i));
+        const result = await redis.applyBatch(batch);
+        assert.deepEqual(result, await memory.applyBatch(batch));
+        duplicates += result.duplicates;
+        i += size;
+      }
+      const sample = await memory.snapshot(sites[0] as string, NOW, { feedSize: 100 });
+      assert.ok(
+        duplicates > 30 && sample.activeUsers > 10 && sample.sessions.count > 10 && sample.feed.length === 100,
+        'a stream worth comparing',
+      );
+
+      for (const now of [NOW, NOW + 3 * 60_000, NOW + 2 * 3600_000]) {
+        for (const site of sites) {
+          assert.deepEqual(
+            await redis.snapshot(site, now, { topN: 20, feedSize: 100 }),
+            await memory.snapshot(site, now, { topN: 20, feedSize: 100 }),
+          );
+          for (const path of paths) {
+            assert.deepEqual(await redis.lastPositions(site, path, now), await memory.lastPositions(site, path, now));
+            assert.deepEqual(await redis.heatmap(site, path), await memory.heatmap(site, path));
+          }
+          for (const user of users) assert.deepEqual(await redis.userStats(site, user, now), await memory.userStats(site, user, now));
+        }
+      }
+      const site = sites[0] as string;
+      for (const user of users.slice(0, 10)) assert.equal(await redis.forgetUser(site, user), await memory.forgetUser(site, user), user);
+      assert.deepEqual(await redis.snapshot(site, NOW, { feedSize: 100 }), await memory.snapshot(site, NOW, { feedSize: 100 }));
+    } finally {
+      await redis.close();
+      await memory.close();
+      await deleteKeys(keyPrefix);
+    }
+  });
+});
+
+describe('redis realtime store: keys and structures', () => {
+  const keyPrefix = `test-${randomUUID()}:`;
+  let store: RealtimeStore;
+  let redis: Redis;
+
+  before(async () => {
+    store = createRedisRealtimeStore({ url: redisUrl, keyPrefix });
+    redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    await store.ping();
+  });
+  after(async () => {
+    await store.close();
+    await deleteKeys(keyPrefix);
+    redis.disconnect();
+  });
+
+  test('every key lives under the prefix, with the documented type and expiry', async () => {
+    const site = 'keys';
+    const at = Date.now() - 1000;
+    const pageView = realtimeEvent('page_view', { site, user: 'u:1', session: 's1', at, path: '/a' });
+    const move = realtimeEvent('mouse_move', {
+      site,
+      user: 'u:1',
+      session: 's1',
+      at,
+      path: '/a',
+      x: 10,
+      y: 10,
+      viewport_w: 100,
+      viewport_h: 100,
+    });
+    await store.applyBatch([pageView, move]);
+
+    const k = siteKeys(rootOf(keyPrefix), site);
+    const minute = Math.floor(at / 60_000);
+    const second = Math.floor(at / 1000);
+    const expected: [key: string, type: string, ttl: 'none' | [min: number, max: number]][] = [
+      [`${keyPrefix}pulse:seen:${pageView.event_id}`, 'string', [2 * 86_400 - 60, 2 * 86_400]],
+      [`${keyPrefix}pulse:seen:${move.event_id}`, 'string', [2 * 86_400 - 60, 2 * 86_400]],
+      [k.newest, 'string', 'none'],
+      [k.active, 'zset', 'none'],
+      [k.cursors, 'zset', 'none'],
+      [k.pages, 'zset', 'none'],
+      [k.pagesMinute(minute), 'zset', [3800, 3900]],
+      [k.eps(second), 'string', [60, 120]],
+      [k.sessions, 'zset', 'none'],
+      [`${k.sessions}:first`, 'hash', 'none'],
+      [`${k.sessions}:pv`, 'hash', 'none'],
+      [k.feed, 'list', 'none'],
+      [k.heat('/a'), 'hash', 'none'],
+      [k.userHour('u:1'), 'hash', [3800, 3900]],
+      [k.userPosition('u:1'), 'hash', [86_300, 86_400]],
+      [k.userSessions('u:1'), 'set', [7100, 7200]],
+    ];
+    for (const [key, type, ttl] of expected) {
+      assert.equal(await redis.type(key), type, key);
+      const seconds = await redis.ttl(key);
+      if (ttl === 'none') assert.equal(seconds, -1, `${key} has no expiry`);
+      else assert.ok(seconds >= ttl[0] && seconds <= ttl[1], `${key} expires in ${seconds} s`);
+    }
+    const [, all] = await redis.scan('0', 'MATCH', `${keyPrefix}*`, 'COUNT', 10_000);
+    assert.equal(all.length, expected.length, `no other keys: ${all.join(', ')}`);
+
+    assert.deepEqual(await redis.zrange(k.active, '0', '-1', 'WITHSCORES'), ['u:1', String(at)]);
+    assert.deepEqual(await redis.hgetall(k.userPosition('u:1')), { x: '10', y: '10', vw: '100', vh: '100', ts: String(at), path: '/a' });
+    assert.deepEqual(await redis.hgetall(k.heat('/a')), { '5:5': '1' });
+    assert.deepEqual(await redis.hgetall(k.userHour('u:1')), { [String(minute)]: '2' });
+  });
+
+  test('a batch larger than one script call carries is applied whole', async () => {
+    const site = 'big';
+    const events = Array.from({ length: 12_000 }, (_, i) =>
+      realtimeEvent('page_view', { site, user: `u${i % 100}`, at: NOW - (i % 600) * 1000, path: `/p${i % 4}` }),
+    );
+    assert.deepEqual(await store.applyBatch(events), { applied: 12_000, duplicates: 0 });
+    assert.deepEqual(await store.applyBatch(events.slice(4_000, 11_000)), { applied: 0, duplicates: 7_000 });
+    const snapshot = await store.snapshot(site, NOW);
+    assert.deepEqual(
+      snapshot.topPages.map((p) => p.views),
+      [3000, 3000, 3000, 3000],
+    );
+    assert.equal(snapshot.activeUsers, 100);
+  });
+
+  test('a Redis that cannot be reached rejects the batch instead of pretending', async () => {
+    const port = await freePort();
+    const down = createRedisRealtimeStore({ url: `redis://127.0.0.1:${port}`, onError: () => undefined });
+    try {
+      const started = Date.now();
+      await assert.rejects(down.applyBatch([realtimeEvent('page_view', { site: 'down', user: 'u', at: NOW })]));
+      assert.ok(Date.now() - started < 5_000, 'fails within seconds');
+    } finally {
+      await down.close();
+    }
+  });
+
+  test('micro-measure: applyBatch throughput with batches of 500 (reported, not asserted)', async (t) => {
+    const site = 'bench';
+    const users = 2_000;
+    const paths = Array.from({ length: 50 }, (_, i) => `/page/${i}`);
+    const types: EventType[] = ['mouse_move', 'mouse_move', 'page_view', 'page_view', 'click'];
+    const start = Date.now() - 60_000;
+    const total = 50_000;
+    const events = Array.from({ length: total }, (_, i) => {
+      const user = i % users;
+      return realtimeEvent(types[i % types.length] ?? 'custom', {
+        site,
+        user: `user-${user}`,
+        session: `session-${user}`,
+        at: start + Math.floor(i * (60_000 / total)),
+        path: paths[(i * 7) % paths.length] as string,
+        x: i % 1280,
+        y: i % 720,
+        viewport_w: 1280,
+        viewport_h: 720,
+        text: 'Add to cart',
+      });
+    });
+    await store.applyBatch(events.slice(0, 500)); // loads the script
+    const began = process.hrtime.bigint();
+    let applied = 0;
+    for (let i = 500; i < events.length; i += 500) applied += (await store.applyBatch(events.slice(i, i + 500))).applied;
+    const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+    assert.equal(applied, total - 500);
+    const rate = Math.round(applied / seconds);
+    t.diagnostic(`applyBatch on Redis: ${applied} events in ${seconds.toFixed(2)} s = ${rate} events/s (batches of 500)`);
+  });
+});

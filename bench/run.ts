@@ -1,6 +1,7 @@
 /** `npm run bench -- <name…>`: runs the named benchmarks (all when none is named); each rewrites its BENCHMARKS.md section. */
 const benchmarks: Record<string, string> = {
   'kafka-produce': './kafka-produce.ts',
+  'realtime-worker': './realtime-worker.ts',
 };
 
 const wanted = process.argv.slice(2);

@@ -165,12 +165,13 @@ export function defineRealtimeStoreSuite(name: string, makeStore: () => Promise<
       const stream = knownStream(site);
       await store.applyBatch(stream);
       const { feed } = await store.snapshot(site, NOW, { feedSize: 100 });
+      // The stream's mouse moves (5, 7 and 9) are left out; the other seven come newest applied first.
       assert.deepEqual(
         feed.map((item) => item.event_id),
-        stream.map((event) => event.event_id).reverse(),
+        [8, 6, 4, 3, 2, 1, 0].map((i) => stream[i]?.event_id),
       );
       const click = stream[2] as EnrichedEvent;
-      assert.deepEqual(feed[stream.length - 1 - 2], {
+      assert.deepEqual(feed[4], {
         event_id: click.event_id,
         type: 'click',
         user_id: 'u1',
@@ -180,9 +181,83 @@ export function defineRealtimeStoreSuite(name: string, makeStore: () => Promise<
         label: 'Buy',
       });
       assert.deepEqual(
-        feed.map((item) => item.label),
-        [null, 'signup', null, null, null, null, null, 'Buy', null, null],
+        feed.map((item) => item.type),
+        ['custom', 'page_view', 'page_view', 'page_view', 'click', 'page_view', 'page_view'],
       );
+      assert.deepEqual(
+        feed.map((item) => item.label),
+        ['signup', null, null, null, 'Buy', null, null],
+      );
+    });
+
+    test('cursor moves are not in the feed but still update positions and the heat map', async () => {
+      const site = newSite();
+      const move = (user: string, at: number, x: number, y: number) =>
+        realtimeEvent('mouse_move', { site, user, at, path: '/p', x, y, viewport_w: 100, viewport_h: 100 });
+      const pageView = realtimeEvent('page_view', { site, user: 'u1', at: NOW - 10 * SECOND, path: '/p' });
+      const click = realtimeEvent('click', { site, user: 'u2', at: NOW - 4 * SECOND, path: '/p', text: 'Go' });
+      assert.deepEqual(
+        await store.applyBatch([pageView, move('u1', NOW - 5 * SECOND, 50, 20), click, move('u2', NOW - 3 * SECOND, 99, 99)]),
+        { applied: 4, duplicates: 0 },
+      );
+      // A batch of nothing but cursor moves leaves the feed as it was.
+      assert.deepEqual(await store.applyBatch([move('u1', NOW - 2 * SECOND, 10, 10)]), { applied: 1, duplicates: 0 });
+
+      const snapshot = await store.snapshot(site, NOW, { feedSize: 100 });
+      assert.deepEqual(snapshot.feed, [
+        { event_id: click.event_id, type: 'click', user_id: 'u2', session_id: 's-u2', path: '/p', ts: NOW - 4 * SECOND, label: 'Go' },
+        {
+          event_id: pageView.event_id,
+          type: 'page_view',
+          user_id: 'u1',
+          session_id: 's-u1',
+          path: '/p',
+          ts: NOW - 10 * SECOND,
+          label: null,
+        },
+      ]);
+      // Everything else still counts the moves: the newest event, events per second, active users.
+      assert.equal(snapshot.newestEventTs, NOW - 2 * SECOND);
+      assert.equal(snapshot.eventsPerSecond, 0.5, '5 events, 3 of them moves, in the 10 whole seconds before now');
+      assert.equal(snapshot.activeUsers, 2);
+      assert.deepEqual(snapshot.topPages, [{ path: '/p', views: 1 }]);
+
+      assert.deepEqual(await store.lastPositions(site, '/p', NOW), [
+        { user_id: 'u1', path: '/p', x: 10, y: 10, viewport_w: 100, viewport_h: 100, ts: NOW - 2 * SECOND },
+        { user_id: 'u2', path: '/p', x: 99, y: 99, viewport_w: 100, viewport_h: 100, ts: NOW - 3 * SECOND },
+      ]);
+      assert.deepEqual(await store.userStats(site, 'u1', NOW), {
+        user_id: 'u1',
+        site,
+        eventsLastHour: 3,
+        lastPosition: { x: 10, y: 10, ts: NOW - 2 * SECOND, path: '/p' },
+      });
+      assert.deepEqual(await store.heatmap(site, '/p'), [
+        { cx: 5, cy: 5, count: 1 },
+        { cx: 25, cy: 10, count: 1 },
+        { cx: 49, cy: 49, count: 1 },
+      ]);
+
+      // A site that only ever saw cursor moves has an empty feed, and nothing else missing.
+      const movesOnly = newSite();
+      await store.applyBatch([
+        realtimeEvent('mouse_move', {
+          site: movesOnly,
+          user: 'm',
+          at: NOW - SECOND,
+          path: '/p',
+          x: 0,
+          y: 0,
+          viewport_w: 10,
+          viewport_h: 10,
+        }),
+      ]);
+      const quiet = await store.snapshot(movesOnly, NOW, { feedSize: 100 });
+      assert.deepEqual(quiet.feed, []);
+      assert.equal(quiet.activeUsers, 1);
+      assert.equal(quiet.newestEventTs, NOW - SECOND);
+      assert.deepEqual(await store.heatmap(movesOnly, '/p'), [{ cx: 0, cy: 0, count: 1 }]);
+      assert.equal((await store.lastPositions(movesOnly, '/p', NOW)).length, 1);
     });
 
     test('feed labels: custom name, click text or selector, form id or name', async () => {
@@ -334,7 +409,13 @@ export function defineRealtimeStoreSuite(name: string, makeStore: () => Promise<
       assert.equal(viewsOf(after.topPages, '/p0'), viewsOf(first.topPages, '/p0') + 25);
       assert.equal(viewsOf(after.topPages, '/p1'), viewsOf(first.topPages, '/p1'));
       assert.equal(after.activeUsers, first.activeUsers + 25);
-      assert.equal(after.feed.length, 75);
+      // The feed holds the 40 page views of the first batch (its 10 mouse moves are left out) and the 25 new ones.
+      assert.equal(first.feed.length, 40);
+      assert.deepEqual(
+        after.feed.map((item) => item.event_id),
+        [...fresh.map((event) => event.event_id).reverse(), ...first.feed.map((item) => item.event_id)],
+      );
+      assert.ok(after.feed.every((item) => item.type === 'page_view'));
       assert.deepEqual(await store.userStats(site, 'u0', NOW), firstUser);
     });
 
@@ -442,8 +523,9 @@ export function defineRealtimeStoreSuite(name: string, makeStore: () => Promise<
       const before = await store.snapshot(site, NOW);
       assert.equal(before.activeUsers, 2);
 
-      // active + cursor + session + the user's three keys (hour counts, position, sessions) + two feed items
-      assert.equal(await store.forgetUser(site, 'gone'), 8);
+      // active + cursor + session + the user's three keys (hour counts, position, sessions) + one feed item
+      // (the page view; the mouse move never reached the feed)
+      assert.equal(await store.forgetUser(site, 'gone'), 7);
       assert.deepEqual(await store.userStats(site, 'gone', NOW), { user_id: 'gone', site, eventsLastHour: 0, lastPosition: null });
       assert.deepEqual(await store.lastPositions(site, '/a', NOW), []);
       const afterForget = await store.snapshot(site, NOW);

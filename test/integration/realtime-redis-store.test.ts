@@ -185,13 +185,33 @@ describe('redis realtime store: keys and structures', () => {
       if (ttl === 'none') assert.equal(seconds, -1, `${key} has no expiry`);
       else assert.ok(seconds >= ttl[0] && seconds <= ttl[1], `${key} expires in ${seconds} s`);
     }
-    const [, all] = await redis.scan('0', 'MATCH', `${keyPrefix}*`, 'COUNT', 10_000);
-    assert.equal(all.length, expected.length, `no other keys: ${all.join(', ')}`);
+    // SCAN to the end: one call covers only part of a database holding other tests' keys.
+    const all: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 10_000);
+      cursor = next;
+      all.push(...keys);
+    } while (cursor !== '0');
+    assert.deepEqual(all.sort(), expected.map(([key]) => key).sort(), 'no other keys');
 
     assert.deepEqual(await redis.zrange(k.active, '0', '-1', 'WITHSCORES'), ['u:1', String(at)]);
     assert.deepEqual(await redis.hgetall(k.userPosition('u:1')), { x: '10', y: '10', vw: '100', vh: '100', ts: String(at), path: '/a' });
     assert.deepEqual(await redis.hgetall(k.heat('/a')), { '5:5': '1' });
     assert.deepEqual(await redis.hgetall(k.userHour('u:1')), { [String(minute)]: '2' });
+    // The feed holds the page view only: cursor moves are left out of it.
+    assert.deepEqual(
+      (await redis.lrange(k.feed, 0, -1)).map((entry) => (JSON.parse(entry) as { event_id: string }).event_id),
+      [pageView.event_id],
+    );
+
+    // A site that only sees cursor moves gets no feed key (no empty LPUSH), but its cursor keys.
+    const moves = siteKeys(rootOf(keyPrefix), 'moves');
+    await store.applyBatch([
+      realtimeEvent('mouse_move', { site: 'moves', user: 'm', at, path: '/a', x: 1, y: 1, viewport_w: 100, viewport_h: 100 }),
+    ]);
+    assert.equal(await redis.exists(moves.feed), 0, 'no feed key');
+    assert.equal(await redis.exists(moves.cursors, moves.active, moves.userPosition('m'), moves.heat('/a')), 4);
   });
 
   test('a batch larger than one script call carries is applied whole', async () => {

@@ -76,7 +76,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     });
   };
 
-  const coalescer = createProduceCoalescer(sendBatch, { maxRecords: 5000, maxInFlight: 4 });
+  // Kept under the broker's default message.max.bytes (1 MiB), which bounds each partition's batch.
+  const coalescer = createProduceCoalescer(sendBatch, { maxRecords: 5000, maxBytes: 900_000, maxInFlight: 4 });
 
   const endOffsets = async (topicNames: readonly string[], at: bigint): Promise<Map<string, number>> => {
     const metadata = await admin.metadata({ topics: [...topicNames] });

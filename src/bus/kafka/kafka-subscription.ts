@@ -1,5 +1,4 @@
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
-import { once } from 'node:events';
 import type { BusRecord, SubscribeOptions, Subscription } from '../bus.ts';
 
 interface ClientOptions {
@@ -34,6 +33,17 @@ export async function subscribeKafka(client: ClientOptions, options: SubscribeOp
   stream.on('error', (error: unknown) => {
     failure = error;
   });
+  // Flowing mode with our own bounded buffer: pause() when it is full, resume() when poll() drains it.
+  // Pulling with stream.read() stalled a partition for good under load (the client's fetch loop was
+  // not restarted by _read()), while resume() explicitly restarts it.
+  const buffered: RawMessage[] = [];
+  const HIGH = 4096;
+  let wake: (() => void) | undefined;
+  stream.on('data', (message: RawMessage) => {
+    buffered.push(message);
+    if (buffered.length >= HIGH) stream.pause();
+    wake?.();
+  });
 
   const toRecord = (message: RawMessage): BusRecord => {
     epochs.set(`${message.topic}:${message.partition}`, message.leaderEpoch);
@@ -52,19 +62,20 @@ export async function subscribeKafka(client: ClientOptions, options: SubscribeOp
 
   return {
     async poll(max, waitMs) {
-      const records: BusRecord[] = [];
-      const deadline = Date.now() + waitMs;
-      while (records.length < max) {
-        if (failure !== undefined) throw failure;
-        const message = stream.read() as RawMessage | null;
-        if (message !== null) {
-          records.push(toRecord(message));
-          continue;
-        }
-        const remaining = deadline - Date.now();
-        if (records.length > 0 || remaining <= 0 || stream.destroyed) break;
-        await readableWithin(stream, remaining);
+      if (failure !== undefined) throw failure;
+      if (buffered.length === 0 && waitMs > 0 && !stream.destroyed) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, waitMs);
+          function done(): void {
+            clearTimeout(timer);
+            wake = undefined;
+            resolve();
+          }
+          wake = done;
+        });
       }
+      const records = buffered.splice(0, max).map(toRecord);
+      if (stream.isPaused() && buffered.length < HIGH / 2) stream.resume();
       return records;
     },
     async commit(records) {
@@ -83,16 +94,4 @@ export async function subscribeKafka(client: ClientOptions, options: SubscribeOp
       await consumer.close(true);
     },
   };
-}
-
-async function readableWithin(stream: NodeJS.EventEmitter, ms: number): Promise<void> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), ms);
-  try {
-    await once(stream, 'readable', { signal: abort.signal });
-  } catch {
-    // Timed out: the caller returns what it has.
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -4,6 +4,7 @@ type SendBatch = (records: OutgoingRecord[]) => Promise<ProducedRecord[]>;
 
 interface Pending {
   records: readonly OutgoingRecord[];
+  bytes: number;
   resolve: (produced: ProducedRecord[]) => void;
   reject: (error: unknown) => void;
 }
@@ -16,7 +17,26 @@ interface Pending {
  * The client library batches only in its stream API, whose acks are not per
  * caller, hence this small piece written here.
  */
-export function createProduceCoalescer(send: SendBatch, options: { maxRecords: number; maxInFlight: number }) {
+const sizeOf = (record: OutgoingRecord): number =>
+  (typeof record.value === 'string' ? Buffer.byteLength(record.value) : record.value.length) + (record.key?.length ?? 0) + 64;
+
+/** Splits one caller's records into requests under the byte limit (the broker refuses larger batches). */
+async function sendInChunks(send: SendBatch, records: OutgoingRecord[], maxBytes: number): Promise<ProducedRecord[]> {
+  const chunks: OutgoingRecord[][] = [[]];
+  let bytes = 0;
+  for (const record of records) {
+    const size = sizeOf(record);
+    if (bytes + size > maxBytes && (chunks.at(-1)?.length ?? 0) > 0) {
+      chunks.push([]);
+      bytes = 0;
+    }
+    chunks.at(-1)?.push(record);
+    bytes += size;
+  }
+  return (await Promise.all(chunks.map(send))).flat();
+}
+
+export function createProduceCoalescer(send: SendBatch, options: { maxRecords: number; maxBytes: number; maxInFlight: number }) {
   let queue: Pending[] = [];
   let queued = 0;
   let inFlight = 0;
@@ -27,14 +47,19 @@ export function createProduceCoalescer(send: SendBatch, options: { maxRecords: n
     while (queue.length > 0 && inFlight < options.maxInFlight) {
       const batch: Pending[] = [];
       let count = 0;
-      while (queue.length > 0 && (count === 0 || count + (queue[0]?.records.length ?? 0) <= options.maxRecords)) {
+      let bytes = 0;
+      const fits = (next: Pending): boolean =>
+        count === 0 || (count + next.records.length <= options.maxRecords && bytes + next.bytes <= options.maxBytes);
+      while (queue.length > 0 && fits(queue[0] as Pending)) {
         const next = queue.shift() as Pending;
         batch.push(next);
         count += next.records.length;
+        bytes += next.bytes;
       }
       queued -= count;
       inFlight += 1;
-      send(batch.flatMap((p) => p.records))
+      const records = batch.flatMap((p) => p.records);
+      (bytes > options.maxBytes ? sendInChunks(send, records, options.maxBytes) : send(records))
         .then(
           (produced) => {
             let at = 0;
@@ -63,7 +88,7 @@ export function createProduceCoalescer(send: SendBatch, options: { maxRecords: n
   return {
     produce(records: readonly OutgoingRecord[]): Promise<ProducedRecord[]> {
       return new Promise((resolve, reject) => {
-        queue.push({ records, resolve, reject });
+        queue.push({ records, bytes: records.reduce((sum, r) => sum + sizeOf(r), 0), resolve, reject });
         queued += records.length;
         schedule();
       });

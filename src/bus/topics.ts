@@ -20,7 +20,7 @@ const WEEK_MS = String(7 * 24 * 3600 * 1000);
 
 export function ingestTopicSpecs(config: Config): TopicSpec[] {
   const base = { partitions: config.PULSE_PARTITIONS, replicas: config.PULSE_REPLICATION_FACTOR };
-  return [topics.userActivity, topics.mouseCoordinates].flatMap((name) => [
+  return [topics.userActivity, topics.mouseCoordinates, topics.pageViews].flatMap((name) => [
     { name, ...base, config: { 'retention.ms': WEEK_MS } },
     { name: dlqOf(name), ...base, config: { 'retention.ms': String(30 * 24 * 3600 * 1000) } },
   ]);

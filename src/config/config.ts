@@ -25,6 +25,9 @@ export const configSchema = Type.Object({
     }),
   ),
   PULSE_POSTGRES_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL for history (warehouse).' })),
+  PULSE_CLICKHOUSE_URL: Type.Optional(
+    Type.String({ pattern: '^https?://', description: 'ClickHouse HTTP URL for history; when set, history queries are served from it.' }),
+  ),
   PULSE_WORKER_BATCH: Type.Integer({
     minimum: 1,
     maximum: 10_000,
@@ -131,5 +134,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 // Service URLs arrive with later components; accepted here so one environment serves every process.
 function isServiceUrl(key: string): boolean {
-  return /^PULSE_(CLICKHOUSE|OPENSEARCH)_URL$/.test(key) || key === 'PULSE_URL' || key === 'PULSE_CACHE_DIR';
+  return key === 'PULSE_OPENSEARCH_URL' || key === 'PULSE_URL' || key === 'PULSE_CACHE_DIR';
 }

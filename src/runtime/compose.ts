@@ -11,6 +11,7 @@ import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { buildIngestApp } from '../ingest/ingest-app.ts';
 import { createIngestMetrics } from '../ingest/ingest-metrics.ts';
 import { registerBusRoutes } from '../ingest/routes/bus-routes.ts';
+import { guardAdminRoutes } from '../query/admin-guard.ts';
 import { createLiveHub } from '../query/live-hub.ts';
 import { registerStatsRoutes } from '../query/stats-routes.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
@@ -110,7 +111,8 @@ export async function startEmbedded(config: Config): Promise<Running> {
       logger,
       metrics,
       extend: async (a) => {
-        registerBusRoutes(a, { bus, adminToken: config.PULSE_ADMIN_TOKEN });
+        guardAdminRoutes(a, config.PULSE_ADMIN_TOKEN);
+        registerBusRoutes(a, { bus });
         registerStatsRoutes(a, { store, bus, hub, config, watches: watchedGroups });
         a.get('/status', async () => ({ workers: [worker.status()] }));
         await registerDashboardRoutes(a, {});

@@ -14,6 +14,13 @@ export interface WorkerDefinition<T> {
   sink: (values: T[]) => Promise<void>;
   /** Event time of a value, for the "newest aggregated event" figure. */
   eventTime?: (value: T) => number;
+  /** Also records refused records in the sink (e.g. a processing_errors table), before the commit. */
+  recordRejects?: (rejects: Reject[]) => Promise<void>;
+}
+
+export interface Reject {
+  record: BusRecord;
+  reason: string;
 }
 
 export interface WorkerOptions {
@@ -91,15 +98,18 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
   const handle = async (records: BusRecord[]): Promise<boolean> => {
     const stopTimer = options.metrics?.batchSeconds.startTimer({ worker: definition.name });
     const values: T[] = [];
-    const deadLetters: OutgoingRecord[] = [];
+    const rejects: Reject[] = [];
     let dropped = 0;
     for (const record of records) {
       const outcome = definition.decode(record);
       if (outcome.kind === 'ok') values.push(outcome.value);
       else if (outcome.kind === 'drop') dropped += 1;
-      else deadLetters.push(deadLetter(record, outcome.reason, definition.name));
+      else rejects.push({ record, reason: outcome.reason });
     }
+    const deadLetters = rejects.map(({ record, reason }) => deadLetter(record, reason, definition.name));
     if (values.length > 0 && !(await untilDone('sink write', () => definition.sink(values)))) return false;
+    const recordRejects = definition.recordRejects;
+    if (rejects.length > 0 && recordRejects !== undefined && !(await untilDone('reject write', () => recordRejects(rejects)))) return false;
     if (deadLetters.length > 0 && !(await untilDone('dead-letter produce', async () => void (await options.bus.produce(deadLetters))))) {
       return false;
     }

@@ -145,3 +145,15 @@ test('deleting a group makes its next member read the log again from the start',
   await second.stop();
   assert.deepEqual(replay.sort(), [5, 6]);
 });
+
+test('refused records are also handed to the sink with their reasons before the commit', async () => {
+  const rejected: string[] = [];
+  const worker = await startWorker(
+    { ...numbersWorker(async () => undefined), recordRejects: async (rejects) => void rejected.push(...rejects.map((r) => r.reason)) },
+    { bus, logger, pollWaitMs: 50 },
+  );
+  await produceNumbers(['7', 'x', 'y']);
+  await waitFor(async () => (worker.status().records.dlq === 2 ? true : undefined), 'rejects handled');
+  await worker.stop();
+  assert.deepEqual(rejected.sort(), ['not an integer: x', 'not an integer: y']);
+});

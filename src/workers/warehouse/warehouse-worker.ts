@@ -1,0 +1,37 @@
+import { topics } from '../../bus/topics.ts';
+import type { EnrichedEvent } from '../../contract/event-schema.ts';
+import { decodeEvent } from '../decode-event.ts';
+import type { WorkerDefinition } from '../worker-runner.ts';
+import type { Warehouse } from './warehouse.ts';
+
+/** Tracked events and the generator's page views; cursor positions stay in the realtime store. */
+export const warehouseTopics = [topics.userActivity, topics.pageViews];
+
+export const warehouseGroup = (kind: Warehouse['kind']): string => `pulse-warehouse-${kind === 'pglite' ? 'postgres' : kind}`;
+
+const RAW_LIMIT = 64 * 1024;
+
+/** History: every valid event stored once; refused records kept in processing_errors with the reason. */
+export function warehouseWorker(warehouse: Warehouse): WorkerDefinition<EnrichedEvent> {
+  return {
+    name: `warehouse-${warehouse.kind}`,
+    group: warehouseGroup(warehouse.kind),
+    topics: warehouseTopics,
+    decode: decodeEvent,
+    sink: async (events) => {
+      await warehouse.writeEvents(events);
+    },
+    eventTime: (event) => Date.parse(event.received_at),
+    recordRejects: (rejects) =>
+      warehouse.writeErrors(
+        rejects.map(({ record, reason }) => ({
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          reason,
+          raw: record.value.toString('utf8').slice(0, RAW_LIMIT),
+          at: Date.now(),
+        })),
+      ),
+  };
+}

@@ -1,0 +1,87 @@
+import type { EnrichedEvent } from '../../contract/event-schema.ts';
+
+/**
+ * The Warehouse port: durable history. Adapters: PostgreSQL (src/workers/warehouse/postgres/,
+ * also run on PGlite in embedded mode) and ClickHouse (src/workers/warehouse/clickhouse/).
+ *
+ * Definitions shared by every adapter (seed 002):
+ * - a view is a `page_view` event; `page` is its `path`;
+ * - unique_users counts distinct `user_id` among views;
+ * - a bounce is a view whose `duration` is known and under 5 seconds;
+ * - avg_duration is the mean `duration` (seconds) of views that carry one, 0 when none do;
+ * - time is the server's `received_at`.
+ */
+
+export interface ProcessingError {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** Why the record was refused. */
+  reason: string;
+  /** The record's value as text (truncated to 64 KiB). */
+  raw: string;
+  /** Epoch ms when the worker refused it. */
+  at: number;
+}
+
+export interface WriteResult {
+  inserted: number;
+  /** Events whose event_id was already stored (redelivery, client retry, generator duplicates). */
+  duplicates: number;
+}
+
+export interface PageAggregate {
+  page: string;
+  views: number;
+  unique_users: number;
+  bounces: number;
+  avg_duration: number;
+}
+
+export interface TimeBucket {
+  /** Bucket start, epoch ms. */
+  ts: number;
+  views: number;
+  unique_users: number;
+  bounces: number;
+  avg_duration: number;
+}
+
+export const breakdownDimensions = ['referrer_host', 'browser', 'os', 'device', 'utm_source', 'utm_medium', 'utm_campaign'] as const;
+export type BreakdownDimension = (typeof breakdownDimensions)[number];
+
+export interface BreakdownRow {
+  value: string;
+  views: number;
+  unique_users: number;
+}
+
+export interface TimeRange {
+  /** Epoch ms, inclusive. */
+  from: number;
+  /** Epoch ms, exclusive. */
+  to: number;
+  /** Only this site; all sites when absent. */
+  site?: string | undefined;
+}
+
+export interface Warehouse {
+  readonly kind: 'postgres' | 'pglite' | 'clickhouse';
+  /** Creates or upgrades the schema (numbered migrations, each applied once). */
+  migrate(): Promise<void>;
+  /** Stores a batch; each event_id is stored at most once, so a redelivered batch changes nothing. */
+  writeEvents(events: readonly EnrichedEvent[]): Promise<WriteResult>;
+  writeErrors(errors: readonly ProcessingError[]): Promise<void>;
+  /** Per-page figures over the range, most viewed first. */
+  pageAggregates(range: TimeRange): Promise<PageAggregate[]>;
+  timeSeries(range: TimeRange, bucket: 'minute' | 'hour' | 'day'): Promise<TimeBucket[]>;
+  breakdown(range: TimeRange, dimension: BreakdownDimension, limit: number): Promise<BreakdownRow[]>;
+  /** Row counts per table (seed 001's test_db.py). */
+  counts(): Promise<Record<string, number>>;
+  /** Events in the range, oldest first, in pages of at most `pageSize`. */
+  exportEvents(range: TimeRange, pageSize?: number): AsyncIterable<EnrichedEvent[]>;
+  /** Removes every row of one visitor (GDPR); returns how many rows went. */
+  forgetUser(site: string, userId: string): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

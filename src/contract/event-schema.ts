@@ -31,7 +31,8 @@ const common = {
   props: Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), { description: 'Free-form properties.' })),
 };
 
-const variant = <T extends Record<string, TSchema>>(type: EventType, fields: T) =>
+// Generic over the type literal so that `event.type === 'mouse_move'` narrows to the mouse fields.
+const variant = <K extends EventType, T extends Record<string, TSchema>>(type: K, fields: T) =>
   Type.Object({ type: Type.Literal(type), ...common, ...fields }, { $id: type });
 
 export const PageView = variant('page_view', {

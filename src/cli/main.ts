@@ -2,8 +2,18 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { ingestTopicSpecs } from '../bus/topics.ts';
 import { loadConfig, type Config } from '../config/config.ts';
+import { generateCommand } from '../generator/command.ts';
 import { describeRecord } from '../ingest/routes/bus-routes.ts';
-import { kafkaBusFrom, startDashboard, startEmbedded, startIngest, startRealtimeWorker, type Running } from '../runtime/compose.ts';
+import { registerDbCommands } from './db-commands.ts';
+import {
+  kafkaBusFrom,
+  startDashboard,
+  startEmbedded,
+  startIngest,
+  startRealtimeWorker,
+  startWarehouseWorker,
+  type Running,
+} from '../runtime/compose.ts';
 import { PulseError } from '../shared/errors.ts';
 import { sampleEvents } from './sample-events.ts';
 
@@ -56,6 +66,14 @@ export function buildCli(): Command {
       'live aggregates: Kafka → Redis (needs PULSE_KAFKA_BROKERS, PULSE_REDIS_URL); serves /health /ready /status /metrics on PULSE_PORT',
     )
     .action(() => runUntilSignal(() => startRealtimeWorker(loadConfig())));
+
+  workerCommand
+    .command('warehouse')
+    .description('history: Kafka → PostgreSQL or ClickHouse (needs PULSE_KAFKA_BROKERS and PULSE_POSTGRES_URL / PULSE_CLICKHOUSE_URL)')
+    .addOption(new Option('--sink <sink>', 'where history goes').choices(['postgres', 'clickhouse']).makeOptionMandatory())
+    .action((options: { sink: 'postgres' | 'clickhouse' }) => runUntilSignal(() => startWarehouseWorker(loadConfig(), options.sink)));
+
+  registerDbCommands(program, embeddedUrl);
 
   program
     .command('dashboard')
@@ -136,6 +154,9 @@ export function buildCli(): Command {
         if (!response.ok) process.exitCode = 1;
       }
     });
+
+  // Load generator (seed 002): flags and behaviour live in src/generator/command.ts.
+  program.addCommand(generateCommand());
 
   return program;
 }

@@ -1,0 +1,69 @@
+import type { PageAggregate } from '../workers/warehouse/warehouse.ts';
+import type { PlannedEvent } from './plan.ts';
+
+/**
+ * What the workers must show after a plan was delivered, with the warehouse's definitions
+ * (src/workers/warehouse/warehouse.ts): over the valid events, each event_id once — repeats and
+ * invalid records count for nothing — a view per page `path`, unique visitors, bounces (duration
+ * under 5 s) and the mean duration. Durations are whole seconds, so sums are exact; compare
+ * averages with a small tolerance all the same (SQL may divide in another precision).
+ */
+export function expectedAggregates(plan: readonly PlannedEvent[]): PageAggregate[] {
+  const pages = new Map<string, { views: number; users: Set<string>; bounces: number; durationSum: number; withDuration: number }>();
+  for (const entry of countedViews(plan)) {
+    const page = new URL(entry.event.url).pathname;
+    const figures = pages.get(page) ?? { views: 0, users: new Set<string>(), bounces: 0, durationSum: 0, withDuration: 0 };
+    figures.views += 1;
+    figures.users.add(entry.event.user_id);
+    const duration = entry.event.duration;
+    if (duration !== undefined) {
+      figures.durationSum += duration;
+      figures.withDuration += 1;
+      if (duration < 5) figures.bounces += 1;
+    }
+    pages.set(page, figures);
+  }
+  return [...pages.entries()]
+    .map(([page, f]) => ({
+      page,
+      views: f.views,
+      unique_users: f.users.size,
+      bounces: f.bounces,
+      avg_duration: f.withDuration === 0 ? 0 : f.durationSum / f.withDuration,
+    }))
+    .sort((a, b) => b.views - a.views || a.page.localeCompare(b.page));
+}
+
+export interface PlanTotals {
+  /** Records sent (repeats and invalid ones included). */
+  records: number;
+  /** Distinct valid page views: what the workers store and count. */
+  views: number;
+  bounces: number;
+  /** Records broken on purpose (refused by validation: DLQ / processing_errors). */
+  invalid: number;
+  /** Repeats of an earlier event_id (absorbed by idempotent sinks). */
+  duplicates: number;
+  uniqueUsers: number;
+}
+
+export function expectedTotals(plan: readonly PlannedEvent[]): PlanTotals {
+  const views = [...countedViews(plan)];
+  return {
+    records: plan.length,
+    views: views.length,
+    bounces: views.filter((e) => (e.event.duration ?? Number.POSITIVE_INFINITY) < 5).length,
+    invalid: plan.filter((e) => e.invalid !== null).length,
+    duplicates: plan.filter((e) => e.duplicateOf !== null).length,
+    uniqueUsers: new Set(views.map((e) => e.event.user_id)).size,
+  };
+}
+
+/** Top pages as Redis shows them (path → views), for comparison with the realtime store. */
+export function expectedTopPages(plan: readonly PlannedEvent[]): Map<string, number> {
+  return new Map(expectedAggregates(plan).map((p) => [p.page, p.views]));
+}
+
+function* countedViews(plan: readonly PlannedEvent[]): Generator<PlannedEvent> {
+  for (const entry of plan) if (entry.invalid === null && entry.duplicateOf === null) yield entry;
+}

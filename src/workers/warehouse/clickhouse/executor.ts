@@ -1,0 +1,111 @@
+import { ClickHouseLogLevel, createClient, type ClickHouseSettings } from '@clickhouse/client';
+
+/**
+ * What the ClickHouse warehouse needs from a connection: one statement per call (ClickHouse's
+ * HTTP interface takes one), rows in and out as JSONEachRow. The production executor is the
+ * official client over HTTP; the SQL tests run the same warehouse over chdb (current ClickHouse
+ * in process) through this interface.
+ */
+export interface ClickHouseExecutor {
+  /** A statement without a result (DDL, ALTER, INSERT … SELECT). */
+  command(sql: string): Promise<void>;
+  /** A SELECT; its rows as JSON objects (64-bit integers arrive as strings). */
+  query<T extends Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** Rows into a table (`db`.`table`), as JSONEachRow. */
+  insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HttpExecutorOptions {
+  /** http(s)://[user:password@]host:port */
+  url: string;
+  /** Per-request timeout (default 60 s; mutations are waited for by polling, not by one request). */
+  requestTimeoutMs?: number | undefined;
+}
+
+/** ClickHouse reads at most max_query_size bytes of a query text (256 KiB by default). */
+const DEFAULT_MAX_QUERY_SIZE = 262_144;
+
+const settingsFor = (sql: string): ClickHouseSettings => {
+  const bytes = Buffer.byteLength(sql);
+  // A large IN list (a 5,000-event batch's ids) exceeds the default; the setting exists in 18.16.
+  return bytes < DEFAULT_MAX_QUERY_SIZE - 1024 ? {} : { max_query_size: String(bytes + 65_536) };
+};
+
+/**
+ * The server's message without anything after the first line, and never more than 500 chars:
+ * a failing INSERT quotes the offending row, and row data must not reach the logs.
+ */
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = message.split('\n', 1)[0] ?? '';
+  const cut = firstLine.replace(/: \(at row \d+\)[\s\S]*$/, '').replace(/(Cannot parse input|Cannot read)[\s\S]*$/, '$1 …');
+  return cut.length > 500 ? `${cut.slice(0, 500)}…` : cut;
+}
+
+export class ClickHouseQueryError extends Error {
+  /** ClickHouse's error code when the server answered (e.g. 60 = unknown table), else undefined. */
+  readonly serverCode: number | undefined;
+  /** Whether trying again later can succeed: the server was unreachable or overloaded. */
+  readonly retriable: boolean;
+
+  constructor(what: string, error: unknown) {
+    const message = describe(error);
+    const code = /^Code: (\d+)/.exec(message)?.[1];
+    super(`clickhouse ${what} failed: ${message}`, { cause: error instanceof Error ? new Error(message) : undefined });
+    this.name = 'ClickHouseQueryError';
+    this.serverCode = code === undefined ? undefined : Number(code);
+    // No server code: a network error or timeout. 159 timeout, 202 too many queries, 241/242 memory/readonly, 252 too many parts.
+    this.retriable = this.serverCode === undefined || [159, 202, 241, 252].includes(this.serverCode);
+  }
+}
+
+/**
+ * The official @clickhouse/client (HTTP). It works with Debian 12's ClickHouse 18.16 as it is:
+ * it sends the query text in the body, query_id and (when set) database as URL parameters,
+ * Basic auth, and no settings unless asked, all of which 18.16 understands. What this executor
+ * avoids for 18.16: `{name:Type}` parameters (values are escaped by sql.ts instead), settings
+ * 18.16 does not know (only max_query_size, which it has, is ever sent), response compression
+ * (off, the default), and the client's own database parameter (every statement names its
+ * database, so CREATE DATABASE works before the database exists). 18.16 formats errors as
+ * "Code: N, e.displayText() = …", which the client does not parse into a code; describe() does.
+ */
+export function httpExecutor(options: HttpExecutorOptions): ClickHouseExecutor {
+  const client = createClient({
+    url: options.url,
+    request_timeout: options.requestTimeoutMs ?? 60_000,
+    compression: { request: false, response: false },
+    // Failures are thrown to the caller, who logs them once (without row data).
+    log: { level: ClickHouseLogLevel.OFF },
+  });
+  const attempt = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw new ClickHouseQueryError(what, error);
+    }
+  };
+  return {
+    command: (sql) =>
+      attempt('statement', async () => {
+        await client.command({ query: sql, clickhouse_settings: settingsFor(sql) });
+      }),
+    query: <T extends Record<string, unknown>>(sql: string) =>
+      attempt('query', async () => {
+        const result = await client.query({ query: sql, format: 'JSONEachRow', clickhouse_settings: settingsFor(sql) });
+        return result.json<T>();
+      }),
+    insert: (table, rows) =>
+      attempt(`insert into ${table}`, async () => {
+        if (rows.length === 0) return;
+        await client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+      }),
+    ping: () =>
+      attempt('ping', async () => {
+        const result = await client.ping();
+        if (!result.success) throw result.error;
+      }),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,266 @@
+import type { BreakdownDimension, TimeRange } from '../warehouse.ts';
+import { breakdownDimensions } from '../warehouse.ts';
+import { hourOfView, mergedColumns, minuteOfView, receivedMs, stateColumnNames, stateColumns, type Tables } from './schema.ts';
+import { clampToDateTimeSeconds, DATETIME_MAX_MS, sqlDateTime, sqlList, sqlString, sqlUInt } from './sql.ts';
+
+/**
+ * Query texts, as pure functions of their inputs (unit-tested, and run on current ClickHouse
+ * through chdb). Every value goes through sql.ts.
+ */
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+export const bucketMs = { minute: MINUTE, hour: HOUR, day: DAY } as const;
+export type Bucket = keyof typeof bucketMs;
+
+/**
+ * The range as whole ms clamped to what DateTime can hold (rows are whole ms, so `>= ceil(from)`
+ * and `< ceil(to)` select exactly the same rows). NaN is refused.
+ */
+export function normalizeRange(range: TimeRange): TimeRange {
+  const bound = (ms: number, what: string) => {
+    if (typeof ms !== 'number' || Number.isNaN(ms)) throw new RangeError(`range.${what} is not a time: ${String(ms)}`);
+    return Math.min(DATETIME_MAX_MS + 1000, Math.max(0, Math.ceil(ms)));
+  };
+  return { from: bound(range.from, 'from'), to: bound(range.to, 'to'), site: range.site };
+}
+
+/** [from, to) in epoch ms. */
+export interface Span {
+  from: number;
+  to: number;
+}
+
+/**
+ * Which source covers which part of a range, so any range is exact while most of it comes
+ * from the rollups: whole hours from page_aggregates_hour (when `hours`), the remaining whole
+ * minutes from page_aggregates_minute, and the sub-minute edges from page_views_raw.
+ * All three give states of the same types, merged in one GROUP BY.
+ */
+export interface RangePlan {
+  hour: Span[];
+  minute: Span[];
+  raw: Span[];
+}
+
+const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
+const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
+const nonEmpty = (spans: Span[]) => spans.filter((s) => s.from < s.to);
+
+export function planRange(from: number, to: number, hours: boolean): RangePlan {
+  if (!(from < to)) return { hour: [], minute: [], raw: [] };
+  const fromMinute = ceilTo(from, MINUTE);
+  const toMinute = floorTo(to, MINUTE);
+  if (fromMinute >= toMinute) return { hour: [], minute: [], raw: [{ from, to }] };
+  const raw = nonEmpty([
+    { from, to: fromMinute },
+    { from: toMinute, to },
+  ]);
+  const fromHour = ceilTo(fromMinute, HOUR);
+  const toHour = floorTo(toMinute, HOUR);
+  if (!hours || fromHour >= toHour) return { hour: [], minute: [{ from: fromMinute, to: toMinute }], raw };
+  return {
+    hour: [{ from: fromHour, to: toHour }],
+    minute: nonEmpty([
+      { from: fromMinute, to: fromHour },
+      { from: toHour, to: toMinute },
+    ]),
+    raw,
+  };
+}
+
+const siteFilter = (site: string | undefined) => (site === undefined ? '' : `site = ${sqlString(site)} AND `);
+
+/** Bucket-aligned spans over a DateTime column (whole seconds suffice: bounds are minute-aligned). */
+const bucketSpans = (column: string, spans: Span[]) =>
+  spans.map((s) => `(${column} >= ${sqlDateTime(s.from)} AND ${column} < ${sqlDateTime(s.to)})`).join(' OR ');
+
+/**
+ * Millisecond-exact spans over a raw table: the DateTime bounds narrow the scan (partition
+ * pruning), the ms expression decides.
+ */
+export function rawSpans(spans: Span[]): string {
+  return spans
+    .map(
+      (s) =>
+        `(received_at >= toDateTime(${sqlUInt(clampToDateTimeSeconds(s.from))}) AND received_at <= toDateTime(${sqlUInt(clampToDateTimeSeconds(s.to - 1))})` +
+        ` AND ${receivedMs} >= ${sqlUInt(s.from)} AND ${receivedMs} < ${sqlUInt(s.to)})`,
+    )
+    .join(' OR ');
+}
+
+/** UNION ALL of the sources of `plan`, each row: page, t (DateTime at minute or hour grain), states. */
+function stateSources(t: Tables, plan: RangePlan, site: string | undefined): string {
+  const parts: string[] = [];
+  if (plan.hour.length > 0) {
+    parts.push(`SELECT page, hour AS t, ${stateColumnNames} FROM ${t.aggHour} WHERE ${siteFilter(site)}(${bucketSpans('hour', plan.hour)})`);
+  }
+  if (plan.minute.length > 0) {
+    parts.push(
+      `SELECT page, minute AS t, ${stateColumnNames} FROM ${t.aggMinute} WHERE ${siteFilter(site)}(${bucketSpans('minute', plan.minute)})`,
+    );
+  }
+  if (plan.raw.length > 0) {
+    parts.push(
+      `SELECT page, ${minuteOfView} AS t, ${stateColumns} FROM ${t.pageViews} WHERE ${siteFilter(site)}(${rawSpans(plan.raw)}) GROUP BY page, t`,
+    );
+  }
+  return parts.join(' UNION ALL ');
+}
+
+/** Per-page figures, most viewed first, ties by page (byte order); null when the range is empty. */
+export function pageAggregatesSql(t: Tables, input: TimeRange): string | null {
+  const range = normalizeRange(input);
+  const plan = planRange(range.from, range.to, true);
+  const sources = stateSources(t, plan, range.site);
+  if (sources === '') return null;
+  return `SELECT page, ${mergedColumns} FROM (${sources}) GROUP BY page ORDER BY views DESC, page ASC`;
+}
+
+/** Figures per UTC bucket, oldest first; only buckets with views. `bucket_start` is epoch seconds. */
+export function timeSeriesSql(t: Tables, input: TimeRange, bucket: Bucket): string | null {
+  const range = normalizeRange(input);
+  const plan = planRange(range.from, range.to, bucket !== 'minute');
+  const sources = stateSources(t, plan, range.site);
+  if (sources === '') return null;
+  const seconds = bucketMs[bucket] / 1000;
+  return `SELECT intDiv(toUInt32(t), ${seconds}) * ${seconds} AS bucket_start, ${mergedColumns} FROM (${sources}) GROUP BY bucket_start ORDER BY bucket_start ASC`;
+}
+
+/** Views and unique users per value of one dimension, from the raw rows; a null value reads '(none)'. */
+export function breakdownSql(t: Tables, input: TimeRange, dimension: BreakdownDimension, limit: number): string | null {
+  const range = normalizeRange(input);
+  // The dimension becomes a column name: only the port's own list is accepted.
+  if (!(breakdownDimensions as readonly string[]).includes(dimension)) throw new RangeError(`unknown breakdown dimension ${String(dimension)}`);
+  if (!(range.from < range.to) || limit < 1) return null;
+  return (
+    `SELECT ifNull(${dimension}, '(none)') AS value, count() AS views, uniqExact(site, user_id) AS unique_users` +
+    ` FROM ${t.pageViews} WHERE ${siteFilter(range.site)}(${rawSpans([{ from: range.from, to: range.to }])})` +
+    ` GROUP BY value ORDER BY views DESC, value ASC LIMIT ${sqlUInt(limit)}`
+  );
+}
+
+/** Where an export page resumes: after this (received ms, event_id, site). */
+export interface ExportCursor {
+  ts: number;
+  eventId: string;
+  site: string;
+}
+
+/** One page of events (both raw tables), by (received ms, event_id, site); rows carry the JSON payload. */
+export function exportPageSql(t: Tables, input: TimeRange, pageSize: number, after: ExportCursor | undefined): string | null {
+  const range = normalizeRange(input);
+  if (!(range.from < range.to)) return null;
+  const resume =
+    after === undefined
+      ? ''
+      : ` AND (${receivedMs} > ${sqlUInt(after.ts)} OR (${receivedMs} = ${sqlUInt(after.ts)} AND (event_id > ${sqlString(after.eventId)}` +
+        ` OR (event_id = ${sqlString(after.eventId)} AND site > ${sqlString(after.site)}))))`;
+  const branch = (table: string) =>
+    `SELECT ${receivedMs} AS ts, event_id, site, payload FROM ${table} WHERE ${siteFilter(range.site)}(${rawSpans([{ from: range.from, to: range.to }])})${resume}`;
+  return `SELECT ts, event_id, site, payload FROM (${branch(t.pageViews)} UNION ALL ${branch(t.events)}) ORDER BY ts ASC, event_id ASC, site ASC LIMIT ${sqlUInt(pageSize)}`;
+}
+
+export interface EventRef {
+  site: string;
+  event_id: string;
+}
+
+/** Which of these (site, event_id) pairs are stored already, in either raw table. */
+export function storedEventsSql(t: Tables, refs: readonly EventRef[]): string {
+  const sites = sqlList([...new Set(refs.map((r) => r.site))], sqlString);
+  const ids = sqlList([...new Set(refs.map((r) => r.event_id))], sqlString);
+  // site IN / event_id IN use the primary key (site, event_id); the caller matches exact pairs.
+  const branch = (table: string) => `SELECT site, event_id FROM ${table} WHERE site IN ${sites} AND event_id IN ${ids}`;
+  return `${branch(t.pageViews)} UNION ALL ${branch(t.events)}`;
+}
+
+/** When each of these visitors was forgotten (epoch ms), for those who were. */
+export function forgottenSql(t: Tables, users: readonly { site: string; user_id: string }[]): string {
+  const sites = sqlList([...new Set(users.map((u) => u.site))], sqlString);
+  const ids = sqlList([...new Set(users.map((u) => u.user_id))], sqlString);
+  return `SELECT site, user_id, max(toUInt64(forgotten_at) * 1000 + forgotten_ms) AS forgotten_at_ms FROM ${t.forgotten} WHERE site IN ${sites} AND user_id IN ${ids} GROUP BY site, user_id`;
+}
+
+export interface ErrorRef {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export function storedErrorsSql(t: Tables, refs: readonly ErrorRef[]): string {
+  const topics = sqlList([...new Set(refs.map((r) => r.topic))], sqlString);
+  const keys = sqlList(refs, (r) => `(${sqlString(r.topic)}, ${sqlUInt(r.partition)}, ${sqlUInt(r.offset)})`);
+  return `SELECT topic, \`partition\`, \`offset\` FROM ${t.errors} WHERE topic IN ${topics} AND (topic, \`partition\`, \`offset\`) IN ${keys}`;
+}
+
+export const readErrorsSql = (t: Tables): string =>
+  `SELECT topic, \`partition\`, \`offset\`, reason, raw, toUInt64(at) * 1000 + at_ms AS at FROM ${t.errors} ORDER BY at ASC, topic ASC, \`partition\` ASC, \`offset\` ASC`;
+
+/** Rows per table; events = both raw tables; the aggregate tables count (site, page, bucket) rows. */
+export const countsSql = (t: Tables): string =>
+  [
+    `SELECT 'page_views_raw' AS name, count() AS n FROM ${t.pageViews}`,
+    `SELECT 'events_raw' AS name, count() AS n FROM ${t.events}`,
+    `SELECT 'processing_errors' AS name, count() AS n FROM ${t.errors}`,
+    `SELECT 'page_aggregates_minute' AS name, count() AS n FROM (SELECT 1 FROM ${t.aggMinute} GROUP BY site, page, minute)`,
+    `SELECT 'page_aggregates_hour' AS name, count() AS n FROM (SELECT 1 FROM ${t.aggHour} GROUP BY site, page, hour)`,
+    `SELECT 'forgotten_users' AS name, count() AS n FROM (SELECT 1 FROM ${t.forgotten} GROUP BY site, user_id)`,
+  ].join(' UNION ALL ');
+
+// ---- forgetUser ------------------------------------------------------------------------------
+
+const visitor = (site: string, userId: string) => `site = ${sqlString(site)} AND user_id = ${sqlString(userId)}`;
+
+/** What the visitor has: rows per table, and the (page, minute, hour) buckets of their views. */
+export function visitorRowsSql(t: Tables, site: string, userId: string): string {
+  return [
+    `SELECT 'page_views_raw' AS name, count() AS n FROM ${t.pageViews} WHERE ${visitor(site, userId)}`,
+    `SELECT 'events_raw' AS name, count() AS n FROM ${t.events} WHERE ${visitor(site, userId)}`,
+    `SELECT 'processing_errors' AS name, count() AS n FROM ${t.errors} WHERE ${visitorErrors(site, userId)}`,
+  ].join(' UNION ALL ');
+}
+
+const visitorErrors = (site: string, userId: string) => `user_id = ${sqlString(userId)} AND (site = ${sqlString(site)} OR site IS NULL)`;
+
+export const visitorBucketsSql = (t: Tables, site: string, userId: string): string =>
+  `SELECT DISTINCT page, toUInt32(${minuteOfView}) AS minute, toUInt32(${hourOfView}) AS hour FROM ${t.pageViews} WHERE ${visitor(site, userId)}`;
+
+/** The mutations that erase the visitor's rows (ALTER … DELETE: asynchronous, see waitForMutations). */
+export const forgetRowsSql = (t: Tables, site: string, userId: string): string[] => [
+  `ALTER TABLE ${t.pageViews} DELETE WHERE ${visitor(site, userId)}`,
+  `ALTER TABLE ${t.events} DELETE WHERE ${visitor(site, userId)}`,
+  `ALTER TABLE ${t.errors} DELETE WHERE ${visitorErrors(site, userId)}`,
+];
+
+export interface ViewBucket {
+  page: string;
+  /** Epoch seconds of the UTC minute / hour. */
+  start: number;
+}
+
+const bucketList = (buckets: readonly ViewBucket[]) => sqlList(buckets, (b) => `(${sqlString(b.page)}, ${sqlUInt(b.start)})`);
+
+/** Drop these (page, bucket) aggregate rows of a site… */
+export function dropAggregatesSql(t: Tables, grain: 'minute' | 'hour', site: string, buckets: readonly ViewBucket[]): string {
+  const table = grain === 'minute' ? t.aggMinute : t.aggHour;
+  return `ALTER TABLE ${table} DELETE WHERE site = ${sqlString(site)} AND (page, toUInt32(${grain})) IN ${bucketList(buckets)}`;
+}
+
+/** …and rebuild them from the raw rows that remain (the same states the materialized views write). */
+export function rebuildAggregatesSql(t: Tables, grain: 'minute' | 'hour', site: string, buckets: readonly ViewBucket[]): string {
+  const table = grain === 'minute' ? t.aggMinute : t.aggHour;
+  const expr = grain === 'minute' ? minuteOfView : hourOfView;
+  return (
+    `INSERT INTO ${table} (site, page, ${grain}, ${stateColumnNames})` +
+    ` SELECT site, page, ${expr} AS ${grain}, ${stateColumns} FROM ${t.pageViews}` +
+    ` WHERE site = ${sqlString(site)} AND (page, toUInt32(${expr})) IN ${bucketList(buckets)} GROUP BY site, page, ${grain}`
+  );
+}
+
+/** Mutations of these tables not finished yet (system.mutations exists on 18.16 and today). */
+export function pendingMutationsSql(database: string, tables: readonly string[]): string {
+  return `SELECT count() AS n FROM system.mutations WHERE database = ${sqlString(database)} AND table IN ${sqlList(tables, sqlString)} AND is_done = 0`;
+}

@@ -1,0 +1,126 @@
+import type { EnrichedEvent } from '../../../contract/event-schema.ts';
+import type { ProcessingError } from '../warehouse.ts';
+import { DATETIME_MAX_MS, DATETIME_MIN_MS } from './sql.ts';
+
+/** Epoch ms → the DateTime second and the UInt16 millisecond columns (DateTime64 is not in 18.16). */
+export function splitMs(ms: number, what: string): { seconds: number; millis: number } {
+  if (!Number.isFinite(ms) || ms < DATETIME_MIN_MS || ms > DATETIME_MAX_MS + 999) {
+    throw new RangeError(`${what}: time outside ClickHouse DateTime (1970–2106): ${String(ms)}`);
+  }
+  const whole = Math.floor(ms);
+  return { seconds: Math.floor(whole / 1000), millis: whole % 1000 };
+}
+
+export const receivedAtMs = (event: EnrichedEvent): number => Date.parse(event.received_at);
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+const nullableText = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** A page_view → its page_views_raw row (JSONEachRow object; column names as in schema.ts). */
+export function pageViewRow(event: EnrichedEvent): Record<string, unknown> {
+  const { seconds, millis } = splitMs(receivedAtMs(event), `event ${event.event_id} received_at`);
+  const duration = (event as { duration?: unknown }).duration;
+  const hasDuration = typeof duration === 'number' && Number.isFinite(duration);
+  return {
+    site: event.site,
+    event_id: event.event_id,
+    received_at: seconds,
+    received_ms: millis,
+    page: event.path,
+    url: event.url,
+    title: text(event.title),
+    referrer: text(event.referrer),
+    referrer_host: nullableText(event.referrer_host),
+    user_id: event.user_id,
+    session_id: event.session_id,
+    duration: hasDuration ? duration : 0,
+    has_duration: hasDuration ? 1 : 0,
+    browser: nullableText(event.browser),
+    browser_version: nullableText(event.browser_version),
+    os: nullableText(event.os),
+    device: text(event.device),
+    is_bot: event.is_bot ? 1 : 0,
+    utm_source: nullableText(event.utm_source),
+    utm_medium: nullableText(event.utm_medium),
+    utm_campaign: nullableText(event.utm_campaign),
+    utm_term: nullableText(event.utm_term),
+    utm_content: nullableText(event.utm_content),
+    language: text(event.language),
+    payload: JSON.stringify(event),
+  };
+}
+
+/** Any other event → its events_raw row. */
+export function eventRow(event: EnrichedEvent): Record<string, unknown> {
+  const { seconds, millis } = splitMs(receivedAtMs(event), `event ${event.event_id} received_at`);
+  return {
+    site: event.site,
+    event_id: event.event_id,
+    type: event.type,
+    received_at: seconds,
+    received_ms: millis,
+    page: text(event.path),
+    user_id: event.user_id,
+    session_id: event.session_id,
+    payload: JSON.stringify(event),
+  };
+}
+
+export function errorRow(error: ProcessingError): Record<string, unknown> {
+  const { seconds, millis } = splitMs(error.at, `processing error ${error.topic}/${error.partition}@${error.offset} at`);
+  return {
+    topic: error.topic,
+    partition: error.partition,
+    offset: error.offset,
+    reason: error.reason,
+    raw: error.raw,
+    at: seconds,
+    at_ms: millis,
+    ...recordOwner(error.raw),
+  };
+}
+
+export const eventKey = (site: string, eventId: string): string => `${site}\u0000${eventId}`;
+export const errorKey = (topic: string, partition: number, offset: number): string => `${topic}\u0000${partition}\u0000${offset}`;
+
+/** The first of each (site, event_id) in a batch; later repeats are duplicates. */
+export function distinctEvents(events: readonly EnrichedEvent[]): EnrichedEvent[] {
+  const seen = new Set<string>();
+  const out: EnrichedEvent[] = [];
+  for (const event of events) {
+    const key = eventKey(event.site, event.event_id);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(event);
+  }
+  return out;
+}
+
+/**
+ * Who a refused record belongs to, read once when it is stored: its raw text as a JSON object with
+ * string `site` / `user_id` fields; for text that is not JSON (e.g. cut at 64 KiB), the first
+ * `"site": "…"` / `"user_id": "…"` pair found in it. forgetUser(site, user) removes the records of
+ * that user_id with that site or none: the rule the shared warehouse suite states for every adapter.
+ */
+export function recordOwner(raw: string): { site: string | null; user_id: string | null } {
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      const record = parsed as Record<string, unknown>;
+      return { site: nullableText(record['site']), user_id: nullableText(record['user_id']) };
+    }
+    return { site: null, user_id: null };
+  } catch {
+    return { site: stringField(raw, 'site'), user_id: stringField(raw, 'user_id') };
+  }
+}
+
+function stringField(raw: string, field: string): string | null {
+  const match = new RegExp(`"${field}"\\s*:\\s*("(?:[^"\\\\]|\\\\.)*")`).exec(raw);
+  if (match === null) return null;
+  try {
+    return nullableText(JSON.parse(match[1] as string));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,81 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+
+/**
+ * The seam between the warehouse and a PostgreSQL engine: the same SQL and migrations run on a
+ * PostgreSQL server (porsager/postgres) and on PGlite (PostgreSQL compiled to WebAssembly, in process).
+ * Statements are always parameterized ($1, $2, …); `script` (several statements, no parameters)
+ * exists for migration files only.
+ */
+export interface SqlSession {
+  query<Row extends object>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  script(text: string): Promise<void>;
+}
+
+export interface SqlExecutor extends SqlSession {
+  readonly engine: 'postgres' | 'pglite';
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: SqlSession) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A PostgreSQL schema name Pulse accepts: a plain lower-case identifier (it ends up in search_path). */
+export const schemaNamePattern = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface PostgresExecutorOptions {
+  url: string;
+  /** Every table lives in this schema (search_path); created by migrate(). Default: public. */
+  schema?: string | undefined;
+  /** Pool size (default 4). */
+  max?: number | undefined;
+}
+
+export function postgresExecutor(options: PostgresExecutorOptions): SqlExecutor {
+  const schema = options.schema ?? 'public';
+  if (!schemaNamePattern.test(schema)) throw new RangeError(`invalid schema name ${JSON.stringify(schema)}`);
+  const sql = postgres(options.url, {
+    max: options.max ?? 4,
+    onnotice: () => undefined,
+    // Set when each connection starts, before any statement: unqualified names resolve in the schema.
+    connection: { search_path: schema, application_name: 'pulse-warehouse' },
+  });
+  const session = (run: postgres.Sql | postgres.TransactionSql): SqlSession => ({
+    // A plain array of plain rows (postgres.js answers with an Array subclass carrying statement details).
+    query: async <Row extends object>(text: string, params: readonly unknown[] = []) => [
+      ...((await run.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as Row[]),
+    ],
+    script: async (text: string) => {
+      await run.unsafe(text);
+    },
+  });
+  return {
+    engine: 'postgres',
+    ...session(sql),
+    transaction: async <T>(work: (tx: SqlSession) => Promise<T>) => (await sql.begin((tx) => work(session(tx)))) as T,
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+export interface PgliteExecutorOptions {
+  /** Where PGlite keeps its files (e.g. PULSE_DATA_DIR/pglite); absent: in memory, gone at close. */
+  dir?: string | undefined;
+}
+
+export async function pgliteExecutor(options: PgliteExecutorOptions): Promise<SqlExecutor> {
+  if (options.dir !== undefined) await mkdir(options.dir, { recursive: true });
+  const db = options.dir === undefined ? new PGlite() : new PGlite(options.dir);
+  await db.waitReady;
+  const session = (run: Pick<PGlite, 'query' | 'exec'>): SqlSession => ({
+    query: async <Row extends object>(text: string, params: readonly unknown[] = []) => (await run.query<Row>(text, [...params])).rows,
+    script: async (text: string) => {
+      await run.exec(text);
+    },
+  });
+  return {
+    engine: 'pglite',
+    ...session(db),
+    transaction: (work) => db.transaction((tx) => work(session(tx))),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,244 @@
+import type { BreakdownDimension, TimeRange } from '../warehouse.ts';
+import { eventColumnNames, eventColumnTypes } from './event-rows.ts';
+
+/**
+ * Every SQL statement of the PostgreSQL warehouse. Values always travel as parameters; the only
+ * text assembled here is fixed fragments and identifiers from closed lists.
+ */
+
+const HOUR = 3_600_000;
+
+/** Collects parameters and hands out their $n placeholders. */
+export class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * One batch in one statement: claim the event_ids (the claim table's primary key makes the
+ * claim exact across concurrent writers), insert only the claimed events, and fold only those
+ * into sessions, hourly rollups and the per-hour visitor sets. Upserts are grouped first (one row
+ * per key) and ordered, so concurrent writers lock rows in the same order.
+ */
+export const writeEventsSql = (() => {
+  const columns = eventColumnNames.join(', ');
+  const arrays = eventColumnNames.map((name, i) => `$${i + 1}::${eventColumnTypes[name]}[]`).join(', ');
+  return `
+WITH input AS (
+  SELECT * FROM unnest(${arrays}) AS i(${columns})
+),
+claimed AS (
+  INSERT INTO event_ids (event_id, received_at)
+  SELECT event_id, received_at FROM input
+  ON CONFLICT (event_id) DO NOTHING
+  RETURNING event_id
+),
+fresh AS (
+  INSERT INTO events (${columns})
+  SELECT ${eventColumnNames.map((c) => `i.${c}`).join(', ')} FROM input i JOIN claimed c ON c.event_id = i.event_id
+  RETURNING received_at, site, type, user_id, session_id, path, duration
+),
+session_rows AS (
+  INSERT INTO sessions AS s (site, user_id, session_id, first_ts, last_ts, page_views, events)
+  SELECT site, user_id, session_id, min(received_at), max(received_at), count(*) FILTER (WHERE type = 'page_view'), count(*)
+  FROM fresh GROUP BY site, user_id, session_id ORDER BY site, user_id, session_id
+  ON CONFLICT (site, user_id, session_id) DO UPDATE SET
+    first_ts = least(s.first_ts, excluded.first_ts),
+    last_ts = greatest(s.last_ts, excluded.last_ts),
+    page_views = s.page_views + excluded.page_views,
+    events = s.events + excluded.events
+  RETURNING 1
+),
+views AS (
+  SELECT site, date_trunc('hour', received_at, 'UTC') AS hour, path, user_id, duration FROM fresh WHERE type = 'page_view'
+),
+hourly_rows AS (
+  INSERT INTO page_hourly AS h (site, hour, path, views, bounces, duration_sum, duration_count)
+  SELECT site, hour, path, count(*), count(*) FILTER (WHERE duration < 5), coalesce(sum(duration::numeric), 0), count(duration)
+  FROM views GROUP BY site, hour, path ORDER BY site, hour, path
+  ON CONFLICT (site, hour, path) DO UPDATE SET
+    views = h.views + excluded.views,
+    bounces = h.bounces + excluded.bounces,
+    duration_sum = h.duration_sum + excluded.duration_sum,
+    duration_count = h.duration_count + excluded.duration_count
+  RETURNING 1
+),
+visitor_rows AS (
+  INSERT INTO page_hourly_users (site, hour, path, user_id)
+  SELECT DISTINCT site, hour, path, user_id FROM views ORDER BY site, hour, path, user_id
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM claimed)::int AS inserted`;
+})();
+
+export const ensurePartitionSql = 'SELECT pulse_ensure_events_partition($1::timestamptz) AS partition';
+
+export const writeErrorsSql = `
+INSERT INTO processing_errors (topic, partition, record_offset, reason, raw, failed_at, site, user_id)
+SELECT * FROM unnest($1::text[], $2::int[], $3::int8[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[])
+ON CONFLICT (topic, partition, record_offset) DO NOTHING`;
+
+export const readErrorsSql = `
+SELECT topic, partition, record_offset::float8 AS offset, reason, raw, (extract(epoch FROM failed_at) * 1000)::float8 AS at
+FROM processing_errors ORDER BY failed_at, topic, partition, record_offset`;
+
+/** The tables counts() reports, in this order. */
+export const countedTables = ['events', 'event_ids', 'sessions', 'page_hourly', 'page_hourly_users', 'processing_errors'] as const;
+
+export const countsSql = countedTables.map((table) => `SELECT '${table}' AS name, count(*)::float8 AS rows FROM ${table}`).join('\nUNION ALL\n');
+
+/**
+ * A range split for the rollups: whole UTC hours [wholeFrom, wholeTo) are read from page_hourly
+ * and page_hourly_users, the edges [from, wholeFrom) and [wholeTo, to) from the raw events.
+ * Without whole hours inside (or when `rawOnly`), everything comes from the raw events.
+ */
+export function splitRange(range: TimeRange, rawOnly: boolean): { from: number; to: number; wholeFrom: number; wholeTo: number } {
+  const wholeFrom = Math.ceil(range.from / HOUR) * HOUR;
+  const wholeTo = Math.floor(range.to / HOUR) * HOUR;
+  if (rawOnly || wholeFrom >= wholeTo) return { from: range.from, to: range.to, wholeFrom: range.to, wholeTo: range.to };
+  return { from: range.from, to: range.to, wholeFrom, wholeTo };
+}
+
+export type ViewKey = { kind: 'page' } | { kind: 'bucket'; unit: 'minute' | 'hour' | 'day' };
+
+/**
+ * Views, unique users, bounces and mean duration per key (page, or UTC time bucket) over a range:
+ * rollups for the whole hours plus raw events for the edges. Unique users are distinct
+ * (site, user_id) pairs over the union of both sources, so they stay exact across hours.
+ */
+export function viewFiguresSql(range: TimeRange, key: ViewKey): { text: string; params: unknown[] } {
+  const p = new Params();
+  const parts = splitRange(range, key.kind === 'bucket' && key.unit === 'minute');
+  const from = p.add(iso(parts.from));
+  const to = p.add(iso(parts.to));
+  const wholeFrom = p.add(iso(parts.wholeFrom));
+  const wholeTo = p.add(iso(parts.wholeTo));
+  const site = range.site === undefined ? '' : `AND site = ${p.add(range.site)}`;
+  const unit = key.kind === 'bucket' ? p.add(key.unit) : '';
+  const keyOf = (column: string) => (key.kind === 'page' ? 'path' : `date_trunc(${unit}::text, ${column}, 'UTC')`);
+  const text = `
+WITH raw AS (
+  SELECT site, path, user_id, received_at, duration FROM events
+  WHERE type = 'page_view' ${site}
+    AND ((received_at >= ${from}::timestamptz AND received_at < ${wholeFrom}::timestamptz)
+      OR (received_at >= ${wholeTo}::timestamptz AND received_at < ${to}::timestamptz))
+),
+facts AS (
+  SELECT ${keyOf('hour')} AS k, views, bounces, duration_sum, duration_count FROM page_hourly
+  WHERE hour >= ${wholeFrom}::timestamptz AND hour < ${wholeTo}::timestamptz ${site}
+  UNION ALL
+  SELECT ${keyOf('received_at')}, 1, CASE WHEN duration < 5 THEN 1 ELSE 0 END, coalesce(duration::numeric, 0),
+    CASE WHEN duration IS NULL THEN 0 ELSE 1 END
+  FROM raw
+),
+visitors AS (
+  SELECT ${keyOf('hour')} AS k, site, user_id FROM page_hourly_users
+  WHERE hour >= ${wholeFrom}::timestamptz AND hour < ${wholeTo}::timestamptz ${site}
+  UNION
+  SELECT ${keyOf('received_at')}, site, user_id FROM raw
+),
+totals AS (
+  SELECT k, sum(views) AS views, sum(bounces) AS bounces, sum(duration_sum) AS duration_sum, sum(duration_count) AS duration_count
+  FROM facts GROUP BY k
+),
+uniques AS (
+  SELECT k, count(*) AS users FROM visitors GROUP BY k
+)
+SELECT ${key.kind === 'page' ? 't.k AS page' : '(extract(epoch FROM t.k) * 1000)::float8 AS ts'},
+  t.views::float8 AS views,
+  coalesce(u.users, 0)::float8 AS unique_users,
+  t.bounces::float8 AS bounces,
+  coalesce((t.duration_sum / nullif(t.duration_count, 0))::float8, 0) AS avg_duration
+FROM totals t LEFT JOIN uniques u ON u.k = t.k
+WHERE t.views > 0
+ORDER BY ${key.kind === 'page' ? 't.views DESC, t.k' : 't.k'}`;
+  return { text, params: p.values };
+}
+
+/** The events column behind each breakdown dimension (a closed list: identifiers, never values). */
+const dimensionColumns: Record<BreakdownDimension, string> = {
+  referrer_host: 'referrer_host',
+  browser: 'browser',
+  os: 'os',
+  device: 'device',
+  utm_source: 'utm_source',
+  utm_medium: 'utm_medium',
+  utm_campaign: 'utm_campaign',
+};
+
+/** Views and unique users per value of one dimension; null reads '(none)'; most viewed first, ties by value. */
+export function breakdownSql(range: TimeRange, dimension: BreakdownDimension, limit: number): { text: string; params: unknown[] } {
+  const column = dimensionColumns[dimension];
+  if (column === undefined) throw new RangeError(`unknown breakdown dimension ${JSON.stringify(dimension)}`);
+  const p = new Params();
+  const from = p.add(iso(range.from));
+  const to = p.add(iso(range.to));
+  const site = range.site === undefined ? '' : `AND site = ${p.add(range.site)}`;
+  const text = `
+SELECT coalesce(${column}, '(none)') AS value, count(*)::float8 AS views, count(DISTINCT (site, user_id))::float8 AS unique_users
+FROM events
+WHERE type = 'page_view' AND received_at >= ${from}::timestamptz AND received_at < ${to}::timestamptz ${site}
+GROUP BY 1
+ORDER BY views DESC, value
+LIMIT ${p.add(limit)}`;
+  return { text, params: p.values };
+}
+
+/**
+ * One page of events, oldest first: keyset pagination on (received_at, event_id), so each page
+ * is an index range scan whatever the depth. The cursor is received_at as text (microseconds kept).
+ */
+export function exportPageSql(range: TimeRange, pageSize: number, after: { ts: string; id: string } | undefined): { text: string; params: unknown[] } {
+  const p = new Params();
+  const from = p.add(iso(range.from));
+  const to = p.add(iso(range.to));
+  const site = range.site === undefined ? '' : `AND site = ${p.add(range.site)}`;
+  const keyset = after === undefined ? '' : `AND (received_at, event_id) > (${p.add(after.ts)}::timestamptz, ${p.add(after.id)}::text)`;
+  const text = `
+SELECT data, received_at::text AS cursor_ts, event_id FROM events
+WHERE received_at >= ${from}::timestamptz AND received_at < ${to}::timestamptz ${site} ${keyset}
+ORDER BY received_at, event_id
+LIMIT ${p.add(pageSize)}`;
+  return { text, params: p.values };
+}
+
+/** forgetUser, step 1: take the visitor's views out of the hourly rollups (subtraction commutes with concurrent writers' additions). */
+export const forgetRollupsSql = `
+WITH mine AS (
+  SELECT date_trunc('hour', received_at, 'UTC') AS hour, path, count(*) AS views, count(*) FILTER (WHERE duration < 5) AS bounces,
+    coalesce(sum(duration::numeric), 0) AS duration_sum, count(duration) AS duration_count
+  FROM events WHERE site = $1 AND user_id = $2 AND type = 'page_view'
+  GROUP BY 1, 2
+)
+UPDATE page_hourly h SET
+  views = h.views - m.views,
+  bounces = h.bounces - m.bounces,
+  duration_sum = h.duration_sum - m.duration_sum,
+  duration_count = h.duration_count - m.duration_count
+FROM mine m
+WHERE h.site = $1 AND h.hour = m.hour AND h.path = m.path
+RETURNING h.hour::text AS hour, h.path, h.views::float8 AS views`;
+
+/** forgetUser, step 2: rollup rows the visitor alone made are deleted, not left at zero. */
+export const forgetEmptyRollupsSql = `
+WITH gone AS (
+  DELETE FROM page_hourly h USING unnest($2::timestamptz[], $3::text[]) AS z(hour, path)
+  WHERE h.site = $1 AND h.hour = z.hour AND h.path = z.path AND h.views = 0
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM gone`;
+
+/** forgetUser, the rest: every row keyed by the visitor. event_ids claims stay (they hold no user data). */
+export const forgetRowsSql = [
+  'WITH gone AS (DELETE FROM page_hourly_users WHERE site = $1 AND user_id = $2 RETURNING 1) SELECT count(*)::int AS n FROM gone',
+  'WITH gone AS (DELETE FROM sessions WHERE site = $1 AND user_id = $2 RETURNING 1) SELECT count(*)::int AS n FROM gone',
+  'WITH gone AS (DELETE FROM events WHERE site = $1 AND user_id = $2 RETURNING 1) SELECT count(*)::int AS n FROM gone',
+  `WITH gone AS (DELETE FROM processing_errors WHERE user_id = $2 AND (site = $1 OR site IS NULL) RETURNING 1)
+   SELECT count(*)::int AS n FROM gone`,
+];

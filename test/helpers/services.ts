@@ -10,6 +10,7 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
 export const kafkaBrokers = process.env['PULSE_KAFKA_BROKERS'] ?? '127.0.0.1:19092';
 export const postgresUrl = process.env['PULSE_POSTGRES_URL'] ?? 'postgres://pulse:pulse@127.0.0.1:15432/pulse';
 export const redisUrl = process.env['PULSE_REDIS_URL'] ?? 'redis://127.0.0.1:16379';
+export const clickhouseUrl = process.env['PULSE_CLICKHOUSE_URL'] ?? 'http://127.0.0.1:18123';
 
 const run = promisify(execFile);
 

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import type { PageAggregate, Warehouse } from '../../src/workers/warehouse/warehouse.ts';
+import { freePort, kafkaBrokers, spawnPulse, waitFor, waitForHealth, type PulseProcess } from './services.ts';
+
+export interface WorkerStatus {
+  records: { ok: number; dlq: number };
+  totalLag: number | null;
+}
+
+export interface PulseService {
+  process: PulseProcess;
+  base: string;
+  status: () => Promise<WorkerStatus>;
+}
+
+/** Starts `pulse <args>` on a free port and waits for /health. */
+export async function startService(args: string[], env: Record<string, string>): Promise<PulseService> {
+  const port = await freePort();
+  const process = spawnPulse(args, { PULSE_KAFKA_BROKERS: kafkaBrokers, PULSE_LOG_LEVEL: 'warn', ...env, PULSE_PORT: String(port) });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHealth(base, process);
+  return {
+    process,
+    base,
+    status: async () => (await (await fetch(`${base}/status`, { signal: AbortSignal.timeout(5000) })).json()) as WorkerStatus,
+  };
+}
+
+/** Waits until a worker has committed everything on its topics. */
+export const caughtUp = (worker: PulseService, what: string, timeoutMs = 120_000) =>
+  waitFor(async () => ((await worker.status()).totalLag === 0 ? true : undefined), what, timeoutMs);
+
+/** Runs `pulse generate …` to completion. */
+export async function generate(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const child = spawnPulse(['generate', ...args], { PULSE_KAFKA_BROKERS: kafkaBrokers, PULSE_LOG_LEVEL: 'warn', ...env });
+  const code = await new Promise<number | null>((resolve) => child.child.once('exit', resolve));
+  assert.equal(code, 0, child.output());
+  return child.output();
+}
+
+/** The warehouse's per-page figures for one site equal the prediction (averages to 1e-6). */
+export async function assertPageAggregates(warehouse: Warehouse, site: string, expected: PageAggregate[]): Promise<void> {
+  const actual = await warehouse.pageAggregates({ from: 0, to: Date.now() + 3_600_000, site });
+  const byPage = (rows: PageAggregate[]) => new Map(rows.map((r) => [r.page, r]));
+  const got = byPage(actual);
+  assert.deepEqual([...got.keys()].sort(), expected.map((r) => r.page).sort(), `${warehouse.kind}: pages`);
+  for (const want of expected) {
+    const row = got.get(want.page);
+    assert.ok(row !== undefined);
+    assert.deepEqual(
+      { views: row.views, unique_users: row.unique_users, bounces: row.bounces },
+      { views: want.views, unique_users: want.unique_users, bounces: want.bounces },
+      `${warehouse.kind}: ${want.page}`,
+    );
+    assert.ok(
+      Math.abs(row.avg_duration - want.avg_duration) < 1e-6,
+      `${warehouse.kind}: ${want.page} avg ${row.avg_duration} vs ${want.avg_duration}`,
+    );
+  }
+}

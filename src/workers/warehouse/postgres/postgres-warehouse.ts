@@ -9,7 +9,7 @@ import type {
   Warehouse,
   WriteResult,
 } from '../warehouse.ts';
-import { cleanText, distinctEvents, errorColumns, eventColumnNames, eventColumns, monthsOf } from './event-rows.ts';
+import { cleanText, distinctEvents, errorRow, eventRow, monthsOf } from './event-rows.ts';
 import { migrate } from './migrations.ts';
 import { pgliteExecutor, postgresExecutor, type SqlExecutor } from './sql-executor.ts';
 import {
@@ -73,7 +73,10 @@ export interface PostgresWarehouse extends Warehouse {
 
 export function createPostgresWarehouse(options: PostgresWarehouseOptions): PostgresWarehouse {
   const schema = options.schema ?? 'public';
-  return warehouseOver(postgresExecutor({ url: options.url, schema, max: options.max }), { schema, onPartitionError: options.onPartitionError });
+  return warehouseOver(postgresExecutor({ url: options.url, schema, max: options.max }), {
+    schema,
+    onPartitionError: options.onPartitionError,
+  });
 }
 
 export async function createPgliteWarehouse(options: PgliteWarehouseOptions = {}): Promise<PostgresWarehouse> {
@@ -88,7 +91,8 @@ export const MAX_EVENTS_PER_STATEMENT = 10_000;
 const FORGET_ATTEMPTS = 5;
 
 function checkRange(range: TimeRange): boolean {
-  if (!Number.isFinite(range.from) || !Number.isFinite(range.to)) throw new RangeError('time range bounds must be finite epoch milliseconds');
+  if (!Number.isFinite(range.from) || !Number.isFinite(range.to))
+    throw new RangeError('time range bounds must be finite epoch milliseconds');
   return range.from < range.to;
 }
 
@@ -117,11 +121,7 @@ export function warehouseOver(
   }
 
   async function writeSlice(events: readonly EnrichedEvent[]): Promise<number> {
-    const columns = eventColumns(events);
-    const rows = await executor.query<{ inserted: number }>(
-      writeEventsSql,
-      eventColumnNames.map((name) => columns[name]),
-    );
+    const rows = await executor.query<{ inserted: number }>(writeEventsSql, [JSON.stringify(events.map(eventRow))]);
     return rows[0]?.inserted ?? 0;
   }
 
@@ -156,14 +156,15 @@ export function warehouseOver(
       if (events.length === 0) return { inserted: 0, duplicates: repeats };
       await ensurePartitions(events);
       let inserted = 0;
-      for (let i = 0; i < events.length; i += MAX_EVENTS_PER_STATEMENT) inserted += await writeSlice(events.slice(i, i + MAX_EVENTS_PER_STATEMENT));
+      for (let i = 0; i < events.length; i += MAX_EVENTS_PER_STATEMENT)
+        inserted += await writeSlice(events.slice(i, i + MAX_EVENTS_PER_STATEMENT));
       return { inserted, duplicates: batch.length - inserted } satisfies WriteResult;
     },
 
     async writeErrors(errors) {
       if (errors.length === 0) return;
-      const c = errorColumns(errors);
-      await executor.query(writeErrorsSql, [c.topic, c.partition, c.record_offset, c.reason, c.raw, c.failed_at, c.site, c.user_id]);
+      const now = Date.now();
+      await executor.query(writeErrorsSql, [JSON.stringify(errors.map((error) => errorRow(error, now)))]);
     },
 
     async pageAggregates(range): Promise<PageAggregate[]> {

@@ -38,7 +38,8 @@ export function postgresExecutor(options: PostgresExecutorOptions): SqlExecutor 
     max: options.max ?? 4,
     onnotice: () => undefined,
     // Set when each connection starts, before any statement: unqualified names resolve in the schema.
-    connection: { search_path: schema, application_name: 'pulse-warehouse' },
+    // Custom plans always: a range read over one hour and one over a year must not share a generic plan.
+    connection: { search_path: schema, application_name: 'pulse-warehouse', plan_cache_mode: 'force_custom_plan' },
   });
   const session = (run: postgres.Sql | postgres.TransactionSql): SqlSession => ({
     // A plain array of plain rows (postgres.js answers with an Array subclass carrying statement details).

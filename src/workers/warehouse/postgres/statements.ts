@@ -20,17 +20,16 @@ export class Params {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * One batch in one statement: claim the event_ids (the claim table's primary key makes the
+ * One batch in one statement ($1: the batch as a JSON array of EventRow): claim the event_ids (the claim table's primary key makes the
  * claim exact across concurrent writers), insert only the claimed events, and fold only those
  * into sessions, hourly rollups and the per-hour visitor sets. Upserts are grouped first (one row
  * per key) and ordered, so concurrent writers lock rows in the same order.
  */
 export const writeEventsSql = (() => {
   const columns = eventColumnNames.join(', ');
-  const arrays = eventColumnNames.map((name, i) => `$${i + 1}::${eventColumnTypes[name]}[]`).join(', ');
   return `
 WITH input AS (
-  SELECT * FROM unnest(${arrays}) AS i(${columns})
+  SELECT * FROM json_to_recordset($1::text::json) AS i(${eventColumnNames.map((name) => `${name} ${eventColumnTypes[name]}`).join(', ')})
 ),
 claimed AS (
   INSERT INTO event_ids (event_id, received_at)
@@ -79,9 +78,12 @@ SELECT (SELECT count(*) FROM claimed)::int AS inserted`;
 
 export const ensurePartitionSql = 'SELECT pulse_ensure_events_partition($1::timestamptz) AS partition';
 
+/** $1: a JSON array of ErrorRow. */
 export const writeErrorsSql = `
 INSERT INTO processing_errors (topic, partition, record_offset, reason, raw, failed_at, site, user_id)
-SELECT * FROM unnest($1::text[], $2::int[], $3::int8[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[])
+SELECT topic, partition, record_offset, reason, raw, failed_at, site, user_id
+FROM json_to_recordset($1::text::json) AS e(topic text, partition int, record_offset int8, reason text, raw text,
+  failed_at timestamptz, site text, user_id text)
 ON CONFLICT (topic, partition, record_offset) DO NOTHING`;
 
 export const readErrorsSql = `
@@ -91,7 +93,9 @@ FROM processing_errors ORDER BY failed_at, topic, partition, record_offset`;
 /** The tables counts() reports, in this order. */
 export const countedTables = ['events', 'event_ids', 'sessions', 'page_hourly', 'page_hourly_users', 'processing_errors'] as const;
 
-export const countsSql = countedTables.map((table) => `SELECT '${table}' AS name, count(*)::float8 AS rows FROM ${table}`).join('\nUNION ALL\n');
+export const countsSql = countedTables
+  .map((table) => `SELECT '${table}' AS name, count(*)::float8 AS rows FROM ${table}`)
+  .join('\nUNION ALL\n');
 
 /**
  * A range split for the rollups: whole UTC hours [wholeFrom, wholeTo) are read from page_hourly
@@ -194,7 +198,11 @@ LIMIT ${p.add(limit)}`;
  * One page of events, oldest first: keyset pagination on (received_at, event_id), so each page
  * is an index range scan whatever the depth. The cursor is received_at as text (microseconds kept).
  */
-export function exportPageSql(range: TimeRange, pageSize: number, after: { ts: string; id: string } | undefined): { text: string; params: unknown[] } {
+export function exportPageSql(
+  range: TimeRange,
+  pageSize: number,
+  after: { ts: string; id: string } | undefined,
+): { text: string; params: unknown[] } {
   const p = new Params();
   const from = p.add(iso(range.from));
   const to = p.add(iso(range.to));

@@ -9,7 +9,10 @@ import type { EnrichedEvent } from '../../contract/event-schema.ts';
  * - unique_users counts distinct `user_id` among views;
  * - a bounce is a view whose `duration` is known and under 5 seconds;
  * - avg_duration is the mean `duration` (seconds) of views that carry one, 0 when none do;
- * - time is the server's `received_at`.
+ * - time is the server's `received_at`;
+ * - unique users are distinct (site, user_id) pairs; ties sort by page / value / event_id in byte order;
+ * - a time bucket is listed only when it holds at least one view; breakdowns count views, and a
+ *   missing value is shown as '(none)'.
  */
 
 export interface ProcessingError {

@@ -1,13 +1,15 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bus } from '../bus/bus.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../shared/logger.ts';
 import { installErrorHandler } from './error-handler.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import { registerCollectRoutes } from './routes/collect-routes.ts';
+import { registerDemoRoutes } from './routes/demo-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
+import { collectPathRewriter, registerTrackerRoutes } from './routes/tracker-routes.ts';
 
 export interface IngestDeps {
   bus: Bus;
@@ -21,13 +23,15 @@ export interface IngestDeps {
 
 /** The HTTP face of Pulse: collect endpoints, health, metrics, OpenAPI. Not listening yet. */
 export async function buildIngestApp(deps: IngestDeps): Promise<FastifyInstance> {
+  const rewriteUrl = collectPathRewriter(deps.config); // PULSE_COLLECT_PATH → /api/events
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.PULSE_MAX_BODY_BYTES,
     trustProxy: deps.config.PULSE_TRUST_PROXY,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     onProtoPoisoning: 'remove',
     forceCloseConnections: true,
+    ...(rewriteUrl === undefined ? {} : { rewriteUrl }),
   });
   // navigator.sendBeacon posts text/plain to avoid a CORS preflight: the body is still JSON.
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
@@ -50,6 +54,8 @@ export async function buildIngestApp(deps: IngestDeps): Promise<FastifyInstance>
   if (deps.config.PULSE_RATE_LIMIT_PER_MINUTE > 0) await app.register(rateLimit, { global: false });
 
   const now = deps.now ?? (() => new Date());
+  await registerTrackerRoutes(app, { config: deps.config }); // before the collect routes: CORS and origin checks apply to them
+  if (deps.config.PULSE_DEMO) await registerDemoRoutes(app);
   registerCollectRoutes(app, { bus: deps.bus, config: deps.config, metrics: deps.metrics, now });
   registerHealthRoutes(app, { bus: deps.bus, metrics: deps.metrics });
   if (deps.extend !== undefined) await deps.extend(app);

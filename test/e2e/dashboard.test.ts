@@ -248,7 +248,11 @@ describe('dashboard in Chromium → pulse start', { timeout: 120_000 }, () => {
     assert.match(figures.bounce, /%$/);
     assert.ok(figures.feedRows >= 10, `feed rows ${figures.feedRows} (cursor moves hidden)`);
     assert.ok(figures.topPages >= 7);
-    assert.equal(figures.lagRows, 2, 'lag of user-activity and mouse-coordinates');
+    assert.equal(
+      figures.lagRows,
+      4,
+      'lag of pulse-realtime (user-activity, mouse-coordinates) and pulse-warehouse-postgres (user-activity, page-views)',
+    );
     assert.equal(figures.heatPage, '/');
     await page.screenshot({ path: screenshotPath, fullPage: true });
     t.diagnostic(`screenshot: ${screenshotPath}`);

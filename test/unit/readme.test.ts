@@ -11,7 +11,10 @@ test('the README documents every PULSE_* setting and starts with the two set-up 
   assert.deepEqual(missing, [], 'settings missing from the README configuration table');
   const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
   assert.deepEqual(
-    firstBlock.trim().split('\n').map((line) => line.split('#')[0]?.trim()),
+    firstBlock
+      .trim()
+      .split('\n')
+      .map((line) => line.split('#')[0]?.trim()),
     ['npm install && npm start', 'npm install && npm test'],
   );
 });

@@ -92,3 +92,54 @@ export interface SitesResponse {
   /** The site the stats API answers for when none is given. */
   default: string;
 }
+
+// ---------------------------------------------------------------- history (warehouse)
+
+export type HistoryBucket = 'minute' | 'hour' | 'day';
+
+/** One bucket of GET /api/history/timeseries: only buckets with views are sent. */
+export interface HistoryPoint {
+  /** Bucket start (UTC-aligned), epoch ms. */
+  ts: number;
+  views: number;
+  unique_users: number;
+  /** Views with a known duration under 5 s. */
+  bounces: number;
+  /** Mean duration in seconds of the views that carry one; 0 when none do. */
+  avg_duration: number;
+}
+
+/** GET /api/history/timeseries?site=&from=&to=&bucket= */
+export interface HistoryTimeseries {
+  bucket: HistoryBucket;
+  from: number;
+  to: number;
+  points: HistoryPoint[];
+}
+
+export type BreakdownDimension = 'referrer_host' | 'browser' | 'os' | 'device' | 'utm_source' | 'utm_medium' | 'utm_campaign';
+
+/** GET /api/history/breakdown?site=&from=&to=&dimension=&limit=; a missing value reads "(none)". */
+export interface HistoryBreakdown {
+  dimension: BreakdownDimension;
+  rows: { value: string; views: number; unique_users: number }[];
+}
+
+export interface HistoryPage {
+  page: string;
+  views: number;
+  unique_users: number;
+  bounces: number;
+  avg_duration: number;
+}
+
+/** GET /api/history/pages?site=&from=&to=, most viewed first. */
+export interface HistoryPages {
+  pages: HistoryPage[];
+}
+
+/** The 503 of every history endpoint when the process has no warehouse. */
+export interface HistoryUnavailable {
+  error: 'history_unavailable';
+  message: string;
+}

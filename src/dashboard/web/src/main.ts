@@ -2,7 +2,8 @@
  * The Pulse dashboard. Every live figure comes from one EventSource on
  * /api/stream (no polling loop); only the cursor heat map, which is read per
  * page, is fetched, and only when a stream update arrives and the last fetch
- * is a few seconds old.
+ * is a few seconds old. `#history` shows the History view instead
+ * (history-view.ts, loaded on first use), with the same site selector.
  */
 import './styles.css';
 import type { HeatmapResponse, LiveUpdate, PositionsResponse, RealtimeSnapshot, SitesResponse, TopPage, UserStats } from './api-types.ts';
@@ -21,6 +22,7 @@ import {
 } from './format.ts';
 import { heatColor, pickHeatPage, rgba } from './heat.ts';
 import { heatmapView } from './heatmap-view.ts';
+import type { HistoryView } from './history-view.ts';
 import { connectLive, type ConnectionState, type LiveConnection } from './live.ts';
 import { pipelineView } from './pipeline-view.ts';
 
@@ -55,6 +57,10 @@ const ui = {
   visitor: byId('visitor'),
   feedMoves: byId<HTMLInputElement>('feed-moves'),
   serverTime: byId('server-time'),
+  liveView: byId('live-view'),
+  historyView: byId('history-view'),
+  tabLive: byId<HTMLAnchorElement>('tab-live'),
+  tabHistory: byId<HTMLAnchorElement>('tab-history'),
 };
 
 const epsChart = eventsPerSecondChart(byId<HTMLCanvasElement>('eps-chart'));
@@ -234,7 +240,7 @@ async function autoHeatPage(): Promise<{ page: string; map: HeatmapResponse | un
 }
 
 async function refreshHeat(force = false): Promise<void> {
-  if (state.heatPage === null || state.heatLoading || document.hidden) return;
+  if (state.heatPage === null || state.heatLoading || document.hidden || currentView !== 'live') return;
   if (!force && Date.now() - state.lastHeatAt < HEAT_REFRESH_MS) return;
   state.heatLoading = true;
   state.lastHeatAt = Date.now();
@@ -305,6 +311,7 @@ async function showVisitor(userId: string): Promise<void> {
 
 function onUpdate(update: LiveUpdate): void {
   state.latest = update;
+  historyPanel?.setPipeline(update.pipeline);
   renderRealtime(update.realtime, update.serverTime);
   renderDataAge(update);
   pipeline.update(update.pipeline, update.serverTime, update.newestEventAgeMs);
@@ -368,6 +375,7 @@ async function openSite(site: string | null, notice: string | null = null): Prom
   if (generation !== state.generation) return;
   showBanner(notice);
   state.site = snapshot.site;
+  historyPanel?.setSite(snapshot.site);
   setSiteOptions(await knownSites(), snapshot.site);
   renderRealtime(snapshot, Date.now());
 
@@ -387,6 +395,58 @@ ui.site.addEventListener('change', () => {
   window.history.replaceState(null, '', url);
   void openSite(site);
 });
+
+// ---------------------------------------------------------------- views: Live | History
+
+type View = 'live' | 'history';
+const viewOf = (hash: string): View => (hash.startsWith('#history') ? 'history' : 'live');
+let currentView: View = 'live';
+let historyPanel: HistoryView | undefined;
+let historyLoading: Promise<HistoryView> | undefined;
+
+/** The History view's code (and its charts) is fetched the first time it is shown. */
+function loadHistory(): Promise<HistoryView> {
+  historyLoading ??= import('./history-view.ts').then(({ historyView }) => {
+    const panel = historyView(ui.historyView, { onHash: (hash) => ui.tabHistory.setAttribute('href', hash) });
+    if (state.site !== null) panel.setSite(state.site);
+    if (state.latest !== undefined) panel.setPipeline(state.latest.pipeline);
+    historyPanel = panel;
+    return panel;
+  });
+  return historyLoading;
+}
+
+function showView(): void {
+  const hash = window.location.hash;
+  currentView = viewOf(hash);
+  const live = currentView === 'live';
+  ui.liveView.hidden = !live;
+  for (const [tab, active] of [
+    [ui.tabLive, live],
+    [ui.tabHistory, !live],
+  ] as const) {
+    if (active) tab.setAttribute('aria-current', 'page');
+    else tab.removeAttribute('aria-current');
+  }
+  for (const note of document.querySelectorAll<HTMLElement>('[data-foot]')) note.hidden = note.dataset['foot'] !== currentView;
+  document.title = live ? 'Pulse · live' : 'Pulse · history';
+  if (live) {
+    historyPanel?.hide();
+    ui.historyView.hidden = true;
+    void refreshHeat(true);
+    return;
+  }
+  ui.tabHistory.setAttribute('href', hash);
+  ui.historyView.hidden = false;
+  loadHistory()
+    .then((panel) => {
+      if (currentView === 'history') panel.show(window.location.hash);
+    })
+    .catch((error: unknown) => showBanner(`The History view did not load: ${error instanceof Error ? error.message : String(error)}`));
+}
+
+window.addEventListener('hashchange', showView);
+showView();
 
 window.addEventListener('pageshow', () => {
   if (state.latest !== undefined) void refreshHeat(true);

@@ -10,14 +10,19 @@ export async function endOffsets(bus: Bus, topic: string): Promise<Map<number, n
 /**
  * Reads every record of `topic` written after `since` with a fresh consumer
  * group, until `expected` records arrived and `settleMs` more passed with
- * nothing new (so extra, duplicated records would be seen too).
+ * nothing new (so extra, duplicated records would be seen too). `only` keeps a test's own
+ * records, so other writers on a shared topic cannot disturb it.
  */
 export async function readTopicSince(
   bus: Bus,
   topic: string,
   since: Map<number, number>,
   expected: number,
-  { timeoutMs = 30_000, settleMs = 1000 } = {},
+  {
+    timeoutMs = 30_000,
+    settleMs = 1000,
+    only = () => true,
+  }: { timeoutMs?: number; settleMs?: number; only?: (record: BusRecord) => boolean } = {},
 ): Promise<BusRecord[]> {
   const subscription = await bus.subscribe({ group: `test-read-${randomUUID()}`, topics: [topic], from: 'earliest' });
   const records: BusRecord[] = [];
@@ -25,7 +30,7 @@ export async function readTopicSince(
   let quietSince = Date.now();
   try {
     while (Date.now() < deadline) {
-      const batch = (await subscription.poll(1000, 200)).filter((r) => r.offset >= (since.get(r.partition) ?? 0));
+      const batch = (await subscription.poll(1000, 200)).filter((r) => r.offset >= (since.get(r.partition) ?? 0) && only(r));
       if (batch.length > 0) {
         records.push(...batch);
         quietSince = Date.now();

@@ -9,7 +9,7 @@ import type {
   Warehouse,
   WriteResult,
 } from '../warehouse.ts';
-import { httpExecutor, type ClickHouseExecutor } from './executor.ts';
+import { ClickHouseQueryError, httpExecutor, type ClickHouseExecutor } from './executor.ts';
 import {
   breakdownSql,
   countsSql,
@@ -29,7 +29,7 @@ import {
   type ExportCursor,
   type ViewBucket,
 } from './queries.ts';
-import { distinctEvents, errorKey, errorRow, eventKey, eventRow, pageViewRow, receivedAtMs, splitMs } from './rows.ts';
+import { distinctEvents, errorKey, errorRow, eventKey, eventRow, pageViewRow, receivedAtMs, splitMs, wellFormed } from './rows.ts';
 import { migrations, migrationsTableSql, tablesOf, type Tables } from './schema.ts';
 import { sqlIdentifier } from './sql.ts';
 
@@ -45,13 +45,15 @@ import { sqlIdentifier } from './sql.ts';
  * user_id, so every copy of an event (a client retry with the same event_id, a redelivery after a
  * crash or rebalance, a replay) lands in the same partition of the same topic, and a partition is
  * consumed by one worker of the group, which handles its batches one after another (and this
- * adapter serialises its own writes too). Each table is checked on its own, so a crash between
- * the two inserts is repaired by the redelivery. ReplacingMergeTree on (site, event_id) is a second
+ * adapter serialises its own writes too). Each event goes to one of the two tables, so after a crash
+ * between the two inserts the redelivery finds exactly the missing ones missing. ReplacingMergeTree on (site, event_id) is a second
  * guard for the raw rows only (it collapses at merge time, after the views have counted).
- * What this does not cover: copies of one event_id produced under different keys (seed 002's
- * generator partitions 20% round-robin and 10% at random) and read by two workers at the same
- * instant, or a zombie consumer still writing after a rebalance; either can count an event twice
- * in the aggregates (the raw tables collapse it on merge).
+ * Seed 002's generator partitions 20% of its records round-robin and 10% at random, but it repeats
+ * a record with its original's partition choice, so its duplicates share a partition as well.
+ * What this does not cover: two copies of one event_id on different partitions read by two
+ * workers at the same instant (possible only after the partition count of a topic changed, which
+ * moves keys), or a zombie consumer still writing after a rebalance; either can count an event
+ * twice in the aggregates (the raw tables collapse it on merge).
  *
  * forgetUser: ALTER TABLE … DELETE on the raw tables and processing_errors (mutations, waited for),
  * then the visitor's (page, minute) and (page, hour) aggregate rows are deleted and rebuilt from
@@ -132,6 +134,19 @@ export function clickHouseWarehouseOver(
     return run;
   };
 
+  /**
+   * Runs an IF NOT EXISTS statement. Two processes migrating at once (a worker and the query
+   * service starting together) can both pass the existence check; the loser is told the object
+   * exists (57 table, 82 database), which is what it wanted.
+   */
+  const idempotent = async (statement: string) => {
+    try {
+      await executor.command(statement);
+    } catch (error) {
+      if (!(error instanceof ClickHouseQueryError && (error.serverCode === 57 || error.serverCode === 82))) throw error;
+    }
+  };
+
   const waitForMutations = async (tables: readonly string[]) => {
     const deadline = Date.now() + mutationTimeoutMs;
     for (let pause = 20; ; pause = Math.min(500, pause * 2)) {
@@ -168,7 +183,7 @@ export function clickHouseWarehouseOver(
       }
     }
 
-    // Rows are built (and validated) before anything is written.
+    // Both row sets are built before anything is written.
     const views = fresh.filter((e) => e.type === 'page_view').map(pageViewRow);
     const others = fresh.filter((e) => e.type !== 'page_view').map(eventRow);
     await Promise.all([executor.insert(t.pageViews, views), executor.insert(t.events, others)]);
@@ -180,17 +195,18 @@ export function clickHouseWarehouseOver(
     database,
 
     async migrate() {
-      await executor.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
-      await executor.command(migrationsTableSql(t));
+      await idempotent(`CREATE DATABASE IF NOT EXISTS ${db}`);
+      await idempotent(migrationsTableSql(t));
       const applied = new Set(
         (await executor.query<{ version: number }>(`SELECT DISTINCT version FROM ${t.migrations}`)).map((r) => Number(r.version)),
       );
       const known = new Set(migrations.map((m) => m.version));
       const unknown = [...applied].filter((v) => !known.has(v));
-      if (unknown.length > 0) throw new Error(`clickhouse database ${database} has migrations this version does not know: ${unknown.join(', ')}`);
+      if (unknown.length > 0)
+        throw new Error(`clickhouse database ${database} has migrations this version does not know: ${unknown.join(', ')}`);
       for (const migration of migrations) {
         if (applied.has(migration.version)) continue;
-        for (const statement of migration.statements(t)) await executor.command(statement);
+        for (const statement of migration.statements(t)) await idempotent(statement);
         const now = Math.floor(Date.now() / 1000);
         await executor.insert(t.migrations, [{ version: migration.version, name: migration.name, applied_at: now }]);
       }
@@ -264,8 +280,10 @@ export function clickHouseWarehouseOver(
     forgetUser(site, userId) {
       return exclusive(async () => {
         // Recorded first: from now on a replay of the visitor's old events is dropped.
-        const { seconds, millis } = splitMs(Date.now(), 'forgetUser');
-        await executor.insert(t.forgotten, [{ site, user_id: userId, forgotten_at: seconds, forgotten_ms: millis }]);
+        const { seconds, millis } = splitMs(Date.now());
+        await executor.insert(t.forgotten, [
+          { site: wellFormed(site), user_id: wellFormed(userId), forgotten_at: seconds, forgotten_ms: millis },
+        ]);
 
         const rows = await executor.query<CountRow>(visitorRowsSql(t, site, userId));
         const removed = rows.reduce((sum, row) => sum + Number(row.n), 0);
@@ -277,7 +295,9 @@ export function clickHouseWarehouseOver(
 
         if (buckets.length > 0) {
           const minutes: ViewBucket[] = buckets.map((b) => ({ page: b.page, start: Number(b.minute) }));
-          const hours: ViewBucket[] = [...new Map(buckets.map((b) => [`${b.hour}\u0000${b.page}`, { page: b.page, start: Number(b.hour) }])).values()];
+          const hours: ViewBucket[] = [
+            ...new Map(buckets.map((b) => [`${b.hour}\u0000${b.page}`, { page: b.page, start: Number(b.hour) }])).values(),
+          ];
           await executor.command(dropAggregatesSql(t, 'minute', site, minutes));
           await executor.command(dropAggregatesSql(t, 'hour', site, hours));
           await waitForMutations(['page_aggregates_minute', 'page_aggregates_hour']);
@@ -292,7 +312,14 @@ export function clickHouseWarehouseOver(
       const rows = await executor.query<{ topic: string; partition: number; offset: string; reason: string; raw: string; at: string }>(
         readErrorsSql(t),
       );
-      return rows.map((r) => ({ topic: r.topic, partition: Number(r.partition), offset: Number(r.offset), reason: r.reason, raw: r.raw, at: Number(r.at) }));
+      return rows.map((r) => ({
+        topic: r.topic,
+        partition: Number(r.partition),
+        offset: Number(r.offset),
+        reason: r.reason,
+        raw: r.raw,
+        at: Number(r.at),
+      }));
     },
 
     async dropDatabase() {

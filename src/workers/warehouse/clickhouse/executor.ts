@@ -52,7 +52,9 @@ export class ClickHouseQueryError extends Error {
 
   constructor(what: string, error: unknown) {
     const message = describe(error);
-    const code = /^Code: (\d+)/.exec(message)?.[1];
+    // Current servers' errors are parsed by the client (`code`); 18.16's start with "Code: N, ".
+    const parsed = (error as { code?: unknown } | null)?.code;
+    const code = typeof parsed === 'string' && /^\d+$/.test(parsed) ? parsed : /^Code: (\d+)/.exec(message)?.[1];
     super(`clickhouse ${what} failed: ${message}`, { cause: error instanceof Error ? new Error(message) : undefined });
     this.name = 'ClickHouseQueryError';
     this.serverCode = code === undefined ? undefined : Number(code);

@@ -95,7 +95,9 @@ export function rawSpans(spans: Span[]): string {
 function stateSources(t: Tables, plan: RangePlan, site: string | undefined): string {
   const parts: string[] = [];
   if (plan.hour.length > 0) {
-    parts.push(`SELECT page, hour AS t, ${stateColumnNames} FROM ${t.aggHour} WHERE ${siteFilter(site)}(${bucketSpans('hour', plan.hour)})`);
+    parts.push(
+      `SELECT page, hour AS t, ${stateColumnNames} FROM ${t.aggHour} WHERE ${siteFilter(site)}(${bucketSpans('hour', plan.hour)})`,
+    );
   }
   if (plan.minute.length > 0) {
     parts.push(
@@ -133,7 +135,8 @@ export function timeSeriesSql(t: Tables, input: TimeRange, bucket: Bucket): stri
 export function breakdownSql(t: Tables, input: TimeRange, dimension: BreakdownDimension, limit: number): string | null {
   const range = normalizeRange(input);
   // The dimension becomes a column name: only the port's own list is accepted.
-  if (!(breakdownDimensions as readonly string[]).includes(dimension)) throw new RangeError(`unknown breakdown dimension ${String(dimension)}`);
+  if (!(breakdownDimensions as readonly string[]).includes(dimension))
+    throw new RangeError(`unknown breakdown dimension ${String(dimension)}`);
   if (!(range.from < range.to) || limit < 1) return null;
   return (
     `SELECT ifNull(${dimension}, '(none)') AS value, count() AS views, uniqExact(site, user_id) AS unique_users` +
@@ -158,8 +161,10 @@ export function exportPageSql(t: Tables, input: TimeRange, pageSize: number, aft
       ? ''
       : ` AND (${receivedMs} > ${sqlUInt(after.ts)} OR (${receivedMs} = ${sqlUInt(after.ts)} AND (event_id > ${sqlString(after.eventId)}` +
         ` OR (event_id = ${sqlString(after.eventId)} AND site > ${sqlString(after.site)}))))`;
+  // Starting the span at the cursor lets each part's min/max received_at skip what earlier pages read.
+  const from = after === undefined ? range.from : Math.max(range.from, after.ts);
   const branch = (table: string) =>
-    `SELECT ${receivedMs} AS ts, event_id, site, payload FROM ${table} WHERE ${siteFilter(range.site)}(${rawSpans([{ from: range.from, to: range.to }])})${resume}`;
+    `SELECT ${receivedMs} AS ts, event_id, site, payload FROM ${table} WHERE ${siteFilter(range.site)}(${rawSpans([{ from, to: range.to }])})${resume}`;
   return `SELECT ts, event_id, site, payload FROM (${branch(t.pageViews)} UNION ALL ${branch(t.events)}) ORDER BY ts ASC, event_id ASC, site ASC LIMIT ${sqlUInt(pageSize)}`;
 }
 

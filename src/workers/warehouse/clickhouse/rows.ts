@@ -2,37 +2,48 @@ import type { EnrichedEvent } from '../../../contract/event-schema.ts';
 import type { ProcessingError } from '../warehouse.ts';
 import { DATETIME_MAX_MS, DATETIME_MIN_MS } from './sql.ts';
 
+/**
+ * Events and refused records → JSONEachRow objects (column names as in schema.ts).
+ *
+ * Nothing here may throw on odd data: the worker retries a failing batch forever, so a row
+ * ClickHouse cannot read would stop its partition. Hence:
+ * - text columns are made well-formed Unicode (a lone surrogate, e.g. from a raw record cut at
+ *   64 KiB in the middle of a pair, becomes U+FFFD): both 18.16 and current ClickHouse refuse a
+ *   JSON string with a lone surrogate escape. sqlString applies the same rule to what is looked up,
+ *   so a lookup of such a value finds it. `payload` keeps the event exactly (it is JSON text, in
+ *   which JSON.stringify has already escaped a lone surrogate as plain characters);
+ * - times outside DateTime (1970–2106) are clamped into it (the payload keeps the original).
+ */
+export const wellFormed = (value: string): string => value.toWellFormed();
+
 /** Epoch ms → the DateTime second and the UInt16 millisecond columns (DateTime64 is not in 18.16). */
-export function splitMs(ms: number, what: string): { seconds: number; millis: number } {
-  if (!Number.isFinite(ms) || ms < DATETIME_MIN_MS || ms > DATETIME_MAX_MS + 999) {
-    throw new RangeError(`${what}: time outside ClickHouse DateTime (1970–2106): ${String(ms)}`);
-  }
-  const whole = Math.floor(ms);
+export function splitMs(ms: number): { seconds: number; millis: number } {
+  const whole = Number.isFinite(ms) ? Math.floor(Math.min(DATETIME_MAX_MS + 999, Math.max(DATETIME_MIN_MS, ms))) : 0;
   return { seconds: Math.floor(whole / 1000), millis: whole % 1000 };
 }
 
 export const receivedAtMs = (event: EnrichedEvent): number => Date.parse(event.received_at);
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const nullableText = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const text = (value: unknown): string => (typeof value === 'string' ? wellFormed(value) : '');
+const nullableText = (value: unknown): string | null => (typeof value === 'string' ? wellFormed(value) : null);
 
 /** A page_view → its page_views_raw row (JSONEachRow object; column names as in schema.ts). */
 export function pageViewRow(event: EnrichedEvent): Record<string, unknown> {
-  const { seconds, millis } = splitMs(receivedAtMs(event), `event ${event.event_id} received_at`);
+  const { seconds, millis } = splitMs(receivedAtMs(event));
   const duration = (event as { duration?: unknown }).duration;
   const hasDuration = typeof duration === 'number' && Number.isFinite(duration);
   return {
-    site: event.site,
-    event_id: event.event_id,
+    site: text(event.site),
+    event_id: text(event.event_id),
     received_at: seconds,
     received_ms: millis,
-    page: event.path,
-    url: event.url,
+    page: text(event.path),
+    url: text(event.url),
     title: text(event.title),
     referrer: text(event.referrer),
     referrer_host: nullableText(event.referrer_host),
-    user_id: event.user_id,
-    session_id: event.session_id,
+    user_id: text(event.user_id),
+    session_id: text(event.session_id),
     duration: hasDuration ? duration : 0,
     has_duration: hasDuration ? 1 : 0,
     browser: nullableText(event.browser),
@@ -52,36 +63,38 @@ export function pageViewRow(event: EnrichedEvent): Record<string, unknown> {
 
 /** Any other event → its events_raw row. */
 export function eventRow(event: EnrichedEvent): Record<string, unknown> {
-  const { seconds, millis } = splitMs(receivedAtMs(event), `event ${event.event_id} received_at`);
+  const { seconds, millis } = splitMs(receivedAtMs(event));
   return {
-    site: event.site,
-    event_id: event.event_id,
-    type: event.type,
+    site: text(event.site),
+    event_id: text(event.event_id),
+    type: text(event.type),
     received_at: seconds,
     received_ms: millis,
     page: text(event.path),
-    user_id: event.user_id,
-    session_id: event.session_id,
+    user_id: text(event.user_id),
+    session_id: text(event.session_id),
     payload: JSON.stringify(event),
   };
 }
 
 export function errorRow(error: ProcessingError): Record<string, unknown> {
-  const { seconds, millis } = splitMs(error.at, `processing error ${error.topic}/${error.partition}@${error.offset} at`);
+  const { seconds, millis } = splitMs(error.at);
   return {
-    topic: error.topic,
+    topic: text(error.topic),
     partition: error.partition,
     offset: error.offset,
-    reason: error.reason,
-    raw: error.raw,
+    reason: text(error.reason),
+    raw: text(error.raw),
     at: seconds,
     at_ms: millis,
     ...recordOwner(error.raw),
   };
 }
 
-export const eventKey = (site: string, eventId: string): string => `${site}\u0000${eventId}`;
-export const errorKey = (topic: string, partition: number, offset: number): string => `${topic}\u0000${partition}\u0000${offset}`;
+/** Map keys of stored rows; built from well-formed text, as the rows are. */
+export const eventKey = (site: string, eventId: string): string => `${wellFormed(site)}\u0000${wellFormed(eventId)}`;
+export const errorKey = (topic: string, partition: number, offset: number): string =>
+  `${wellFormed(topic)}\u0000${partition}\u0000${offset}`;
 
 /** The first of each (site, event_id) in a batch; later repeats are duplicates. */
 export function distinctEvents(events: readonly EnrichedEvent[]): EnrichedEvent[] {

@@ -19,14 +19,16 @@ const escapes: Record<string, string> = {
   '\f': '\\f',
 };
 
-// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
+// Control characters are exactly what must be escaped.
 const needsEscape = /[\\'\u0000-\u001f\u007f]/g;
 
-/** A single-quoted string literal. Strings with lone surrogates (not valid UTF-16) are refused. */
+/**
+ * A single-quoted string literal. A lone surrogate (not valid Unicode, so not encodable as UTF-8)
+ * reads as U+FFFD, the same rule rows.ts applies to what is stored, so lookups still match.
+ */
 export function sqlString(value: string): string {
   if (typeof value !== 'string') throw new TypeError(`sqlString: expected a string, got ${typeof value}`);
-  if (!value.isWellFormed()) throw new RangeError('sqlString: the string has a lone surrogate (not valid Unicode)');
-  return `'${value.replace(needsEscape, (ch) => escapes[ch] ?? `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
+  return `'${value.toWellFormed().replace(needsEscape, (ch) => escapes[ch] ?? `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
 }
 
 /** A numeric literal; NaN and infinities are refused (ClickHouse would read them as values). */

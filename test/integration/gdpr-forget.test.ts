@@ -25,7 +25,7 @@ test('pulse db forget erases one visitor from Redis, PostgreSQL and ClickHouse a
   const now = Date.now();
   const events = [gone, kept].flatMap((user, u) =>
     Array.from({ length: 6 }, (_, i) => {
-      const fields = { site, user, at: now - 60_000 + i * 1000 + u, path: `/p${i % 3}`, id: `${user}-event-${i}` };
+      const fields = { site, user, at: now - 60_000 + i * 1000 + u, path: `/p${i % 3}`, id: `${site}-event-${u}-${i}` };
       if (i % 3 === 2) return realtimeEvent('mouse_move', { ...fields, x: 10 * i, y: 20, viewport_w: 1000, viewport_h: 800 });
       return realtimeEvent('page_view', { ...fields, duration: 3 + i * 10 });
     }),
@@ -64,6 +64,8 @@ test('pulse db forget erases one visitor from Redis, PostgreSQL and ClickHouse a
     assert.equal(snapshot.activeUsers, 1);
     assert.ok(snapshot.feed.every((item) => item.user_id !== gone));
     assert.ok((await realtime.lastPositions(site, '/p2', Date.now())).every((p) => p.user_id !== gone));
+    // Dedupe markers (`seen:<event_id>`) stay, as PostgreSQL's claims do: they hold no user data and
+    // stop a replay from bringing the erased events back.
     const keysNamingUser = await redis.keys(`*${gone}*`);
     assert.deepEqual(keysNamingUser, [], 'no Redis key names the visitor');
     for (const warehouse of warehouses) {

@@ -27,7 +27,7 @@ import { createPgliteWarehouse, createPostgresWarehouse } from '../workers/wareh
 import type { Warehouse } from '../workers/warehouse/warehouse.ts';
 import { warehouseGroup, warehouseTopics, warehouseWorker } from '../workers/warehouse/warehouse-worker.ts';
 import { createWorkerMetrics } from '../workers/worker-metrics.ts';
-import { startWorker } from '../workers/worker-runner.ts';
+import { startWorker, type WorkerDefinition } from '../workers/worker-runner.ts';
 import { buildWorkerServer } from '../workers/worker-server.ts';
 
 /**
@@ -205,60 +205,55 @@ export async function startIngest(config: Config): Promise<Running> {
   }
 }
 
-/** `pulse worker realtime`: a member of the realtime consumer group, Kafka → Redis. */
-export async function startRealtimeWorker(config: Config): Promise<Running> {
-  const logger = createLogger(config.PULSE_LOG_LEVEL, 'pulse-realtime');
+/**
+ * A worker process: one member of a consumer group on Kafka writing to one sink, with /health,
+ * /ready, /status and /metrics on PULSE_PORT.
+ */
+async function startWorkerProcess<T>(
+  config: Config,
+  role: string,
+  openSink: (logger: Logger) => Promise<{ definition: WorkerDefinition<T>; ping: () => Promise<void>; close: () => Promise<void> }>,
+): Promise<Running> {
+  const logger = createLogger(config.PULSE_LOG_LEVEL, `pulse-${role.replaceAll(' ', '-')}`);
   const cleanup = closer(logger);
   try {
     const bus = kafkaBusFrom(config);
     cleanup.add(() => bus.close());
-    const store = redisStoreFrom(config, logger);
-    cleanup.add(() => store.close());
+    const sink = await openSink(logger);
+    cleanup.add(() => sink.close());
     await bus.ensureTopics(ingestTopicSpecs(config));
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
-    const worker = await startWorker(realtimeWorker(store), {
+    const worker = await startWorker(sink.definition, {
       bus,
       logger,
       metrics: createWorkerMetrics(registry),
       batchSize: config.PULSE_WORKER_BATCH,
     });
     cleanup.add(() => worker.stop());
-    const app = buildWorkerServer({ logger, registry, bus, worker: () => worker, sinkPing: () => store.ping() });
+    const app = buildWorkerServer({ logger, registry, bus, worker: () => worker, sinkPing: sink.ping });
     cleanup.add(() => app.close());
-    return await listen(app, config, logger, 'worker realtime', () => cleanup.run());
+    return await listen(app, config, logger, role, () => cleanup.run());
   } catch (error) {
     await cleanup.run();
     throw error;
   }
 }
 
+/** `pulse worker realtime`: a member of the realtime consumer group, Kafka → Redis. */
+export function startRealtimeWorker(config: Config): Promise<Running> {
+  return startWorkerProcess(config, 'worker realtime', async (logger) => {
+    const store = redisStoreFrom(config, logger);
+    return { definition: realtimeWorker(store), ping: () => store.ping(), close: () => store.close() };
+  });
+}
+
 /** `pulse worker warehouse --sink postgres|clickhouse`: a member of that sink's consumer group, Kafka → history. */
-export async function startWarehouseWorker(config: Config, sink: WarehouseSink): Promise<Running> {
-  const logger = createLogger(config.PULSE_LOG_LEVEL, `pulse-warehouse-${sink}`);
-  const cleanup = closer(logger);
-  try {
-    const bus = kafkaBusFrom(config);
-    cleanup.add(() => bus.close());
+export function startWarehouseWorker(config: Config, sink: WarehouseSink): Promise<Running> {
+  return startWorkerProcess(config, `worker warehouse ${sink}`, async (logger) => {
     const warehouse = await warehouseFrom(config, sink, logger);
-    cleanup.add(() => warehouse.close());
-    await bus.ensureTopics(ingestTopicSpecs(config));
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
-    const worker = await startWorker(warehouseWorker(warehouse), {
-      bus,
-      logger,
-      metrics: createWorkerMetrics(registry),
-      batchSize: config.PULSE_WORKER_BATCH,
-    });
-    cleanup.add(() => worker.stop());
-    const app = buildWorkerServer({ logger, registry, bus, worker: () => worker, sinkPing: () => warehouse.ping() });
-    cleanup.add(() => app.close());
-    return await listen(app, config, logger, `worker warehouse ${sink}`, () => cleanup.run());
-  } catch (error) {
-    await cleanup.run();
-    throw error;
-  }
+    return { definition: warehouseWorker(warehouse), ping: () => warehouse.ping(), close: () => warehouse.close() };
+  });
 }
 
 /** `pulse db …` in the distributed setup: the configured stores, opened directly. */

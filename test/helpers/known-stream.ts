@@ -3,19 +3,8 @@ import type { OutgoingRecord } from '../../src/bus/bus.ts';
 import { topicForEvent } from '../../src/bus/topics.ts';
 import type { EnrichedEvent } from '../../src/contract/event-schema.ts';
 import type { RealtimeStore } from '../../src/workers/realtime/realtime-store.ts';
+import { random } from '../../src/generator/prng.ts';
 import { realtimeEvent } from './realtime-store-suite.ts';
-
-/** Small seeded PRNG (mulberry32): the same seed gives the same stream, so expectations are exact. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface KnownStream {
   /** What is sent, in order, with 1% of events sent twice (same event_id). */

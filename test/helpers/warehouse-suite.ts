@@ -11,7 +11,7 @@ import {
   type TimeRange,
   type Warehouse,
 } from '../../src/workers/warehouse/warehouse.ts';
-import { random } from './known-stream.ts';
+import { random } from '../../src/generator/prng.ts';
 import { realtimeEvent } from './realtime-store-suite.ts';
 
 /**

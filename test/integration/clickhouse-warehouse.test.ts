@@ -10,7 +10,7 @@ import { createClickHouseWarehouse, httpExecutor, type ClickHouseWarehouse } fro
 import { sqlIdentifier, sqlString } from '../../src/workers/warehouse/clickhouse/sql.ts';
 import { warehouseWorker } from '../../src/workers/warehouse/warehouse-worker.ts';
 import { startWorker } from '../../src/workers/worker-runner.ts';
-import { random } from '../helpers/known-stream.ts';
+import { random } from '../../src/generator/prng.ts';
 import { realtimeEvent } from '../helpers/realtime-store-suite.ts';
 import { kafkaBrokers, waitFor } from '../helpers/services.ts';
 import {

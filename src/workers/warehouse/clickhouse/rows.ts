@@ -1,5 +1,6 @@
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
 import type { ProcessingError } from '../warehouse.ts';
+import { recordOwner as ownerOf } from '../record-owner.ts';
 import { DATETIME_MAX_MS, DATETIME_MIN_MS } from './sql.ts';
 
 /**
@@ -109,31 +110,8 @@ export function distinctEvents(events: readonly EnrichedEvent[]): EnrichedEvent[
   return out;
 }
 
-/**
- * Who a refused record belongs to, read once when it is stored: its raw text as a JSON object with
- * string `site` / `user_id` fields; for text that is not JSON (e.g. cut at 64 KiB), the first
- * `"site": "…"` / `"user_id": "…"` pair found in it. forgetUser(site, user) removes the records of
- * that user_id with that site or none: the rule the shared warehouse suite states for every adapter.
- */
+/** site and user_id of a refused record (see record-owner.ts), cleaned for this store. */
 export function recordOwner(raw: string): { site: string | null; user_id: string | null } {
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      const record = parsed as Record<string, unknown>;
-      return { site: nullableText(record['site']), user_id: nullableText(record['user_id']) };
-    }
-    return { site: null, user_id: null };
-  } catch {
-    return { site: stringField(raw, 'site'), user_id: stringField(raw, 'user_id') };
-  }
-}
-
-function stringField(raw: string, field: string): string | null {
-  const match = new RegExp(`"${field}"\\s*:\\s*("(?:[^"\\\\]|\\\\.)*")`).exec(raw);
-  if (match === null) return null;
-  try {
-    return nullableText(JSON.parse(match[1] as string));
-  } catch {
-    return null;
-  }
+  const owner = ownerOf(raw);
+  return { site: nullableText(owner.site), user_id: nullableText(owner.user_id) };
 }

@@ -1,4 +1,5 @@
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
+import { recordOwner as ownerOf } from '../record-owner.ts';
 import type { ProcessingError } from '../warehouse.ts';
 
 /**
@@ -102,28 +103,10 @@ export function monthsOf(events: readonly EnrichedEvent[]): number[] {
   return [...months].sort((a, b) => a - b);
 }
 
-/** site and user_id of a refused record, when its raw text shows them (even when truncated or otherwise invalid JSON). */
+/** site and user_id of a refused record (see record-owner.ts), cleaned for this store. */
 export function recordOwner(raw: string): { site: string | null; user_id: string | null } {
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      const record = parsed as Record<string, unknown>;
-      return { site: optionalText(record['site']), user_id: optionalText(record['user_id']) };
-    }
-    return { site: null, user_id: null };
-  } catch {
-    return { site: stringField(raw, 'site'), user_id: stringField(raw, 'user_id') };
-  }
-}
-
-function stringField(raw: string, field: string): string | null {
-  const match = new RegExp(`"${field}"\\s*:\\s*("(?:[^"\\\\]|\\\\.)*")`).exec(raw);
-  if (match === null) return null;
-  try {
-    return optionalText(JSON.parse(match[1] as string));
-  } catch {
-    return null;
-  }
+  const owner = ownerOf(raw);
+  return { site: optionalText(owner.site), user_id: optionalText(owner.user_id) };
 }
 
 export interface ErrorRow {

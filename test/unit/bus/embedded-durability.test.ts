@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
-import type { Bus, BusRecord, Subscription } from '../../../src/bus/bus.ts';
+import type { Bus, BusRecord } from '../../../src/bus/bus.ts';
 import { createEmbeddedBus } from '../../../src/bus/embedded/index.ts';
 import type { EmbeddedBusLogger, EmbeddedBusOptions } from '../../../src/bus/embedded/index.ts';
+import { drain } from '../../helpers/embedded-bus.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -44,16 +45,6 @@ async function tempDir(t: TestContext) {
       return bus;
     },
   };
-}
-
-async function drain(sub: Subscription, count: number, timeoutMs = 5000): Promise<BusRecord[]> {
-  const out: BusRecord[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (out.length < count) {
-    assert.ok(Date.now() < deadline, `expected ${count} records, got ${out.length}`);
-    out.push(...(await sub.poll(count - out.length, 50)));
-  }
-  return out;
 }
 
 function values(bus: Bus, topic: string, n: number, prefix = 'm') {

@@ -1,35 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { TestContext } from 'node:test';
-import type { Bus, BusRecord, Subscription } from '../../../src/bus/bus.ts';
-import { createEmbeddedBus } from '../../../src/bus/embedded/index.ts';
-import type { EmbeddedBusOptions } from '../../../src/bus/embedded/index.ts';
+import type { Bus, BusRecord } from '../../../src/bus/bus.ts';
 import { assignRoundRobin } from '../../../src/bus/embedded/group-coordinator.ts';
-
-const silent = { info() {}, warn() {}, error() {} };
-
-async function openBus(t: TestContext, options: Partial<EmbeddedBusOptions> = {}): Promise<Bus> {
-  const dir = await mkdtemp(join(tmpdir(), 'pulse-embedded-'));
-  const bus = await createEmbeddedBus({ logger: silent, ...options, dir });
-  t.after(async () => {
-    await bus.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  return bus;
-}
-
-async function drain(sub: Subscription, count: number, timeoutMs = 5000): Promise<BusRecord[]> {
-  const out: BusRecord[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (out.length < count) {
-    assert.ok(Date.now() < deadline, `expected ${count} records, got ${out.length}`);
-    out.push(...(await sub.poll(count - out.length, 50)));
-  }
-  return out;
-}
+import { openBus, drain } from '../../helpers/embedded-bus.ts';
 
 function produceN(bus: Bus, topic: string, n: number, prefix = 'm') {
   return bus.produce(Array.from({ length: n }, (_, i) => ({ topic, key: `k${i}`, value: `${prefix}${i}` })));

@@ -1,38 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { TestContext } from 'node:test';
-import type { Bus, BusRecord, Subscription } from '../../../src/bus/bus.ts';
-import { createEmbeddedBus } from '../../../src/bus/embedded/index.ts';
-import type { EmbeddedBusOptions } from '../../../src/bus/embedded/index.ts';
 import { partitionForKey } from '../../../src/bus/partitioner.ts';
 import { PulseError } from '../../../src/shared/errors.ts';
-
-const silent = { info() {}, warn() {}, error() {} };
-
-/** A bus in its own temp dir, closed and deleted when the test ends. */
-async function openBus(t: TestContext, options: Partial<EmbeddedBusOptions> = {}): Promise<Bus> {
-  const dir = await mkdtemp(join(tmpdir(), 'pulse-embedded-'));
-  const bus = await createEmbeddedBus({ logger: silent, ...options, dir });
-  t.after(async () => {
-    await bus.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  return bus;
-}
-
-/** Polls until `count` records arrived (or fails after `timeoutMs`). */
-async function drain(sub: Subscription, count: number, timeoutMs = 5000): Promise<BusRecord[]> {
-  const out: BusRecord[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (out.length < count) {
-    assert.ok(Date.now() < deadline, `expected ${count} records, got ${out.length}`);
-    out.push(...(await sub.poll(count - out.length, 50)));
-  }
-  return out;
-}
+import { openBus, drain } from '../../helpers/embedded-bus.ts';
 
 describe('embedded bus: produce', () => {
   it('places keyed records on the partition Kafka would choose', async (t) => {

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { createPlanner } from '../src/generator/plan.ts';
 import { HTTP_TARGET_USER_AGENT, wireEvent } from '../src/generator/targets.ts';
-import { rootOf, siteKeys } from '../src/workers/realtime/redis/keys.ts';
+import { rootOf, siteKeys } from '../src/stores/realtime/redis/keys.ts';
 import { kafkaBrokers, redisUrl } from '../test/helpers/services.ts';
 import {
   cpuSeconds,

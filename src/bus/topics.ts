@@ -2,25 +2,34 @@ import type { Config } from '../config/config.ts';
 import type { EventType } from '../contract/event-schema.ts';
 import type { TopicSpec } from './bus.ts';
 
-/** Topic names kept from the original requirement documents. */
-export const topics = {
-  userActivity: 'user-activity',
-  mouseCoordinates: 'mouse-coordinates',
-  pageViews: 'page-views',
-} as const;
+/** The topics of the event pipeline; names kept from the original requirement documents. */
+export interface TopicNames {
+  userActivity: string;
+  mouseCoordinates: string;
+  pageViews: string;
+}
+
+/** The names with PULSE_TOPIC_PREFIX in front (none by default). */
+export function topicNames(prefix = ''): TopicNames {
+  return { userActivity: `${prefix}user-activity`, mouseCoordinates: `${prefix}mouse-coordinates`, pageViews: `${prefix}page-views` };
+}
+
+/** The default names, for code and documents that speak of the standard installation. */
+export const topics: TopicNames = topicNames();
 
 export const dlqOf = (topic: string): string => `${topic}.dlq`;
 
 /** Cursor positions are high-volume and read by other consumers, so they get a topic of their own. */
-export function topicForEvent(type: EventType): string {
-  return type === 'mouse_move' ? topics.mouseCoordinates : topics.userActivity;
+export function topicForEvent(type: EventType, names: TopicNames = topics): string {
+  return type === 'mouse_move' ? names.mouseCoordinates : names.userActivity;
 }
 
 const WEEK_MS = String(7 * 24 * 3600 * 1000);
 
 export function ingestTopicSpecs(config: Config): TopicSpec[] {
   const base = { partitions: config.PULSE_PARTITIONS, replicas: config.PULSE_REPLICATION_FACTOR };
-  return [topics.userActivity, topics.mouseCoordinates, topics.pageViews].flatMap((name) => [
+  const names = topicNames(config.PULSE_TOPIC_PREFIX);
+  return [names.userActivity, names.mouseCoordinates, names.pageViews].flatMap((name) => [
     { name, ...base, config: { 'retention.ms': WEEK_MS } },
     { name: dlqOf(name), ...base, config: { 'retention.ms': String(30 * 24 * 3600 * 1000) } },
   ]);

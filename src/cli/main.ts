@@ -1,20 +1,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { randomUUID } from 'node:crypto';
 import { ingestTopicSpecs } from '../bus/topics.ts';
-import { loadConfig, type Config } from '../config/config.ts';
+import { loadConfig, pulseUrl } from '../config/config.ts';
 import { generateCommand } from '../generator/command.ts';
-import { describeRecord } from '../ingest/routes/bus-routes.ts';
-import { registerDbCommands } from './db-commands.ts';
-import {
-  kafkaBusFrom,
-  startDashboard,
-  startEmbedded,
-  startIngest,
-  startRealtimeWorker,
-  startWarehouseWorker,
-  type Running,
-} from '../runtime/compose.ts';
+import type { TopicBrowser } from '../query/topic-browser.ts';
+import { kafkaBusFrom } from '../runtime/adapters.ts';
+import { openTopicBrowser } from '../runtime/cli-ports.ts';
+import { startDashboard, startIngest, startRealtimeWorker, startWarehouseWorker } from '../runtime/distributed.ts';
+import { startEmbedded } from '../runtime/embedded.ts';
+import type { Running } from '../runtime/lifecycle.ts';
 import { PulseError } from '../shared/errors.ts';
+import { registerDbCommands } from './db-commands.ts';
 import { sampleEvents } from './sample-events.ts';
 
 const positiveInt = (value: string): number => {
@@ -23,8 +18,14 @@ const positiveInt = (value: string): number => {
   return n;
 };
 
-/** Where commands that talk to a running Pulse find it: Kafka when configured, else the embedded instance's HTTP API. */
-const embeddedUrl = (config: Config): string => process.env['PULSE_URL'] ?? `http://127.0.0.1:${config.PULSE_PORT}`;
+async function withTopicBrowser<T>(work: (browser: TopicBrowser) => Promise<T>): Promise<T> {
+  const browser = openTopicBrowser(loadConfig());
+  try {
+    return await work(browser);
+  } finally {
+    await browser.close();
+  }
+}
 
 async function runUntilSignal(start: () => Promise<Running>): Promise<void> {
   const running = await start();
@@ -73,7 +74,7 @@ export function buildCli(): Command {
     .addOption(new Option('--sink <sink>', 'where history goes').choices(['postgres', 'clickhouse']).makeOptionMandatory())
     .action((options: { sink: 'postgres' | 'clickhouse' }) => runUntilSignal(() => startWarehouseWorker(loadConfig(), options.sink)));
 
-  registerDbCommands(program, embeddedUrl);
+  registerDbCommands(program);
 
   program
     .command('dashboard')
@@ -86,23 +87,16 @@ export function buildCli(): Command {
   topicsCommand
     .command('list', { isDefault: true })
     .description('list topics with partitions and offsets')
-    .action(async () => {
-      const config = loadConfig();
-      const topics =
-        config.PULSE_KAFKA_BROKERS === undefined
-          ? (
-              (await getJson(`${embeddedUrl(config)}/api/topics`)) as {
-                topics: { name: string; partitions: { partition: number; startOffset: number; endOffset: number }[] }[];
-              }
-            ).topics
-          : await withKafka(config, (bus) => bus.listTopics());
-      for (const topic of topics) {
-        const records = topic.partitions.reduce((sum, p) => sum + p.endOffset - p.startOffset, 0);
-        console.log(
-          `${topic.name.padEnd(32)} partitions=${topic.partitions.length} records=${records} ends=[${topic.partitions.map((p) => p.endOffset).join(',')}]`,
-        );
-      }
-    });
+    .action(() =>
+      withTopicBrowser(async (browser) => {
+        for (const topic of await browser.listTopics()) {
+          const records = topic.partitions.reduce((sum, p) => sum + p.endOffset - p.startOffset, 0);
+          console.log(
+            `${topic.name.padEnd(32)} partitions=${topic.partitions.length} records=${records} ends=[${topic.partitions.map((p) => p.endOffset).join(',')}]`,
+          );
+        }
+      }),
+    );
   topicsCommand
     .command('create')
     .description("create Pulse's topics (PULSE_PARTITIONS, PULSE_REPLICATION_FACTOR) or one named topic")
@@ -114,25 +108,33 @@ export function buildCli(): Command {
         options.name === undefined
           ? ingestTopicSpecs(config)
           : [{ name: options.name, partitions: options.partitions ?? config.PULSE_PARTITIONS, replicas: config.PULSE_REPLICATION_FACTOR }];
-      await withKafka(config, (bus) => bus.ensureTopics(specs));
+      const bus = kafkaBusFrom(config);
+      try {
+        await bus.ensureTopics(specs);
+      } finally {
+        await bus.close();
+      }
       for (const spec of specs) console.log(`ok ${spec.name} partitions=${spec.partitions}`);
     });
 
   program
     .command('listen')
-    .description('print records of a topic as they arrive, one JSON object a line (seed 001 listener)')
+    .description('print records of a topic as they arrive, one JSON object a line')
     .argument('<topic>', 'e.g. user-activity')
     .addOption(new Option('--from <position>', 'start at').choices(['latest', 'earliest']).default('latest'))
     .option('--count <n>', 'stop after n records', positiveInt)
-    .action(async (topic: string, options: { from: 'latest' | 'earliest'; count?: number }) => {
-      const config = loadConfig();
-      if (config.PULSE_KAFKA_BROKERS === undefined) await listenEmbedded(embeddedUrl(config), topic, options);
-      else await listenKafka(config, topic, options);
-    });
+    .action((topic: string, options: { from: 'latest' | 'earliest'; count?: number }) =>
+      withTopicBrowser(async (browser) => {
+        const abort = new AbortController();
+        process.once('SIGINT', () => abort.abort());
+        console.error(`listening to ${topic} on ${browser.where} (Ctrl-C to stop)`);
+        for await (const record of browser.tail(topic, { ...options, signal: abort.signal })) console.log(JSON.stringify(record));
+      }),
+    );
 
   program
     .command('send')
-    .description('post test events to a running ingest (seed 001 button-click script)')
+    .description('post sample events to a running ingest (clicks by default)')
     .option('--url <url>', 'ingest base URL (default PULSE_URL or http://127.0.0.1:$PULSE_PORT)')
     .option('--count <n>', 'number of events', positiveInt, 1)
     .option('--site <key>', 'site key', 'demo')
@@ -140,8 +142,7 @@ export function buildCli(): Command {
       new Option('--type <type>', 'event type').choices(['page_view', 'click', 'form_submit', 'mouse_move', 'custom']).default('click'),
     )
     .action(async (options: { url?: string; count: number; site: string; type: 'click' }) => {
-      const config = loadConfig();
-      const url = `${options.url ?? embeddedUrl(config)}/api/events`;
+      const url = `${options.url ?? pulseUrl(loadConfig())}/api/events`;
       const events = sampleEvents(options.count, options.type, options.site);
       for (let i = 0; i < events.length; i += 500) {
         const response = await fetch(url, {
@@ -155,60 +156,9 @@ export function buildCli(): Command {
       }
     });
 
-  // Load generator (seed 002): flags and behaviour live in src/generator/command.ts.
   program.addCommand(generateCommand());
 
   return program;
-}
-
-async function withKafka<T>(config: Config, work: (bus: ReturnType<typeof kafkaBusFrom>) => Promise<T>): Promise<T> {
-  const bus = kafkaBusFrom(config);
-  try {
-    return await work(bus);
-  } finally {
-    await bus.close();
-  }
-}
-
-async function listenKafka(config: Config, topic: string, options: { from: 'latest' | 'earliest'; count?: number }): Promise<void> {
-  await withKafka(config, async (bus) => {
-    const subscription = await bus.subscribe({ group: `pulse-listen-${randomUUID()}`, topics: [topic], from: options.from });
-    let stopped = false;
-    process.once('SIGINT', () => {
-      stopped = true;
-    });
-    console.error(`listening to ${topic} on Kafka ${config.PULSE_KAFKA_BROKERS ?? ''} (Ctrl-C to stop)`);
-    let seen = 0;
-    try {
-      while (!stopped && seen < (options.count ?? Number.POSITIVE_INFINITY)) {
-        for (const record of await subscription.poll(100, 500)) {
-          console.log(JSON.stringify(describeRecord(record)));
-          seen += 1;
-        }
-      }
-    } finally {
-      await subscription.close();
-    }
-  });
-}
-
-async function listenEmbedded(base: string, topic: string, options: { from: 'latest' | 'earliest'; count?: number }): Promise<void> {
-  const query = new URLSearchParams({ from: options.from, ...(options.count === undefined ? {} : { limit: String(options.count) }) });
-  const response = await fetch(`${base}/api/topics/${encodeURIComponent(topic)}/tail?${query.toString()}`).catch((error: unknown) => {
-    throw new Error(`no running Pulse at ${base} (start one with \`pulse start\`, or set PULSE_KAFKA_BROKERS): ${String(error)}`);
-  });
-  if (!response.ok || response.body === null) throw new Error(`${response.status} ${await response.text()}`);
-  console.error(`listening to ${topic} on ${base} (Ctrl-C to stop)`);
-  const decoder = new TextDecoder();
-  for await (const chunk of response.body) process.stdout.write(decoder.decode(chunk, { stream: true }));
-}
-
-async function getJson(url: string): Promise<unknown> {
-  const response = await fetch(url).catch((error: unknown) => {
-    throw new Error(`no running Pulse at ${url} (start one with \`pulse start\`, or set PULSE_KAFKA_BROKERS): ${String(error)}`);
-  });
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
-  return response.json();
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
+import { siteKeySource } from '../contract/site-key.ts';
 import { PulseError, errorCodes } from '../shared/errors.ts';
+import { originPolicy } from './cors-origins.ts';
 
 /**
  * Every PULSE_* setting, with its default and meaning. The README's
@@ -42,7 +44,7 @@ export const configSchema = Type.Object({
     description: 'Replication factor of the topics Pulse creates (Kafka only).',
   }),
   PULSE_SITES: Type.String({
-    pattern: '^\\*$|^[A-Za-z0-9_.-]{1,64}(,[A-Za-z0-9_.-]{1,64})*$',
+    pattern: `^\\*$|^${siteKeySource}(,${siteKeySource})*$`,
     default: 'demo',
     description: 'Comma-separated site keys that may send events, or * for any.',
   }),
@@ -77,12 +79,26 @@ export const configSchema = Type.Object({
     }),
   ),
   PULSE_CORS_ORIGINS: Type.String({
-    pattern: '^\\*$|^([A-Za-z0-9_.-]{1,64}=)?https?://[^,\\s/]+(,([A-Za-z0-9_.-]{1,64}=)?https?://[^,\\s/]+)*$',
+    pattern: `^\\*$|^(${siteKeySource}=)?https?://[^,\\s/]+(,(${siteKeySource}=)?https?://[^,\\s/]+)*$`,
     default: '*',
     description:
       'Origins whose pages may send events: * for any, or a comma-separated list of origins, each for every site (https://shop.example) or for one site key (demo=https://demo.example).',
   }),
   PULSE_DEMO: Type.Boolean({ default: true, description: 'Serve the demo site at /demo/.' }),
+  PULSE_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description: 'Where CLI commands find a running embedded Pulse (default http://127.0.0.1:$PULSE_PORT).',
+    }),
+  ),
+  PULSE_TOPIC_PREFIX: Type.String({
+    pattern: '^[A-Za-z0-9._-]{0,100}$',
+    default: '',
+    description: 'Prefix of every topic name Pulse uses (e.g. `staging.`), so several installations or test runs share one Kafka.',
+  }),
+  PULSE_CACHE_DIR: Type.Optional(
+    Type.String({ minLength: 1, description: 'Where the scripts keep downloaded jars and packages (default ~/.cache/pulse).' }),
+  ),
 });
 
 export type Config = Static<typeof configSchema>;
@@ -101,7 +117,10 @@ export function redisUrl(config: Config): string {
   return config.PULSE_REDIS_URL;
 }
 
-export function siteKeys(config: Config): ReadonlySet<string> | 'any' {
+/** The site keys that may send events, or 'any'. */
+export type SiteSet = ReadonlySet<string> | 'any';
+
+export function siteKeys(config: Config): SiteSet {
   return config.PULSE_SITES === '*' ? 'any' : new Set(config.PULSE_SITES.split(','));
 }
 
@@ -116,7 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const [key, value] of Object.entries(env)) {
     if (!key.startsWith('PULSE_') || value === undefined || value === '') continue;
     if (knownKeys.has(key)) raw[key] = value;
-    else if (!key.startsWith('PULSE_STACK_') && !key.startsWith('PULSE_TEST_') && !isServiceUrl(key)) unknown.push(key);
+    // PULSE_STACK_* and PULSE_TEST_* belong to the service scripts and the test suite, not to Pulse.
+    else if (!key.startsWith('PULSE_STACK_') && !key.startsWith('PULSE_TEST_')) unknown.push(key);
   }
   const given = { ...raw }; // Ajv coerces in place; messages quote what the user wrote
   if (!validate(raw)) {
@@ -129,10 +149,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (unknown.length > 0) {
     throw new PulseError(errorCodes.CONFIG_INVALID, `unknown configuration variable(s): ${unknown.join(', ')} (see README, Configuration)`);
   }
-  return raw as Config;
+  const config = raw as Config;
+  originPolicy(config.PULSE_CORS_ORIGINS); // parsed now so a wrong origin stops start-up, not the first request
+  return config;
 }
 
-// Service URLs arrive with later components; accepted here so one environment serves every process.
-function isServiceUrl(key: string): boolean {
-  return key === 'PULSE_OPENSEARCH_URL' || key === 'PULSE_URL' || key === 'PULSE_CACHE_DIR';
+/** Where CLI commands reach a running embedded instance. */
+export function pulseUrl(config: Config): string {
+  return config.PULSE_URL ?? `http://127.0.0.1:${config.PULSE_PORT}`;
 }

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { SiteKey } from './site-key.ts';
 
 /**
  * The one event contract shared by the tracker, ingest and every worker.
@@ -15,7 +16,7 @@ const optionalText = (maxLength: number, description: string) => Type.Optional(T
 
 const common = {
   v: Type.Optional(Type.Integer({ minimum: 1, maximum: CONTRACT_VERSION, description: 'Contract version (default 1).' })),
-  site: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Site key the event belongs to.' }),
+  site: SiteKey(),
   user_id: id('Anonymous (or identified) visitor id.'),
   session_id: id('Session id; renewed by the tracker after 30 minutes of inactivity.'),
   url: Type.String({ minLength: 1, maxLength: 2048, format: 'uri', description: 'Absolute page URL.' }),

@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { dlq, ok, type Outcome } from './outcome.ts';
 import { Enrichment, eventSchemas, eventTypes, type EnrichedEvent, type EventType, type WireEvent } from './event-schema.ts';
-
-export type ValidationOutcome<T = WireEvent> = { ok: true; event: T } | { ok: false; reason: string };
 
 // ajv-formats ships CommonJS whose default export is the plugin function.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -12,18 +11,17 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  * A validator that dispatches on `type` first, so an unknown type gets a
  * clear message instead of five union errors.
  */
-function dispatchingValidator<T>(validators: Record<EventType, ValidateFunction<T>>): (input: unknown) => ValidationOutcome<T> {
+function dispatchingValidator<T>(validators: Record<EventType, ValidateFunction<T>>): (input: unknown) => Outcome<T> {
   return (input) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-      return { ok: false, reason: 'event must be a JSON object' };
+      return dlq('event must be a JSON object');
     }
     const type = (input as { type?: unknown }).type;
     if (typeof type !== 'string' || !(eventTypes as readonly string[]).includes(type)) {
-      return { ok: false, reason: `unknown event type ${JSON.stringify(type)}; expected one of ${eventTypes.join(', ')}` };
+      return dlq(`unknown event type ${JSON.stringify(type)}; expected one of ${eventTypes.join(', ')}`);
     }
     const validate = validators[type as EventType];
-    if (validate(input)) return { ok: true, event: input };
-    return { ok: false, reason: describe(validate.errors?.[0]) };
+    return validate(input) ? ok(input) : dlq(describe(validate.errors?.[0]));
   };
 }
 

@@ -6,7 +6,8 @@ import { createLogger } from '../shared/logger.ts';
 import { strategies, type Strategy } from './generator.ts';
 import { defaultIdPrefix } from './plan.ts';
 import { defaultRetryPolicy } from './retry.ts';
-import { isKafkaTarget, runGenerator, serveGenerator } from './run.ts';
+import { isKafkaTarget, openGeneratorTarget } from '../runtime/generator-target.ts';
+import { runGenerator, serveGenerator } from './run.ts';
 import { modes, type Mode } from './schedule.ts';
 
 interface GenerateFlags {
@@ -51,10 +52,10 @@ const target = (value: string): string => {
   throw new InvalidArgumentError('expected "kafka" or an ingest URL such as http://127.0.0.1:8080');
 };
 
-/** `pulse generate`: the load generator of seed 002 (see README, "Load generator"). */
+/** `pulse generate`: the load generator (see README, "Load generator"). */
 export function generateCommand(): Command {
   return new Command('generate')
-    .description('generate page-view traffic (seed 002) into Kafka (topic page-views) or an ingest URL; --serve adds the control API')
+    .description('generate page-view traffic into Kafka (topic page-views) or an ingest URL; --serve adds the control API')
     .option('--target <kafka|url>', 'kafka (PULSE_KAFKA_BROKERS) or an ingest base URL, e.g. http://127.0.0.1:8080', target, 'kafka')
     .addOption(
       new Option('--mode <mode>', 'regular: 1–10 events/s; peak: bursts of 100–1000 every 10 s; night: 1 event / 10 s')
@@ -103,7 +104,8 @@ export function generateCommand(): Command {
       } as const;
       if (flags.serve === true) {
         const logger = createLogger(config.PULSE_LOG_LEVEL, 'pulse-generate');
-        const served = await serveGenerator(options, { config, logger, host: config.PULSE_HOST, port: flags.port });
+        const openTarget = (spec: Parameters<typeof openGeneratorTarget>[0]) => openGeneratorTarget(spec, { config, logger });
+        const served = await serveGenerator(options, { openTarget, logger, host: config.PULSE_HOST, port: flags.port });
         logger.info({ seed }, `reproduce with --seed ${seed}`);
         const stop = (signal: string): void => {
           logger.info({ signal }, 'shutting down');
@@ -129,7 +131,8 @@ export function generateCommand(): Command {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const final = await runGenerator(options, { config, logger, progress: process.stderr, signal: abort.signal });
+        const openTarget = (spec: Parameters<typeof openGeneratorTarget>[0]) => openGeneratorTarget(spec, { config, logger });
+        const final = await runGenerator(options, { openTarget, logger, progress: process.stderr, signal: abort.signal });
         process.stdout.write(`${JSON.stringify(final)}\n`);
         if (final.failed > 0) process.exitCode = 1;
       } finally {

@@ -1,5 +1,7 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { createHttpApp } from '../http/http-app.ts';
+import { badRequest } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { MAX_BURST, type LoadGenerator } from './generator.ts';
 import { MAX_EPS, modes, type Mode } from './schedule.ts';
@@ -10,19 +12,17 @@ import { MAX_EPS, modes, type Mode } from './schedule.ts';
  */
 export function buildControlApp(deps: { generator: LoadGenerator; registry: Registry; logger: Logger }): FastifyInstance {
   const { generator } = deps;
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, forceCloseConnections: true });
-  const bad = (reply: FastifyReply, error: string, message: string) => reply.code(400).send({ error, message });
+  const app = createHttpApp({ logger: deps.logger });
   const query = (request: { query: unknown }, name: string): string | undefined => {
     const value = (request.query as Record<string, unknown> | undefined)?.[name];
     return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
   };
 
-  app.post('/config/speed', async (request, reply) => {
+  app.post('/config/speed', async (request) => {
     const raw = query(request, 'eps');
     const eps = Number(raw);
     if (raw === undefined || !Number.isFinite(eps) || eps <= 0 || eps > MAX_EPS) {
-      return bad(
-        reply,
+      throw badRequest(
         'invalid_eps',
         `eps must be a number above 0 and at most ${MAX_EPS} (events per second), got ${JSON.stringify(raw ?? null)}`,
       );
@@ -32,10 +32,10 @@ export function buildControlApp(deps: { generator: LoadGenerator; registry: Regi
     return { eps, mode };
   });
 
-  app.post('/config/mode', async (request, reply) => {
+  app.post('/config/mode', async (request) => {
     const mode = query(request, 'mode');
     if (mode === undefined || !(modes as readonly string[]).includes(mode)) {
-      return bad(reply, 'invalid_mode', `mode must be one of ${modes.join(', ')}, got ${JSON.stringify(mode ?? null)}`);
+      throw badRequest('invalid_mode', `mode must be one of ${modes.join(', ')}, got ${JSON.stringify(mode ?? null)}`);
     }
     // A mode replaces an exact rate set before: the mode's own pattern applies again.
     generator.setMode(mode as Mode);
@@ -46,7 +46,7 @@ export function buildControlApp(deps: { generator: LoadGenerator; registry: Regi
     const raw = query(request, 'count');
     const count = Number(raw);
     if (raw === undefined || !/^\d+$/.test(raw) || count < 1 || count > MAX_BURST) {
-      return bad(reply, 'invalid_count', `count must be a whole number from 1 to ${MAX_BURST}, got ${JSON.stringify(raw ?? null)}`);
+      throw badRequest('invalid_count', `count must be a whole number from 1 to ${MAX_BURST}, got ${JSON.stringify(raw ?? null)}`);
     }
     generator.burst(count);
     return reply.code(202).send({ queued: count });

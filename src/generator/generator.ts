@@ -1,15 +1,21 @@
 import type { Logger } from '../shared/logger.ts';
 import { systemClock, type Clock } from './clock.ts';
+import { createDeliver } from './deliver.ts';
+import { createDeliveryCounts } from './delivery-counts.ts';
 import { createGeneratorMetrics, type GeneratorMetrics } from './metrics.ts';
-import { createPlanner, partitionings, type Partitioning, type PlanOptions, type PlannedEvent } from './plan.ts';
-import { DeliveryFailedError, defaultRetryPolicy, withRetries, type RetryPolicy } from './retry.ts';
-import { MAX_EPS, createPacer, modes, type Mode } from './schedule.ts';
+import { createPlanner, type Partitioning, type PlanOptions } from './plan.ts';
+import { createRateMeter } from './rate-meter.ts';
+import { defaultRetryPolicy, type RetryPolicy } from './retry.ts';
+import { MAX_EPS, createPacer, modes, type Mode, type Pacer, type PacerSettings } from './schedule.ts';
+import { sendUntilDone } from './send-loop.ts';
+import { createSendStrategy } from './send-strategies.ts';
 import type { Target } from './targets.ts';
 
 /**
- * The run loop: every tick it asks the pacer how many events are due, draws them from the plan and
- * hands them to the send strategy; the strategy delivers to the target with retries and keeps the
- * counts. Settings (rate, mode, bursts) can change while it runs and apply from the next tick.
+ * The load generator: every tick the send loop (send-loop.ts) asks the pacer how many events are
+ * due, draws them from the plan and hands them to the send strategy (send-strategies.ts); each
+ * delivery goes to the target with retries (deliver.ts) and moves the counters (delivery-counts.ts).
+ * Settings (rate, mode, bursts) can change while it runs and apply from the next tick.
  */
 
 export const strategies = ['sync', 'async', 'batch'] as const;
@@ -96,13 +102,12 @@ export interface LoadGenerator {
   status(): GeneratorStatus;
 }
 
-export function validateGeneratorOptions(options: GeneratorOptions): void {
+function validateGeneratorOptions(options: GeneratorOptions): void {
   const wholeAtLeast = (name: string, value: number | undefined, min: number) => {
     if (value !== undefined && (!Number.isInteger(value) || value < min))
       throw new RangeError(`${name} must be a whole number ≥ ${min}, got ${value}`);
   };
-  if (!(modes as readonly string[]).includes(options.mode))
-    throw new RangeError(`mode must be one of ${modes.join(', ')}, got ${options.mode}`);
+  assertMode(options.mode);
   if (!(strategies as readonly string[]).includes(options.strategy))
     throw new RangeError(`strategy must be one of ${strategies.join(', ')}`);
   const eps = options.eps;
@@ -127,11 +132,7 @@ export function createLoadGenerator(options: GeneratorOptions, deps: GeneratorDe
   const clock = deps.clock ?? systemClock;
   const metrics = deps.metrics ?? createGeneratorMetrics();
   const { target, logger } = deps;
-  const retry = options.retry ?? defaultRetryPolicy;
-  const batchSize = options.batchSize ?? 100;
   const batchMs = options.batchMs ?? 200;
-  const maxInFlight = options.maxInFlight ?? 1000;
-  const tickMs = options.tickMs ?? Math.min(20, batchMs);
   const planner = createPlanner(options.seed, options.plan);
   const created = clock.now();
   const pacer = createPacer({
@@ -142,39 +143,33 @@ export function createLoadGenerator(options: GeneratorOptions, deps: GeneratorDe
     maxBacklog: options.maxBacklog,
     peakEveryMs: options.peakEveryMs,
   });
+  const counts = createDeliveryCounts(metrics, target.kind);
+  const rateMeter = createRateMeter();
+  const deliver = createDeliver({
+    target,
+    retry: options.retry ?? defaultRetryPolicy,
+    clock,
+    logger,
+    counts,
+    sendSeconds: metrics.sendSeconds,
+  });
+  const strategy = createSendStrategy(options.strategy, {
+    deliver,
+    inFlight: () => counts.inFlight,
+    batchSize: options.batchSize ?? 100,
+    batchMs,
+    maxInFlight: options.maxInFlight ?? 1000,
+  });
 
-  const counts = {
-    sent: 0,
-    acked: 0,
-    failed: 0,
-    rejected: 0,
-    retries: 0,
-    duplicates: 0,
-    invalid: 0,
-    views: 0,
-    bounces: 0,
-    partitioning: Object.fromEntries(partitionings.map((p) => [p, 0])) as Record<Partitioning, number>,
-    partitions: {} as Record<string, number>,
-  };
   let state: GeneratorStatus['state'] = 'idle';
   let startedAt = created;
   let stopping = false;
   let running: Promise<GeneratorStatus> | undefined;
-  const inFlight = new Set<Promise<void>>();
-  let inFlightRecords = 0;
-  let buffer: PlannedEvent[] = [];
-  let bufferSince = 0;
-  const samples: { at: number; sent: number }[] = [];
-
-  const measuredRate = (now: number): number => {
-    const oldest = samples[0];
-    if (oldest === undefined || now <= oldest.at) return 0;
-    return Math.round(((counts.sent - oldest.sent) / ((now - oldest.at) / 1000)) * 10) / 10;
-  };
 
   const status = (): GeneratorStatus => {
     const now = clock.now();
     const settings = pacer.settings();
+    const totals = counts.totals();
     return {
       state,
       target: target.description,
@@ -182,140 +177,52 @@ export function createLoadGenerator(options: GeneratorOptions, deps: GeneratorDe
       mode: settings.mode,
       eps: settings.eps,
       targetEps: pacer.rate(now),
-      rate: measuredRate(now),
+      rate: rateMeter.rate(now, totals.sent),
       seed: options.seed,
       planned: planner.planned,
-      sent: counts.sent,
-      acked: counts.acked,
-      failed: counts.failed,
-      inFlight: inFlightRecords,
-      rejected: counts.rejected,
-      retries: counts.retries,
-      duplicates: counts.duplicates,
-      invalid: counts.invalid,
-      views: counts.views,
-      bounces: counts.bounces,
+      sent: totals.sent,
+      acked: totals.acked,
+      failed: totals.failed,
+      inFlight: counts.inFlight,
+      rejected: totals.rejected,
+      retries: totals.retries,
+      duplicates: totals.duplicates,
+      invalid: totals.invalid,
+      views: totals.views,
+      bounces: totals.bounces,
       skipped: pacer.skipped,
-      partitioning: { ...counts.partitioning },
-      partitions: { ...counts.partitions },
+      partitioning: totals.partitioning,
+      partitions: totals.partitions,
       uptimeSeconds: state === 'idle' ? 0 : Math.round(now - startedAt) / 1000,
     };
   };
 
-  /** Delivers with retries and counts the outcome; never throws. */
-  const deliver = async (entries: PlannedEvent[]): Promise<void> => {
-    const n = entries.length;
-    counts.sent += n;
-    for (const entry of entries) {
-      metrics.sent.inc({ kind: entry.kind });
-      if (entry.duplicateOf !== null) {
-        counts.duplicates += 1;
-        metrics.duplicates.inc();
-      } else if (entry.kind === 'invalid') counts.invalid += 1;
-      else if (entry.kind === 'bounce') counts.bounces += 1;
-      else counts.views += 1;
-      if (target.kind === 'kafka') {
-        counts.partitioning[entry.partitioning] += 1;
-        metrics.partitioning.inc({ strategy: entry.partitioning });
-      }
-    }
-    inFlightRecords += n;
-    metrics.inFlight.set(inFlightRecords);
-    const timer = metrics.sendSeconds.startTimer();
-    const seqs = { first: entries[0]?.seq, last: entries[n - 1]?.seq };
-    try {
-      const report = await withRetries(
-        () => target.deliver(entries),
-        retry,
-        clock,
-        ({ attempt, delayMs, error }) => {
-          counts.retries += 1;
-          metrics.retries.inc();
-          logger.warn({ err: error, attempt, delayMs, records: n, ...seqs }, 'delivery failed, retrying after back-off');
-        },
-      );
-      counts.acked += n;
-      metrics.acked.inc(n);
-      counts.rejected += report.rejected;
-      if (report.rejected > 0) metrics.rejected.inc(report.rejected);
-      for (const partition of report.partitions) {
-        counts.partitions[partition] = (counts.partitions[partition] ?? 0) + 1;
-        metrics.partitions.inc({ partition: String(partition) });
-      }
-      timer({ outcome: 'ok' });
-    } catch (error) {
-      counts.failed += n;
-      metrics.failed.inc(n);
-      timer({ outcome: 'failed' });
-      const attempts = error instanceof DeliveryFailedError ? error.attempts : undefined;
-      logger.error({ err: error instanceof DeliveryFailedError ? error.cause : error, attempts, records: n, ...seqs }, 'records failed');
-    } finally {
-      inFlightRecords -= n;
-      metrics.inFlight.set(inFlightRecords);
-    }
-  };
-
-  const track = (delivery: Promise<void>): void => {
-    inFlight.add(delivery);
-    void delivery.finally(() => inFlight.delete(delivery));
-  };
-
-  const flush = async (): Promise<void> => {
-    if (buffer.length === 0) return;
-    const batch = buffer;
-    buffer = [];
-    await deliver(batch);
-  };
-
-  const dispatch = async (entry: PlannedEvent, now: number): Promise<void> => {
-    switch (options.strategy) {
-      case 'sync':
-        await deliver([entry]);
-        return;
-      case 'async':
-        while (inFlightRecords >= maxInFlight && inFlight.size > 0) await Promise.race(inFlight);
-        // Fire and go on: the outcome is counted by the delivery's own callbacks.
-        track(deliver([entry]));
-        return;
-      case 'batch':
-        if (buffer.length === 0) bufferSince = now;
-        buffer.push(entry);
-        if (buffer.length >= batchSize) await flush();
-        return;
-    }
-  };
-
-  const remaining = (): number => (options.count === undefined ? Number.POSITIVE_INFINITY : options.count - planner.planned);
-  const finished = (now: number): boolean =>
-    remaining() <= 0 || (options.durationMs !== undefined && now - startedAt >= options.durationMs);
-
-  const loop = async (): Promise<GeneratorStatus> => {
+  const run = async (): Promise<GeneratorStatus> => {
     state = 'running';
     startedAt = clock.now();
-    // The schedule starts now, not when the generator was built.
-    const settings = pacer.settings();
-    if (settings.eps === null) pacer.setMode(settings.mode, startedAt);
-    else pacer.setEps(settings.eps, startedAt);
+    const settings = restartSchedule(pacer, startedAt);
     logger.info(
       { target: target.description, seed: options.seed, mode: settings.mode, eps: settings.eps, strategy: options.strategy },
       'generator started',
     );
-    while (!stopping) {
-      let now = clock.now();
-      if (finished(now)) break;
-      const due = Math.min(pacer.take(now), remaining());
-      for (let i = 0; i < due && !stopping; i += 1) await dispatch(planner.next(), now);
-      now = clock.now();
-      if (options.strategy === 'batch' && buffer.length > 0 && now - bufferSince >= batchMs) await flush();
-      samples.push({ at: now, sent: counts.sent });
-      while (samples.length > 1 && (samples[0]?.at ?? now) < now - 5000) samples.shift();
-      metrics.targetEps.set(pacer.rate(now));
-      if (finished(now)) break;
-      await clock.sleep(tickMs);
-    }
+    await sendUntilDone(
+      {
+        clock,
+        pacer,
+        planner,
+        strategy,
+        limits: { count: options.count, durationMs: options.durationMs },
+        tickMs: options.tickMs ?? Math.min(20, batchMs),
+        stopRequested: () => stopping,
+        afterTick: (now) => {
+          rateMeter.sample(now, counts.sent);
+          metrics.targetEps.set(pacer.rate(now));
+        },
+      },
+      startedAt,
+    );
     state = 'draining';
-    await flush();
-    while (inFlight.size > 0) await Promise.all([...inFlight]);
+    await strategy.drain();
     state = 'stopped';
     const final = status();
     logger.info(
@@ -327,7 +234,7 @@ export function createLoadGenerator(options: GeneratorOptions, deps: GeneratorDe
 
   return {
     run() {
-      running ??= loop();
+      running ??= run();
       return running;
     },
     async stop() {
@@ -339,8 +246,7 @@ export function createLoadGenerator(options: GeneratorOptions, deps: GeneratorDe
       logger.info({ eps }, 'rate set');
     },
     setMode(mode) {
-      if (!(modes as readonly string[]).includes(mode))
-        throw new RangeError(`mode must be one of ${modes.join(', ')}, got ${String(mode)}`);
+      assertMode(mode);
       pacer.setMode(mode, clock.now());
       logger.info({ mode }, 'mode set');
     },
@@ -353,4 +259,16 @@ export function createLoadGenerator(options: GeneratorOptions, deps: GeneratorDe
     },
     status,
   };
+}
+
+/** The schedule starts when the run does, not when the generator was built: its current settings begin again at `at`. */
+function restartSchedule(pacer: Pacer, at: number): PacerSettings {
+  const settings = pacer.settings();
+  if (settings.eps === null) pacer.setMode(settings.mode, at);
+  else pacer.setEps(settings.eps, at);
+  return settings;
+}
+
+function assertMode(mode: Mode): void {
+  if (!(modes as readonly string[]).includes(mode)) throw new RangeError(`mode must be one of ${modes.join(', ')}, got ${String(mode)}`);
 }

@@ -1,6 +1,7 @@
 import type { WireEvent } from '../contract/event-schema.ts';
 import { GENERATED_HOST, generatorPages } from './pages.ts';
 import { deriveSeed, intBetween, random, weightedIndex } from './prng.ts';
+import { isSiteKey } from '../contract/site-key.ts';
 
 /**
  * The event plan: a pure, seeded function of (seed, options) that decides every record the
@@ -49,9 +50,9 @@ export interface PlanOptions {
   users?: number | undefined;
 }
 
-export const MIX = { view: 0.85, bounce: 0.1, invalid: 0.05 } as const;
-export const DUPLICATE_RATE = 0.01;
-export const PARTITIONING_SHARES = { key: 0.7, 'round-robin': 0.2, random: 0.1 } as const;
+const MIX = { view: 0.85, bounce: 0.1, invalid: 0.05 } as const;
+const DUPLICATE_RATE = 0.01;
+const PARTITIONING_SHARES = { key: 0.7, 'round-robin': 0.2, random: 0.1 } as const;
 /** A repeat re-sends one of the last this-many valid events, as a producer retry or a double submit would. */
 const REPEAT_WINDOW = 100;
 
@@ -75,7 +76,7 @@ export function createPlanner(seed: number, options: PlanOptions = {}): Planner 
   const prefix = options.idPrefix ?? defaultIdPrefix(seed);
   const users = options.users ?? 500;
   if (!/^[A-Za-z0-9_.-]{1,40}$/.test(prefix)) throw new RangeError(`id prefix must be 1–40 of A-Z a-z 0-9 _ . -, got "${prefix}"`);
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(site)) throw new RangeError(`site must be a site key (1–64 of A-Z a-z 0-9 _ . -), got "${site}"`);
+  if (!isSiteKey(site)) throw new RangeError(`site must be a site key (1–64 of A-Z a-z 0-9 _ . -), got "${site}"`);
   if (!Number.isInteger(users) || users < 1 || users > 1_000_000)
     throw new RangeError(`users must be a whole number 1–1000000, got ${users}`);
 

@@ -1,7 +1,7 @@
 import type { GeneratorStatus } from './generator.ts';
 
 /** One line of figures for a bounded run. */
-export function formatProgress(status: GeneratorStatus, count?: number): string {
+function formatProgress(status: GeneratorStatus, count?: number): string {
   const total = count === undefined ? '' : `/${count} (${Math.floor((status.sent / count) * 100)}%)`;
   return [
     `sent ${status.sent}${total}`,

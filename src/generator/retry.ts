@@ -18,7 +18,7 @@ export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseMs'
 }
 
 /** Whether trying again can help: errors say so (`retriable`), anything else is taken as transient. */
-export function isRetriable(error: unknown): boolean {
+function isRetriable(error: unknown): boolean {
   if (typeof error === 'object' && error !== null && 'retriable' in error) return (error as { retriable: unknown }).retriable === true;
   return true;
 }

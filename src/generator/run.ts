@@ -1,23 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import type { Bus, TopicSpec } from '../bus/bus.ts';
-import { ingestTopicSpecs, topics } from '../bus/topics.ts';
-import type { Config } from '../config/config.ts';
-import { kafkaBusFrom } from '../runtime/compose.ts';
 import type { Logger } from '../shared/logger.ts';
-import { systemClock, type Clock } from './clock.ts';
+import type { Clock } from './clock.ts';
 import { buildControlApp } from './control-app.ts';
 import { createLoadGenerator, type GeneratorOptions, type GeneratorStatus, type LoadGenerator } from './generator.ts';
 import { createGeneratorMetrics } from './metrics.ts';
 import { defaultIdPrefix } from './plan.ts';
 import { createProgressDisplay, type ProgressOutput } from './progress.ts';
-import { defaultRetryPolicy, withRetries } from './retry.ts';
-import { createHttpTarget, createKafkaTarget, type Target } from './targets.ts';
+import type { Target } from './targets.ts';
 
-/**
- * `pulse generate`: picks the target from `--target` (Kafka through the Bus port's Kafka adapter,
- * or an ingest URL) and runs the generator bounded (progress on stderr) or as a service with the
- * control API.
- */
+/** Where the generator sends; opened by the caller's choice (src/runtime/generator-target.ts). */
 export interface TargetSpec {
   /** `kafka`, or an ingest base URL such as http://127.0.0.1:8080. */
   target: string;
@@ -26,49 +17,10 @@ export interface TargetSpec {
 }
 
 export interface RunDeps {
-  config: Config;
   logger: Logger;
-  /** Use this target instead of building one from `--target` (tests, other buses). */
-  target?: Target | undefined;
-  /** Kafka target: use this bus instead of one from PULSE_KAFKA_BROKERS. */
-  bus?: Bus | undefined;
+  /** Opens the target of a run (`run` is its id prefix). */
+  openTarget: (spec: TargetSpec & { run: string }) => Promise<Target>;
   clock?: Clock | undefined;
-}
-
-export function isKafkaTarget(target: string): boolean {
-  return target === 'kafka';
-}
-
-/**
- * Opens the target. For Kafka the topic is created if missing and its partition count read, both
- * retried like sends (an unreachable broker fails after the last attempt, not at once).
- */
-export async function openTarget(spec: TargetSpec & { run: string }, deps: RunDeps): Promise<Target> {
-  if (deps.target !== undefined) return deps.target;
-  if (!isKafkaTarget(spec.target)) return createHttpTarget({ url: spec.target });
-  const topic = spec.topic ?? topics.pageViews;
-  const bus = deps.bus ?? kafkaBusFrom(deps.config);
-  try {
-    const specs: TopicSpec[] =
-      topic === topics.pageViews
-        ? ingestTopicSpecs(deps.config).filter((s) => s.name === topic || s.name === `${topic}.dlq`)
-        : [{ name: topic, partitions: deps.config.PULSE_PARTITIONS, replicas: deps.config.PULSE_REPLICATION_FACTOR }];
-    const partitions = await withRetries(
-      async () => {
-        await bus.ensureTopics(specs);
-        const info = (await bus.listTopics()).find((t) => t.name === topic);
-        if (info === undefined || info.partitions.length === 0) throw new Error(`topic "${topic}" has no partitions`);
-        return info.partitions.length;
-      },
-      defaultRetryPolicy,
-      deps.clock ?? systemClock,
-      ({ attempt, delayMs, error }) => deps.logger.warn({ err: error, attempt, delayMs }, 'Kafka not ready, retrying'),
-    );
-    return createKafkaTarget({ bus, topic, partitions, run: spec.run });
-  } catch (error) {
-    if (deps.bus === undefined) await bus.close();
-    throw error;
-  }
 }
 
 export interface BoundedRunOptions extends GeneratorOptions, TargetSpec {}
@@ -78,7 +30,11 @@ export async function runGenerator(
   options: BoundedRunOptions,
   deps: RunDeps & { progress?: ProgressOutput | undefined; signal?: AbortSignal | undefined },
 ): Promise<GeneratorStatus> {
-  const target = await openTarget({ ...options, run: options.plan?.idPrefix ?? defaultIdPrefix(options.seed) }, deps);
+  const target = await deps.openTarget({
+    target: options.target,
+    topic: options.topic,
+    run: options.plan?.idPrefix ?? defaultIdPrefix(options.seed),
+  });
   try {
     const generator = createLoadGenerator(options, { target, logger: deps.logger, clock: deps.clock });
     const stop = () => void generator.stop();
@@ -115,7 +71,11 @@ export async function serveGenerator(
   if (options.count !== undefined || options.durationMs !== undefined) {
     throw new RangeError('--serve runs until stopped; --count and --duration are for bounded runs');
   }
-  const target = await openTarget({ ...options, run: options.plan?.idPrefix ?? defaultIdPrefix(options.seed) }, deps);
+  const target = await deps.openTarget({
+    target: options.target,
+    topic: options.topic,
+    run: options.plan?.idPrefix ?? defaultIdPrefix(options.seed),
+  });
   const metrics = createGeneratorMetrics();
   const generator = createLoadGenerator(options, { target, logger: deps.logger, clock: deps.clock, metrics });
   // Seed 002's "statistics logged in real time": a status line every 10 s.

@@ -10,7 +10,7 @@ export const modes = ['regular', 'peak', 'night'] as const;
 export type Mode = (typeof modes)[number];
 
 export const MAX_EPS = 100_000;
-export const REGULAR_EPS = { min: 1, max: 10 } as const;
+const REGULAR_EPS = { min: 1, max: 10 } as const;
 export const PEAK_BURST = { min: 100, max: 1000, everyMs: 10_000 } as const;
 export const NIGHT_EPS = 0.1;
 
@@ -34,7 +34,7 @@ export function exactRate(eps: number): RateSchedule {
  * `regular`: a random walk over 1–10 events/s, one step a second (−2…+2, kept in range), the
  * second's events evenly spaced inside it.
  */
-export function randomWalkRate(rand: Random): RateSchedule {
+function randomWalkRate(rand: Random): RateSchedule {
   let second = 0;
   let before = 0;
   let rate = intBetween(rand, REGULAR_EPS.min, REGULAR_EPS.max);
@@ -60,7 +60,7 @@ export function randomWalkRate(rand: Random): RateSchedule {
 }
 
 /** `peak`: regular traffic plus a burst of 100–1000 events every 10 s, the first at once. */
-export function peakRate(walk: Random, burstSizes: Random, everyMs: number = PEAK_BURST.everyMs): RateSchedule {
+function peakRate(walk: Random, burstSizes: Random, everyMs: number = PEAK_BURST.everyMs): RateSchedule {
   const base = randomWalkRate(walk);
   const bursts: number[] = [];
   let burstTotal = 0;

@@ -23,7 +23,7 @@ export interface Target {
   close(): Promise<void>;
 }
 
-export class TargetError extends Error {
+class TargetError extends Error {
   readonly retriable: boolean;
   readonly status: number | undefined;
   constructor(message: string, options: { retriable: boolean; status?: number | undefined; cause?: unknown }) {

@@ -1,7 +1,9 @@
 import type { OutgoingRecord } from '../bus/bus.ts';
-import { dlqOf, topicForEvent } from '../bus/topics.ts';
+import { dlqOf, topicForEvent, type TopicNames } from '../bus/topics.ts';
+import type { SiteSet } from '../config/config.ts';
 import { enrichEvent, type RequestContext } from '../contract/enrich-event.ts';
-import type { EventType } from '../contract/event-schema.ts';
+import type { EventType, WireEvent } from '../contract/event-schema.ts';
+import { dlq, drop, ok, pipeline, type Outcome, type Pipeline } from '../contract/outcome.ts';
 import { validateEvent } from '../contract/validate-event.ts';
 
 export interface Rejection {
@@ -18,12 +20,47 @@ export interface BatchPlan {
 }
 
 export interface PlanOptions {
-  sites: ReadonlySet<string> | 'any';
+  sites: SiteSet;
+  topics: TopicNames;
   /** Types allowed on this endpoint; /api/coordinates takes only mouse_move. */
   allowedTypes: readonly EventType[];
   /** Applied when an event omits `type` (seed 000's coordinates carry none). */
   defaultType?: EventType | undefined;
   source: string;
+}
+
+/** The drop reason of an event for a site Pulse does not collect for. */
+export const UNKNOWN_SITE = 'unknown_site';
+
+/** Events without `type` on a single-type endpoint take that type. */
+export const withDefaultType = (defaultType: EventType | undefined) =>
+  function withDefaultType(raw: unknown): Outcome<unknown> {
+    if (defaultType === undefined || typeof raw !== 'object' || raw === null || Array.isArray(raw) || 'type' in raw) return ok(raw);
+    return ok({ ...raw, type: defaultType });
+  };
+
+export function checkWireEvent(input: unknown): Outcome<WireEvent> {
+  return validateEvent(input);
+}
+
+export const checkAllowedType = (allowed: readonly EventType[], source: string) =>
+  function checkAllowedType(event: WireEvent): Outcome<WireEvent> {
+    return allowed.includes(event.type) ? ok(event) : dlq(`event type "${event.type}" is not accepted on ${source}`);
+  };
+
+export const checkSiteKey = (sites: SiteSet) =>
+  function checkSiteKey(event: WireEvent): Outcome<WireEvent> {
+    return sites === 'any' || sites.has(event.site) ? ok(event) : drop(UNKNOWN_SITE);
+  };
+
+/** The steps an event goes through before it is enriched and produced. */
+export function ingestSteps(options: PlanOptions): Pipeline<unknown, WireEvent> {
+  return pipeline(
+    withDefaultType(options.defaultType),
+    checkWireEvent,
+    checkAllowedType(options.allowedTypes, options.source),
+    checkSiteKey(options.sites),
+  );
 }
 
 /**
@@ -32,26 +69,26 @@ export interface PlanOptions {
  * ordered; invalid ones to the DLQ with the reason in headers.
  */
 export function planBatch(events: readonly unknown[], context: RequestContext, options: PlanOptions): BatchPlan {
+  const steps = ingestSteps(options);
   const records: OutgoingRecord[] = [];
   const rejections: Rejection[] = [];
   let accepted = 0;
   events.forEach((raw, index) => {
-    const input = withDefaultType(raw, options.defaultType);
-    const outcome = validateEvent(input);
-    if (!outcome.ok || !options.allowedTypes.includes(outcome.event.type)) {
-      const reason = outcome.ok ? `event type "${outcome.event.type}" is not accepted on ${options.source}` : outcome.reason;
-      rejections.push({ index, reason, kind: 'invalid' });
-      records.push(deadLetter(input, reason, context, options));
+    const outcome = steps(raw);
+    if (outcome.kind === 'drop') {
+      const site = (raw as { site?: unknown }).site;
+      rejections.push({ index, reason: `unknown site key "${String(site)}"`, kind: 'unknown_site' });
       return;
     }
-    const event = outcome.event;
-    if (options.sites !== 'any' && !options.sites.has(event.site)) {
-      rejections.push({ index, reason: `unknown site key "${event.site}"`, kind: 'unknown_site' });
+    if (outcome.kind === 'dlq') {
+      rejections.push({ index, reason: outcome.reason, kind: 'invalid' });
+      records.push(deadLetter(withDefaultType(options.defaultType)(raw), outcome.reason, context, options));
       return;
     }
+    const event = outcome.value;
     const enriched = enrichEvent(event, context);
     records.push({
-      topic: topicForEvent(event.type),
+      topic: topicForEvent(event.type, options.topics),
       key: event.user_id,
       value: JSON.stringify(enriched),
       headers: { 'event-type': event.type, 'event-id': enriched.event_id, site: event.site },
@@ -61,18 +98,14 @@ export function planBatch(events: readonly unknown[], context: RequestContext, o
   return { records, accepted, rejections };
 }
 
-function withDefaultType(raw: unknown, defaultType: EventType | undefined): unknown {
-  if (defaultType === undefined || typeof raw !== 'object' || raw === null || Array.isArray(raw) || 'type' in raw) return raw;
-  return { ...raw, type: defaultType };
-}
-
-function deadLetter(input: unknown, reason: string, context: RequestContext, options: PlanOptions): OutgoingRecord {
-  const userId = typeof input === 'object' && input !== null ? (input as { user_id?: unknown }).user_id : undefined;
+function deadLetter(input: Outcome<unknown>, reason: string, context: RequestContext, options: PlanOptions): OutgoingRecord {
+  const value = input.kind === 'ok' ? input.value : undefined;
+  const userId = typeof value === 'object' && value !== null ? (value as { user_id?: unknown }).user_id : undefined;
   const type = options.allowedTypes.length === 1 ? options.allowedTypes[0] : 'page_view';
   return {
-    topic: dlqOf(topicForEvent(type ?? 'page_view')),
+    topic: dlqOf(topicForEvent(type ?? 'page_view', options.topics)),
     key: typeof userId === 'string' ? userId : undefined,
-    value: JSON.stringify(input) ?? 'null',
+    value: JSON.stringify(value) ?? 'null',
     headers: {
       'pulse-error': reason.slice(0, 1000),
       'pulse-source': options.source,

@@ -1,77 +1,23 @@
-import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
-import type { EnrichedEvent } from '../contract/event-schema.ts';
-import type { RealtimeStore } from '../workers/realtime/realtime-store.ts';
-import type { Warehouse } from '../workers/warehouse/warehouse.ts';
+import { siteKeySource } from '../contract/site-key.ts';
+import { countRows, exportFormats, exportText, forgetVisitor, type ExportFormat, type StoredData } from './admin-operations.ts';
+import { requireWarehouse } from './history-routes.ts';
 
-export interface AdminDeps {
-  realtime?: RealtimeStore | undefined;
-  warehouses: readonly Warehouse[];
+export interface AdminDeps extends StoredData {
   now?: () => number;
 }
 
-/** Columns of a CSV export; `props` is kept as JSON text. */
-export const exportColumns = [
-  'event_id',
-  'received_at',
-  'ts',
-  'type',
-  'site',
-  'user_id',
-  'session_id',
-  'url',
-  'host',
-  'path',
-  'title',
-  'referrer',
-  'referrer_host',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_term',
-  'utm_content',
-  'browser',
-  'browser_version',
-  'os',
-  'device',
-  'is_bot',
-  'ip',
-  'duration',
-  'name',
-  'selector',
-  'text',
-  'form_id',
-  'form_name',
-  'x',
-  'y',
-  'props',
-] as const;
+const site = { type: 'string', pattern: `^${siteKeySource}$` } as const;
 
-export function csvRows(events: readonly EnrichedEvent[]): string {
-  return stringify(
-    events.map((event) => {
-      const fields = event as unknown as Record<string, unknown>;
-      return exportColumns.map((column) => {
-        const value = fields[column];
-        if (value === undefined || value === null) return '';
-        return typeof value === 'object' ? JSON.stringify(value) : String(value);
-      });
-    }),
-  );
-}
-
-const site = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } as const;
-
-/** Operations on stored data: counts, export, and erasing one visitor everywhere (GDPR). */
+/** Operations on stored data over HTTP: counts, export, and erasing one visitor everywhere (GDPR). */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const now = deps.now ?? Date.now;
 
-  app.get('/api/admin/counts', { schema: { description: 'Row counts per warehouse table.' } }, async () => {
-    const entries = await Promise.all(deps.warehouses.map(async (w) => [w.kind, await w.counts()] as const));
-    return { warehouses: Object.fromEntries(entries) };
-  });
+  app.get('/api/admin/counts', { schema: { description: 'Row counts per warehouse table.' } }, async () => ({
+    warehouses: await countRows(deps),
+  }));
 
-  app.get<{ Querystring: { from?: string; to?: string; site?: string; format: 'ndjson' | 'csv' } }>(
+  app.get<{ Querystring: { from?: string; to?: string; site?: string; format: ExportFormat } }>(
     '/api/admin/export',
     {
       schema: {
@@ -82,14 +28,13 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
             from: { type: 'string', format: 'date-time' },
             to: { type: 'string', format: 'date-time' },
             site,
-            format: { type: 'string', enum: ['ndjson', 'csv'], default: 'ndjson' },
+            format: { type: 'string', enum: [...exportFormats], default: 'ndjson' },
           },
         },
       },
     },
     async (request, reply) => {
-      const warehouse = deps.warehouses[0];
-      if (warehouse === undefined) return reply.code(503).send({ error: 'history_unavailable', message: 'no warehouse is configured' });
+      const warehouse = requireWarehouse(deps.warehouses[0]);
       const to = request.query.to === undefined ? now() : Date.parse(request.query.to);
       const from = request.query.from === undefined ? 0 : Date.parse(request.query.from);
       const csv = request.query.format === 'csv';
@@ -99,13 +44,12 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
         'content-type': csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
         'content-disposition': `attachment; filename="pulse-events.${csv ? 'csv' : 'ndjson'}"`,
       });
-      if (csv) out.write(stringify([exportColumns as unknown as string[]]));
       try {
-        for await (const page of warehouse.exportEvents({ from, to, site: request.query.site })) {
-          const chunk = csv ? csvRows(page) : page.map((event) => `${JSON.stringify(event)}\n`).join('');
+        for await (const chunk of exportText(warehouse, { from, to, site: request.query.site }, request.query.format)) {
           if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
         }
       } catch (error) {
+        // The status line is gone already; an export cut short ends without its last line.
         request.log.error({ err: error }, 'export failed');
       } finally {
         out.end();
@@ -125,9 +69,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     },
     async (request) => {
       const { userId } = request.params;
-      const removed: Record<string, number> = {};
-      if (deps.realtime !== undefined) removed['realtime'] = await deps.realtime.forgetUser(request.query.site, userId);
-      for (const warehouse of deps.warehouses) removed[warehouse.kind] = await warehouse.forgetUser(request.query.site, userId);
+      const removed = await forgetVisitor(deps, request.query.site, userId);
       request.log.info({ site: request.query.site, removed }, 'visitor erased');
       return { user_id: userId, site: request.query.site, removed };
     },

@@ -1,9 +1,11 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { breakdownDimensions, type BreakdownDimension, type Warehouse } from '../workers/warehouse/warehouse.ts';
+import type { FastifyInstance } from 'fastify';
+import { siteKeySource } from '../contract/site-key.ts';
+import { badRequest, PulseError, errorCodes } from '../shared/errors.ts';
+import { breakdownDimensions, type BreakdownDimension, type TimeRange, type Warehouse } from '../stores/warehouse/warehouse.ts';
 
 const HOUR = 3_600_000;
 
-const site = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Only this site (all sites when absent).' } as const;
+const site = { type: 'string', pattern: `^${siteKeySource}$`, description: 'Only this site (all sites when absent).' } as const;
 const range = {
   site,
   from: { type: 'string', format: 'date-time', description: 'Start (ISO-8601); default: 24 hours before `to`.' },
@@ -16,44 +18,44 @@ interface RangeQuery {
   to?: string;
 }
 
-/** History from the warehouse: seed 002's aggregates endpoint and the dashboard's history views. */
+/** The warehouse history is read from, or the reason there is none. */
+export function requireWarehouse(warehouse: Warehouse | undefined): Warehouse {
+  if (warehouse === undefined) {
+    throw new PulseError(
+      errorCodes.HISTORY_UNAVAILABLE,
+      'no warehouse is configured for this process (set PULSE_CLICKHOUSE_URL or PULSE_POSTGRES_URL)',
+    );
+  }
+  return warehouse;
+}
+
+/** A query's time range: `to` defaults to now, `from` to 24 hours before it; an empty range is a 400. */
+export function toRange(query: RangeQuery, now: number): TimeRange {
+  const to = query.to === undefined ? now : Date.parse(query.to);
+  const from = query.from === undefined ? to - 24 * HOUR : Date.parse(query.from);
+  if (!(from < to)) throw badRequest('bad_range', '`from` must be before `to`');
+  return { from, to, site: query.site };
+}
+
+/** History from the warehouse: the per-page aggregates endpoint and the dashboard's history views. */
 export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: Warehouse | undefined; now?: () => number }): void {
   const now = deps.now ?? Date.now;
-  const warehouseOr503 = (reply: FastifyReply): Warehouse | undefined => {
-    if (deps.warehouse === undefined) {
-      void reply.code(503).send({
-        error: 'history_unavailable',
-        message: 'no warehouse is configured for this process (set PULSE_CLICKHOUSE_URL or PULSE_POSTGRES_URL)',
-      });
-    }
-    return deps.warehouse;
-  };
-  const toRange = (query: RangeQuery, reply: FastifyReply) => {
-    const to = query.to === undefined ? now() : Date.parse(query.to);
-    const from = query.from === undefined ? to - 24 * HOUR : Date.parse(query.from);
-    if (!(from < to)) {
-      void reply.code(400).send({ error: 'bad_range', message: '`from` must be before `to`' });
-      return undefined;
-    }
-    return { from, to, site: query.site };
-  };
+  const warehouse = () => requireWarehouse(deps.warehouse);
 
   app.get<{ Querystring: { hours: number; site?: string } }>(
     '/query/aggregates',
     {
       schema: {
-        description: 'Per-page views, unique users, bounces and average duration over the last `hours` (seed 002), most viewed first.',
+        description: 'Per-page views, unique users, bounces and average duration over the last `hours`, most viewed first.',
         querystring: {
           type: 'object',
           properties: { hours: { type: 'number', exclusiveMinimum: 0, maximum: 24 * 366, default: 1 }, site },
         },
       },
     },
-    async (request, reply) => {
-      const warehouse = warehouseOr503(reply);
-      if (warehouse === undefined) return reply;
+    async (request) => {
       const to = now();
-      return warehouse.pageAggregates({ from: to - request.query.hours * HOUR, to, site: request.query.site });
+      return warehouse().pageAggregates({ from: to - request.query.hours * HOUR, to, site: request.query.site });
     },
   );
 
@@ -68,15 +70,14 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
         },
       },
     },
-    async (request, reply) => {
-      const warehouse = warehouseOr503(reply);
-      const window = warehouse === undefined ? undefined : toRange(request.query, reply);
-      if (warehouse === undefined || window === undefined) return reply;
+    async (request) => {
+      const store = warehouse();
+      const window = toRange(request.query, now());
       return {
         bucket: request.query.bucket,
         from: window.from,
         to: window.to,
-        points: await warehouse.timeSeries(window, request.query.bucket),
+        points: await store.timeSeries(window, request.query.bucket),
       };
     },
   );
@@ -96,14 +97,10 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
         },
       },
     },
-    async (request, reply) => {
-      const warehouse = warehouseOr503(reply);
-      const window = warehouse === undefined ? undefined : toRange(request.query, reply);
-      if (warehouse === undefined || window === undefined) return reply;
-      return {
-        dimension: request.query.dimension,
-        rows: await warehouse.breakdown(window, request.query.dimension, request.query.limit),
-      };
+    async (request) => {
+      const store = warehouse();
+      const window = toRange(request.query, now());
+      return { dimension: request.query.dimension, rows: await store.breakdown(window, request.query.dimension, request.query.limit) };
     },
   );
 
@@ -112,11 +109,9 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
     {
       schema: { description: 'Per-page figures over a time range, most viewed first.', querystring: { type: 'object', properties: range } },
     },
-    async (request, reply) => {
-      const warehouse = warehouseOr503(reply);
-      const window = warehouse === undefined ? undefined : toRange(request.query, reply);
-      if (warehouse === undefined || window === undefined) return reply;
-      return { pages: await warehouse.pageAggregates(window) };
+    async (request) => {
+      const store = warehouse();
+      return { pages: await store.pageAggregates(toRange(request.query, now())) };
     },
   );
 }

@@ -1,4 +1,4 @@
-import type { RealtimeSnapshot, RealtimeStore } from '../workers/realtime/realtime-store.ts';
+import type { RealtimeSnapshot, RealtimeStore } from '../stores/realtime/realtime-store.ts';
 import type { Bus } from '../bus/bus.ts';
 import { pipelineHealth, type ConsumerGroupWatch, type PipelineHealth } from './pipeline-health.ts';
 

@@ -1,7 +1,9 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Bus } from '../bus/bus.ts';
-import { siteKeys, type Config } from '../config/config.ts';
-import type { RealtimeStore } from '../workers/realtime/realtime-store.ts';
+import type { SiteSet } from '../config/config.ts';
+import { siteKeySource } from '../contract/site-key.ts';
+import { badRequest } from '../shared/errors.ts';
+import type { RealtimeStore } from '../stores/realtime/realtime-store.ts';
 import type { LiveHub } from './live-hub.ts';
 import { pipelineHealth, type ConsumerGroupWatch } from './pipeline-health.ts';
 
@@ -9,7 +11,7 @@ export interface StatsDeps {
   store: RealtimeStore;
   bus: Bus;
   hub: LiveHub;
-  config: Config;
+  sites: SiteSet;
   watches: readonly ConsumerGroupWatch[];
   now?: () => number;
 }
@@ -17,7 +19,7 @@ export interface StatsDeps {
 const siteQuery = {
   type: 'object',
   properties: {
-    site: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Site key; defaults to the first of PULSE_SITES.' },
+    site: { type: 'string', pattern: `^${siteKeySource}$`, description: 'Site key; defaults to the first of PULSE_SITES.' },
   },
 } as const;
 const pathQuery = {
@@ -28,15 +30,12 @@ const pathQuery = {
 /** Live figures from the realtime store: JSON endpoints and one SSE stream for the dashboard. */
 export function registerStatsRoutes(app: FastifyInstance, deps: StatsDeps): void {
   const now = deps.now ?? Date.now;
-  const sites = siteKeys(deps.config);
+  const { sites } = deps;
   const defaultSite = sites === 'any' ? 'demo' : ([...sites][0] ?? 'demo');
-  /** The site asked for, or a 400 answer when it is not one Pulse collects for. */
-  const resolveSite = (site: string | undefined, reply: FastifyReply): string | undefined => {
+  /** The site asked for; one Pulse does not collect for is a 400. */
+  const resolveSite = (site: string | undefined): string => {
     const chosen = site ?? defaultSite;
-    if (sites !== 'any' && !sites.has(chosen)) {
-      void reply.code(400).send({ error: 'unknown_site', message: `unknown site key "${chosen}"` });
-      return undefined;
-    }
+    if (sites !== 'any' && !sites.has(chosen)) throw badRequest('unknown_site', `unknown site key "${chosen}"`);
     return chosen;
   };
 
@@ -52,10 +51,7 @@ export function registerStatsRoutes(app: FastifyInstance, deps: StatsDeps): void
   app.get<{ Querystring: { site?: string } }>(
     '/api/stats/realtime',
     { schema: { description: 'Live figures: active users (5 min), top pages, events/s, sessions, live feed.', querystring: siteQuery } },
-    async (request, reply) => {
-      const site = resolveSite(request.query.site, reply);
-      return site === undefined ? reply : deps.store.snapshot(site, now());
-    },
+    async (request) => deps.store.snapshot(resolveSite(request.query.site), now()),
   );
 
   app.get<{ Params: { userId: string }; Querystring: { site?: string } }>(
@@ -67,28 +63,19 @@ export function registerStatsRoutes(app: FastifyInstance, deps: StatsDeps): void
         querystring: siteQuery,
       },
     },
-    async (request, reply) => {
-      const site = resolveSite(request.query.site, reply);
-      return site === undefined ? reply : deps.store.userStats(site, request.params.userId, now());
-    },
+    async (request) => deps.store.userStats(resolveSite(request.query.site), request.params.userId, now()),
   );
 
   app.get<{ Querystring: { site?: string; path: string } }>(
     '/api/stats/positions',
     { schema: { description: 'Last cursor position of each user active on a page in the last 5 minutes.', querystring: pathQuery } },
-    async (request, reply) => {
-      const site = resolveSite(request.query.site, reply);
-      return site === undefined ? reply : { positions: await deps.store.lastPositions(site, request.query.path, now()) };
-    },
+    async (request) => ({ positions: await deps.store.lastPositions(resolveSite(request.query.site), request.query.path, now()) }),
   );
 
   app.get<{ Querystring: { site?: string; path: string } }>(
     '/api/stats/heatmap',
     { schema: { description: 'Cursor heat map of a page: counts on a 50 × 50 grid over the viewport.', querystring: pathQuery } },
-    async (request, reply) => {
-      const site = resolveSite(request.query.site, reply);
-      return site === undefined ? reply : { grid: 50, cells: await deps.store.heatmap(site, request.query.path) };
-    },
+    async (request) => ({ grid: 50, cells: await deps.store.heatmap(resolveSite(request.query.site), request.query.path) }),
   );
 
   app.get('/api/stats/pipeline', { schema: { description: 'Consumer-group lag per topic.' } }, async () =>
@@ -104,8 +91,7 @@ export function registerStatsRoutes(app: FastifyInstance, deps: StatsDeps): void
       },
     },
     async (request, reply) => {
-      const site = resolveSite(request.query.site, reply);
-      if (site === undefined) return reply;
+      const site = resolveSite(request.query.site);
       reply.hijack();
       const out = reply.raw;
       out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });

@@ -4,6 +4,7 @@ export interface WorkerMetrics {
   records: Counter<'worker' | 'outcome'>;
   batchSeconds: Histogram<'worker'>;
   sinkFailures: Counter<'worker'>;
+  drops: Counter<'worker' | 'reason'>;
   newestEventAge: Gauge<'worker'>;
 }
 
@@ -26,6 +27,12 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       name: 'pulse_worker_sink_failures_total',
       help: 'Sink writes that failed and were retried',
       labelNames: ['worker'],
+      registers: [registry],
+    }),
+    drops: new Counter({
+      name: 'pulse_worker_dropped_total',
+      help: 'Records a worker dropped on purpose, by reason',
+      labelNames: ['worker', 'reason'],
       registers: [registry],
     }),
     newestEventAge: new Gauge({

@@ -1,7 +1,8 @@
 import type { Bus, BusRecord, OutgoingRecord, Subscription } from '../bus/bus.ts';
 import { dlqOf } from '../bus/topics.ts';
+import type { Pipeline } from '../contract/outcome.ts';
+import { isRetriable } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { Outcome } from './outcome.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
 
 export interface WorkerDefinition<T> {
@@ -9,8 +10,13 @@ export interface WorkerDefinition<T> {
   name: string;
   group: string;
   topics: string[];
-  decode: (record: BusRecord) => Outcome<T>;
-  /** Writes one batch; must be idempotent because a batch can be delivered again. */
+  /** The named steps from a record to the value the sink takes. */
+  decode: Pipeline<BusRecord, T>;
+  /**
+   * Writes one batch; must be idempotent because a batch can be delivered again. A failure with
+   * `retriable: false` (a PulseError) means some value cannot be written: the runner narrows the
+   * batch down to it, dead-letters it and writes the rest.
+   */
   sink: (values: T[]) => Promise<void>;
   /** Event time of a value, for the "newest aggregated event" figure. */
   eventTime?: (value: T) => number;
@@ -37,6 +43,7 @@ export interface WorkerStatus {
   worker: string;
   group: string;
   topics: string[];
+  steps: readonly string[];
   state: 'starting' | 'running' | 'retrying' | 'stopped';
   batches: number;
   records: { ok: number; dlq: number; drop: number };
@@ -66,6 +73,7 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     worker: definition.name,
     group: definition.group,
     topics: definition.topics,
+    steps: definition.decode.steps,
     state: 'starting',
     batches: 0,
     records: { ok: 0, dlq: 0, drop: 0 },
@@ -95,19 +103,50 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     return false;
   };
 
+  /**
+   * Writes `items`; a failure that cannot succeed on retry is narrowed down by halves to the values
+   * that cause it, which come back as rejects. Retriable failures back off as for any write.
+   * Returns undefined when the worker was stopped meanwhile.
+   */
+  const writeIsolating = async (items: Decoded<T>[]): Promise<Reject[] | undefined> => {
+    if (items.length === 0) return [];
+    let poison: unknown;
+    const written = await untilDone('sink write', async () => {
+      try {
+        await definition.sink(items.map((item) => item.value));
+      } catch (error) {
+        if (isRetriable(error)) throw error;
+        poison = error;
+      }
+    });
+    if (!written) return undefined;
+    if (poison === undefined) return [];
+    if (items.length === 1) {
+      const reason = `sink refused the record: ${poison instanceof Error ? poison.message : String(poison)}`;
+      log.warn({ err: poison, origin: origin((items[0] as Decoded<T>).record) }, 'record refused by the sink; dead-lettered');
+      return [{ record: (items[0] as Decoded<T>).record, reason }];
+    }
+    const half = Math.ceil(items.length / 2);
+    const first = await writeIsolating(items.slice(0, half));
+    const second = first === undefined ? undefined : await writeIsolating(items.slice(half));
+    return first === undefined || second === undefined ? undefined : [...first, ...second];
+  };
+
   const handle = async (records: BusRecord[]): Promise<boolean> => {
     const stopTimer = options.metrics?.batchSeconds.startTimer({ worker: definition.name });
-    const values: T[] = [];
+    const decoded: Decoded<T>[] = [];
     const rejects: Reject[] = [];
-    let dropped = 0;
+    const drops = new Map<string, number>();
     for (const record of records) {
       const outcome = definition.decode(record);
-      if (outcome.kind === 'ok') values.push(outcome.value);
-      else if (outcome.kind === 'drop') dropped += 1;
+      if (outcome.kind === 'ok') decoded.push({ record, value: outcome.value });
+      else if (outcome.kind === 'drop') drops.set(outcome.reason, (drops.get(outcome.reason) ?? 0) + 1);
       else rejects.push({ record, reason: outcome.reason });
     }
+    const refused = await writeIsolating(decoded);
+    if (refused === undefined) return false;
+    rejects.push(...refused);
     const deadLetters = rejects.map(({ record, reason }) => deadLetter(record, reason, definition.name));
-    if (values.length > 0 && !(await untilDone('sink write', () => definition.sink(values)))) return false;
     const recordRejects = definition.recordRejects;
     if (rejects.length > 0 && recordRejects !== undefined && !(await untilDone('reject write', () => recordRejects(rejects)))) return false;
     if (deadLetters.length > 0 && !(await untilDone('dead-letter produce', async () => void (await options.bus.produce(deadLetters))))) {
@@ -119,19 +158,22 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
       // A rebalance took the partitions away: the new owner re-reads, the sink absorbs the repeat.
       log.warn({ err: error }, 'commit failed; the batch may be delivered again');
     }
+    const written = decoded.length - refused.length;
+    const dropped = [...drops.values()].reduce((sum, n) => sum + n, 0);
     status.batches += 1;
-    status.records.ok += values.length;
+    status.records.ok += written;
     status.records.dlq += deadLetters.length;
     status.records.drop += dropped;
     status.lastBatchAt = new Date().toISOString();
-    if (definition.eventTime !== undefined && values.length > 0) {
-      const newest = Math.max(...values.map(definition.eventTime));
+    if (definition.eventTime !== undefined && decoded.length > 0) {
+      const newest = Math.max(...decoded.map((item) => (definition.eventTime as (value: T) => number)(item.value)));
       status.newestEventTs = Math.max(status.newestEventTs ?? 0, newest);
       options.metrics?.newestEventAge.set({ worker: definition.name }, (Date.now() - newest) / 1000);
     }
-    options.metrics?.records.inc({ worker: definition.name, outcome: 'ok' }, values.length);
+    options.metrics?.records.inc({ worker: definition.name, outcome: 'ok' }, written);
     options.metrics?.records.inc({ worker: definition.name, outcome: 'dlq' }, deadLetters.length);
     options.metrics?.records.inc({ worker: definition.name, outcome: 'drop' }, dropped);
+    for (const [reason, count] of drops) options.metrics?.drops.inc({ worker: definition.name, reason }, count);
     stopTimer?.();
     return true;
   };
@@ -160,6 +202,13 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
   };
 }
 
+interface Decoded<T> {
+  record: BusRecord;
+  value: T;
+}
+
+const origin = (record: BusRecord): string => `${record.topic}/${record.partition}/${record.offset}`;
+
 function deadLetter(record: BusRecord, reason: string, worker: string): OutgoingRecord {
   return {
     topic: dlqOf(record.topic),
@@ -169,7 +218,7 @@ function deadLetter(record: BusRecord, reason: string, worker: string): Outgoing
       ...record.headers,
       'pulse-error': reason.slice(0, 1000),
       'pulse-worker': worker,
-      'pulse-origin': `${record.topic}/${record.partition}/${record.offset}`,
+      'pulse-origin': origin(record),
     },
   };
 }

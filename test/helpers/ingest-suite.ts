@@ -11,6 +11,7 @@ import { createIngestMetrics } from '../../src/ingest/ingest-metrics.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { CHROME_UA, pageView } from './events.ts';
 import { endOffsets, readTopicSince } from './read-topic.ts';
+import { ingestSettings } from '../../src/config/ingest-settings.ts';
 
 /** Keeps the records of one test's visitor: the topics are shared with other writers. */
 const byUser = (event: Record<string, unknown>) => (record: BusRecord) => record.key === event['user_id'];
@@ -42,7 +43,12 @@ export function defineIngestSuite(name: string, makeBus: () => Promise<{ bus: Bu
       ({ bus, cleanup } = await makeBus());
       await bus.ensureTopics(ingestTopicSpecs(config));
       partitions = (await bus.listTopics()).find((t) => t.name === 'user-activity')?.partitions.length ?? 0;
-      app = await buildIngestApp({ bus, config, logger: createLogger('silent', 'test'), metrics: createIngestMetrics() });
+      app = await buildIngestApp({
+        bus,
+        settings: ingestSettings(config),
+        logger: createLogger('silent', 'test'),
+        metrics: createIngestMetrics(),
+      });
     });
     after(async () => {
       await app.close();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { OutgoingRecord } from '../../src/bus/bus.ts';
 import { topicForEvent } from '../../src/bus/topics.ts';
 import type { EnrichedEvent } from '../../src/contract/event-schema.ts';
-import type { RealtimeStore } from '../../src/workers/realtime/realtime-store.ts';
+import type { RealtimeStore } from '../../src/stores/realtime/realtime-store.ts';
 import { random } from '../../src/generator/prng.ts';
 import { realtimeEvent } from './realtime-store-suite.ts';
 

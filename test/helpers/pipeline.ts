@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { PageAggregate, Warehouse } from '../../src/workers/warehouse/warehouse.ts';
+import type { PageAggregate, Warehouse } from '../../src/stores/warehouse/warehouse.ts';
 import { freePort, kafkaBrokers, spawnPulse, waitFor, waitForHealth, type PulseProcess } from './services.ts';
 
 export interface WorkerStatus {

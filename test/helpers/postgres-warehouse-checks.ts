@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { EnrichedEvent } from '../../src/contract/event-schema.ts';
-import { warehouseOver, type PostgresWarehouse, type SqlExecutor } from '../../src/workers/warehouse/postgres/index.ts';
+import { warehouseOver, type PostgresWarehouse, type SqlExecutor } from '../../src/stores/warehouse/postgres/index.ts';
 import { realtimeEvent } from './realtime-store-suite.ts';
 import { WAREHOUSE_BASE, expectedExport, expectedPageAggregates, warehouseStream } from './warehouse-suite.ts';
 

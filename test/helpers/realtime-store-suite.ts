@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { EnrichedEvent, EventType } from '../../src/contract/event-schema.ts';
-import type { RealtimeStore } from '../../src/workers/realtime/realtime-store.ts';
+import type { RealtimeStore } from '../../src/stores/realtime/realtime-store.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

@@ -10,7 +10,7 @@ import {
   type TimeBucket,
   type TimeRange,
   type Warehouse,
-} from '../../src/workers/warehouse/warehouse.ts';
+} from '../../src/stores/warehouse/warehouse.ts';
 import { random } from '../../src/generator/prng.ts';
 import { realtimeEvent } from './realtime-store-suite.ts';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { expectedAggregates, expectedTopPages, expectedTotals } from '../../src/generator/expected.ts';
+import { expectedAggregates, expectedTopPages, expectedTotals } from '../helpers/generator-expected.ts';
 import { planEvents } from '../../src/generator/plan.ts';
-import { createRedisRealtimeStore } from '../../src/workers/realtime/redis/index.ts';
-import { createPostgresWarehouse } from '../../src/workers/warehouse/postgres/index.ts';
+import { createRedisRealtimeStore } from '../../src/stores/realtime/redis/index.ts';
+import { createPostgresWarehouse } from '../../src/stores/warehouse/postgres/index.ts';
 import { assertPageAggregates, caughtUp, generate, startService, type PulseService } from '../helpers/pipeline.ts';
 import { postgresUrl, redisUrl } from '../helpers/services.ts';
 

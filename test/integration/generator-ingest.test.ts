@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Bus } from '../../src/bus/bus.ts';
 import { createKafkaBus } from '../../src/bus/kafka/kafka-bus.ts';
 import { dlqOf, ingestTopicSpecs, topics } from '../../src/bus/topics.ts';
-import { expectedTotals } from '../../src/generator/expected.ts';
+import { expectedTotals } from '../helpers/generator-expected.ts';
 import { planEvents } from '../../src/generator/plan.ts';
 import { runGenerator } from '../../src/generator/run.ts';
 import { buildIngestApp } from '../../src/ingest/ingest-app.ts';
@@ -15,6 +15,8 @@ import { suiteConfig } from '../helpers/ingest-suite.ts';
 import { endOffsets, readTopicSince } from '../helpers/read-topic.ts';
 import { kafkaBrokers } from '../helpers/services.ts';
 import { capturingLogger } from '../unit/generator/fakes.ts';
+import { ingestSettings } from '../../src/config/ingest-settings.ts';
+import { openGeneratorTarget } from '../../src/runtime/generator-target.ts';
 
 let bus: Bus;
 let app: FastifyInstance;
@@ -24,7 +26,12 @@ const config = suiteConfig({ PULSE_MAX_BATCH: '500', PULSE_KAFKA_BROKERS: kafkaB
 before(async () => {
   bus = createKafkaBus({ brokers: kafkaBrokers.split(','), clientId: `test-gen-ingest-${randomUUID().slice(0, 8)}` });
   await bus.ensureTopics(ingestTopicSpecs(config));
-  app = await buildIngestApp({ bus, config, logger: createLogger('silent', 'test'), metrics: createIngestMetrics() });
+  app = await buildIngestApp({
+    bus,
+    settings: ingestSettings(config),
+    logger: createLogger('silent', 'test'),
+    metrics: createIngestMetrics(),
+  });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 after(async () => {
@@ -41,7 +48,7 @@ test('pulse generate --target <ingest URL>: ingest on Kafka takes every valid ev
   const dlqSince = await endOffsets(bus, dlqOf(topics.userActivity));
   const final = await runGenerator(
     { target: base, seed: 12, plan: { idPrefix: run }, mode: 'regular', eps: 5000, count, strategy: 'batch', batchSize: 100 },
-    { config, logger: capturingLogger().logger },
+    { openTarget: (spec) => openGeneratorTarget(spec, { config, logger: capturingLogger().logger }), logger: capturingLogger().logger },
   );
   assert.deepEqual(
     { acked: final.acked, failed: final.failed, rejected: final.rejected, invalid: final.invalid, duplicates: final.duplicates },

@@ -9,7 +9,8 @@ import { loadConfig } from '../../src/config/config.ts';
 import { createVirtualClock, systemClock, type Clock } from '../../src/generator/clock.ts';
 import { createLoadGenerator, type Strategy } from '../../src/generator/generator.ts';
 import { partitionFor, planEvents, type PlannedEvent } from '../../src/generator/plan.ts';
-import { openTarget, runGenerator } from '../../src/generator/run.ts';
+import { runGenerator } from '../../src/generator/run.ts';
+import { openGeneratorTarget } from '../../src/runtime/generator-target.ts';
 import { createKafkaTarget, kafkaRecord } from '../../src/generator/targets.ts';
 import { PulseError, errorCodes } from '../../src/shared/errors.ts';
 import { decodeEvent } from '../../src/workers/decode-event.ts';
@@ -71,7 +72,7 @@ describe('pulse generate → Kafka (page-views)', () => {
       const since = await endOffsets(bus, topics.pageViews);
       const final = await runGenerator(
         { target: 'kafka', seed: 77, plan: { idPrefix: run }, mode: 'regular', eps: 2000, count, strategy, batchSize: 64 },
-        { config, logger: capturingLogger().logger },
+        { openTarget: (spec) => openGeneratorTarget(spec, { config, logger: capturingLogger().logger }), logger: capturingLogger().logger },
       );
       assert.deepEqual([final.sent, final.acked, final.failed], [count, count, 0]);
       const plan = planEvents(77, count, { idPrefix: run });
@@ -100,7 +101,7 @@ describe('pulse generate → Kafka (page-views)', () => {
     const count = 3000;
     const final = await runGenerator(
       { target: 'kafka', topic, seed: 5, plan: { idPrefix: run }, mode: 'regular', eps: 20_000, count, strategy: 'async' },
-      { config, logger: capturingLogger().logger },
+      { openTarget: (spec) => openGeneratorTarget(spec, { config, logger: capturingLogger().logger }), logger: capturingLogger().logger },
     );
     const records = ofRun(await readTopicSince(bus, topic, new Map(), count, { settleMs: 500 }), run);
     assert.equal(records.length, count);
@@ -164,7 +165,10 @@ describe('a broker that is down', () => {
     const deadBus = newBus(['127.0.0.1:1'], 500);
     const started = Date.now();
     await assert.rejects(
-      openTarget({ target: 'kafka', run: 'dead' }, { config, logger: capturingLogger().logger, bus: deadBus, clock: createVirtualClock() }),
+      openGeneratorTarget(
+        { target: 'kafka', run: 'dead' },
+        { config, logger: capturingLogger().logger, bus: deadBus, clock: createVirtualClock() },
+      ),
     );
     await deadBus.close();
     assert.ok(Date.now() - started < 30_000);

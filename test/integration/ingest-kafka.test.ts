@@ -12,6 +12,7 @@ import { CHROME_UA, pageView } from '../helpers/events.ts';
 import { defineIngestSuite, suiteConfig } from '../helpers/ingest-suite.ts';
 import { endOffsets, readTopicSince } from '../helpers/read-topic.ts';
 import { kafkaBrokers, stack } from '../helpers/services.ts';
+import { ingestSettings } from '../../src/config/ingest-settings.ts';
 
 const newBus = (): Bus => createKafkaBus({ brokers: kafkaBrokers.split(','), clientId: `test-${randomUUID().slice(0, 8)}` });
 
@@ -29,7 +30,12 @@ describe('distributed ingest on a real broker', () => {
     bus = newBus();
     const config = suiteConfig({ PULSE_MAX_BATCH: '500', PULSE_PRODUCE_TIMEOUT_MS: '3000' });
     await bus.ensureTopics(ingestTopicSpecs(config));
-    const app = await buildIngestApp({ bus, config, logger: createLogger('silent', 'test'), metrics: createIngestMetrics() });
+    const app = await buildIngestApp({
+      bus,
+      settings: ingestSettings(config),
+      logger: createLogger('silent', 'test'),
+      metrics: createIngestMetrics(),
+    });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
     close = async () => {
       await app.close();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { createKafkaBus } from '../../src/bus/kafka/kafka-bus.ts';
 import { ingestTopicSpecs } from '../../src/bus/topics.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { createRedisRealtimeStore } from '../../src/workers/realtime/redis/index.ts';
+import { createRedisRealtimeStore } from '../../src/stores/realtime/redis/index.ts';
 import { REALTIME_GROUP } from '../../src/workers/realtime/realtime-worker.ts';
 import { assertMatchesStream, knownStream, recordsOf } from '../helpers/known-stream.ts';
 import { freePort, kafkaBrokers, redisUrl, spawnPulse, waitFor, waitForHealth, type PulseProcess } from '../helpers/services.ts';

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import type { EnrichedEvent, EventType } from '../../src/contract/event-schema.ts';
-import { rootOf, siteKeys } from '../../src/workers/realtime/redis/keys.ts';
-import { createMemoryRealtimeStore } from '../../src/workers/realtime/memory/memory-realtime-store.ts';
-import { createRedisRealtimeStore } from '../../src/workers/realtime/redis/redis-realtime-store.ts';
-import type { RealtimeStore } from '../../src/workers/realtime/realtime-store.ts';
+import { rootOf, siteKeys } from '../../src/stores/realtime/redis/keys.ts';
+import { createMemoryRealtimeStore } from '../../src/stores/realtime/memory/memory-realtime-store.ts';
+import { createRedisRealtimeStore } from '../../src/stores/realtime/redis/redis-realtime-store.ts';
+import type { RealtimeStore } from '../../src/stores/realtime/realtime-store.ts';
 import { defineRealtimeStoreSuite, NOW, realtimeEvent } from '../helpers/realtime-store-suite.ts';
 import { freePort, redisUrl } from '../helpers/services.ts';
 

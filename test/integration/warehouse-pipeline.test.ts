@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { expectedAggregates, expectedTotals } from '../../src/generator/expected.ts';
+import { expectedAggregates, expectedTotals } from '../helpers/generator-expected.ts';
 import { planEvents } from '../../src/generator/plan.ts';
-import { createClickHouseWarehouse } from '../../src/workers/warehouse/clickhouse/index.ts';
-import { createPostgresWarehouse } from '../../src/workers/warehouse/postgres/index.ts';
-import type { Warehouse } from '../../src/workers/warehouse/warehouse.ts';
+import { createClickHouseWarehouse } from '../../src/stores/warehouse/clickhouse/index.ts';
+import { createPostgresWarehouse } from '../../src/stores/warehouse/postgres/index.ts';
+import type { Warehouse } from '../../src/stores/warehouse/warehouse.ts';
 import { assertPageAggregates, caughtUp, generate, startService, type PulseService } from '../helpers/pipeline.ts';
 import { clickhouseUrl, postgresUrl, waitFor } from '../helpers/services.ts';
 

@@ -136,7 +136,7 @@ class EmbeddedBus implements Bus {
   async deleteGroup(group: string): Promise<void> {
     this.assertOpen();
     if (this.coordinator.hasMembers(group)) {
-      throw new EmbeddedBusError('INVALID_RECORD', `group "${group}" still has members; stop them before deleting it`);
+      throw new EmbeddedBusError('GROUP_ACTIVE', `group "${group}" still has members; stop them before deleting it`);
     }
     await this.offsets.delete(group);
   }

@@ -15,6 +15,7 @@ export const embeddedBusErrorReasons = [
   'INVALID_RECORD',
   'RECORD_TOO_LARGE',
   'INVALID_OPTIONS',
+  'GROUP_ACTIVE',
   'DIR_LOCKED',
   'STORAGE_FAILED',
   'STORAGE_CORRUPT',
@@ -29,6 +30,7 @@ const sharedCode: Record<EmbeddedBusErrorReason, ErrorCode> = {
   UNKNOWN_TOPIC: errorCodes.BUS_UNKNOWN_TOPIC,
   INVALID_TOPIC: errorCodes.CONFIG_INVALID,
   INVALID_OPTIONS: errorCodes.CONFIG_INVALID,
+  GROUP_ACTIVE: errorCodes.BUS_GROUP_ACTIVE,
   INVALID_PARTITION: errorCodes.BUS_INVALID_RECORD,
   INVALID_RECORD: errorCodes.BUS_INVALID_RECORD,
   RECORD_TOO_LARGE: errorCodes.BUS_INVALID_RECORD,
@@ -37,8 +39,8 @@ const sharedCode: Record<EmbeddedBusErrorReason, ErrorCode> = {
   STORAGE_CORRUPT: errorCodes.BUS_UNAVAILABLE,
 };
 
-/** A failed disk write may succeed later (space freed, transient I/O error); nothing else will. */
-const retriableReasons: ReadonlySet<EmbeddedBusErrorReason> = new Set(['STORAGE_FAILED']);
+/** A failed disk write may succeed later (space freed, transient I/O error), a group's members may leave; nothing else will. */
+const retriableReasons: ReadonlySet<EmbeddedBusErrorReason> = new Set(['STORAGE_FAILED', 'GROUP_ACTIVE']);
 
 export class EmbeddedBusError extends PulseError {
   readonly reason: EmbeddedBusErrorReason;

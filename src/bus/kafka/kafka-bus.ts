@@ -2,6 +2,7 @@ import { Admin, Producer, ProduceAcks } from '@platformatic/kafka';
 import { PulseError, errorCodes } from '../../shared/errors.ts';
 import type { Bus, OutgoingRecord, PartitionLag, ProducedRecord, TopicInfo, TopicSpec } from '../bus.ts';
 import { partitionForKey } from '../partitioner.ts';
+import { busError, hasKafkaError } from './kafka-errors.ts';
 import { createProduceCoalescer } from './produce-coalescer.ts';
 import { subscribeKafka } from './kafka-subscription.ts';
 
@@ -33,7 +34,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     const known = partitionCounts.get(topic);
     if (known !== undefined) return known;
     const metadata = await admin.metadata({ topics: [topic] }).catch((error: unknown) => {
-      throw new PulseError(errorCodes.BUS_UNKNOWN_TOPIC, `topic "${topic}" is not available`, { cause: error, retriable: true });
+      throw busError(error, `metadata of topic "${topic}"`);
     });
     const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
     if (count === 0) throw new PulseError(errorCodes.BUS_UNKNOWN_TOPIC, `topic "${topic}" does not exist`);
@@ -64,7 +65,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         })),
       })
       .catch((error: unknown) => {
-        throw new PulseError(errorCodes.BUS_UNAVAILABLE, 'Kafka did not acknowledge the records', { cause: error, retriable: true });
+        throw busError(error, 'produce');
       });
     const baseOffsets = new Map((result.offsets ?? []).map((o) => [`${o.topic}:${o.partition}`, Number(o.offset)]));
     const seen = new Map<string, number>();
@@ -95,6 +96,17 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     );
   };
 
+  /** Admin calls fail with Pulse's codes, as produce does. */
+  const adminCall =
+    <A extends unknown[], R>(what: string, work: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await work(...args);
+      } catch (error) {
+        throw busError(error, what);
+      }
+    };
+
   return {
     kind: 'kafka',
     async produce(records) {
@@ -103,7 +115,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       return coalescer.produce(records);
     },
     subscribe: (subscribeOptions) => subscribeKafka({ ...base, clientId: `${options.clientId}-consumer` }, subscribeOptions),
-    async ensureTopics(specs: readonly TopicSpec[]) {
+    ensureTopics: adminCall('create topics', async (specs: readonly TopicSpec[]) => {
       const existing = new Set(await admin.listTopics());
       for (const spec of specs.filter((s) => !existing.has(s.name))) {
         try {
@@ -118,8 +130,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           if (!(await admin.listTopics()).includes(spec.name)) throw error;
         }
       }
-    },
-    async listTopics(): Promise<TopicInfo[]> {
+    }),
+    listTopics: adminCall('list topics', async (): Promise<TopicInfo[]> => {
       const names = (await admin.listTopics()).sort();
       if (names.length === 0) return [];
       const [ends, starts] = await Promise.all([endOffsets(names, LATEST), endOffsets(names, EARLIEST)]);
@@ -136,8 +148,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
             .sort((a, b) => a.partition - b.partition),
         };
       });
-    },
-    async groupLag(group, topicNames): Promise<PartitionLag[]> {
+    }),
+    groupLag: adminCall('consumer group lag', async (group: string, topicNames: readonly string[]): Promise<PartitionLag[]> => {
       const [ends, committed] = await Promise.all([endOffsets(topicNames, LATEST), admin.listConsumerGroupOffsets({ groups: [group] })]);
       const committedBySlot = new Map<string, number>(
         committed.flatMap((g) =>
@@ -156,16 +168,16 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           lag: endOffset - (committedOffset ?? 0),
         };
       });
-    },
+    }),
     async deleteGroup(group) {
       await admin.deleteGroups({ groups: [group] }).catch((error: unknown) => {
         // A group that never committed does not exist on the broker: nothing to forget.
-        if (!/GROUP_ID_NOT_FOUND|does not exist/i.test(JSON.stringify(error, Object.getOwnPropertyNames(error)))) throw error;
+        if (!hasKafkaError(error, 'GROUP_ID_NOT_FOUND')) throw busError(error, `delete group "${group}"`);
       });
     },
-    async ping() {
+    ping: adminCall('ping', async () => {
       await admin.metadata({ topics: [], forceUpdate: true });
-    },
+    }),
     async close() {
       closed = true;
       coalescer.clear(new PulseError(errorCodes.BUS_CLOSED, 'the bus is closed'));

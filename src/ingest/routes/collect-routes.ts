@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bus } from '../../bus/bus.ts';
-import { siteKeys, type Config } from '../../config/config.ts';
+import type { IngestSettings } from '../../config/ingest-settings.ts';
 import { AnyEvent, MouseMove, eventTypes, type EventType } from '../../contract/event-schema.ts';
 import { PulseError, errorCodes, withTimeout } from '../../shared/errors.ts';
 import type { IngestMetrics } from '../ingest-metrics.ts';
@@ -9,7 +9,7 @@ import { planBatch, type BatchPlan } from '../plan-batch.ts';
 
 export interface CollectDeps {
   bus: Bus;
-  config: Config;
+  settings: IngestSettings;
   metrics: IngestMetrics;
   now: () => Date;
 }
@@ -27,9 +27,9 @@ const Problem = Type.Object({ error: Type.String(), message: Type.String() });
  * batch neither hides the good ones nor escapes the DLQ.
  */
 export function registerCollectRoutes(app: FastifyInstance, deps: CollectDeps): void {
-  const sites = siteKeys(deps.config);
-  const rateLimit =
-    deps.config.PULSE_RATE_LIMIT_PER_MINUTE > 0 ? { rateLimit: { max: deps.config.PULSE_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } } : {};
+  const { sites, topics } = deps.settings;
+  const limit = deps.settings.rateLimitPerMinute;
+  const rateLimit = limit > 0 ? { rateLimit: { max: limit, timeWindow: 60_000 } } : {};
   const route = (url: string, allowedTypes: readonly EventType[], bodyDoc: object, description: string) =>
     app.post(url, {
       config: rateLimit,
@@ -42,6 +42,7 @@ export function registerCollectRoutes(app: FastifyInstance, deps: CollectDeps): 
       handler: (request, reply) =>
         collect(request, reply, deps, {
           sites,
+          topics,
           allowedTypes,
           defaultType: allowedTypes.length === 1 ? allowedTypes[0] : undefined,
           source: url,
@@ -49,7 +50,7 @@ export function registerCollectRoutes(app: FastifyInstance, deps: CollectDeps): 
     });
 
   route('/api/events', eventTypes, AnyEvent, 'Collect one event or a JSON array of events.');
-  route('/api/coordinates', ['mouse_move'], MouseMove, 'Collect mouse positions (seed 000); `type` may be omitted.');
+  route('/api/coordinates', ['mouse_move'], MouseMove, 'Collect mouse positions (x, y and the viewport); `type` may be omitted.');
 }
 
 async function collect(
@@ -60,16 +61,16 @@ async function collect(
 ): Promise<FastifyReply> {
   const events = Array.isArray(request.body) ? request.body : [request.body];
   if (events.length === 0) return reply.code(400).send({ error: 'empty_batch', message: 'the batch contains no events' });
-  if (events.length > deps.config.PULSE_MAX_BATCH) {
+  if (events.length > deps.settings.maxBatch) {
     return reply
       .code(413)
-      .send({ error: 'batch_too_large', message: `a batch holds at most ${deps.config.PULSE_MAX_BATCH} events, got ${events.length}` });
+      .send({ error: 'batch_too_large', message: `a batch holds at most ${deps.settings.maxBatch} events, got ${events.length}` });
   }
   const context = {
     ip: request.ip || null,
     userAgent: request.headers['user-agent'] ?? '',
     now: deps.now(),
-    anonymizeIp: deps.config.PULSE_ANONYMIZE_IP,
+    anonymizeIp: deps.settings.anonymizeIp,
   };
   const plan = planBatch(events, context, options);
   if (plan.records.length > 0) await produce(plan, deps);
@@ -90,7 +91,7 @@ async function produce(plan: BatchPlan, deps: CollectDeps): Promise<void> {
   try {
     await withTimeout(
       deps.bus.produce(plan.records),
-      deps.config.PULSE_PRODUCE_TIMEOUT_MS,
+      deps.settings.produceTimeoutMs,
       () => new PulseError(errorCodes.BUS_UNAVAILABLE, 'the bus did not acknowledge in time', { retriable: true }),
     );
     stop({ outcome: 'ok' });

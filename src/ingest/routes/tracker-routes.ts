@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Config } from '../../config/config.ts';
+import { originAllowed } from '../../config/cors-origins.ts';
+import type { IngestSettings } from '../../config/ingest-settings.ts';
 
 /** The paths browsers post events to; CORS and the origin check apply to these only. */
 export const collectPaths: ReadonlySet<string> = new Set(['/api/events', '/api/coordinates']);
@@ -37,52 +38,6 @@ export async function loadTrackerScript(): Promise<string> {
   }
 }
 
-/**
- * PULSE_CORS_ORIGINS: `*`, or origins that may send events, each either for
- * every site (`https://a.example`) or for one site key (`demo=https://a.example`).
- */
-export interface OriginPolicy {
-  any: boolean;
-  everySite: ReadonlySet<string>;
-  bySite: ReadonlyMap<string, ReadonlySet<string>>;
-}
-
-const normalizeOrigin = (origin: string): string | null => {
-  try {
-    const url = new URL(origin);
-    return url.origin === 'null' ? null : url.origin;
-  } catch {
-    return null;
-  }
-};
-
-export function originPolicy(setting: string): OriginPolicy {
-  const everySite = new Set<string>();
-  const bySite = new Map<string, Set<string>>();
-  if (setting.trim() === '*') return { any: true, everySite, bySite };
-  for (const entry of setting.split(',')) {
-    const match = /^(?:([A-Za-z0-9_.-]{1,64})=)?(.+)$/.exec(entry.trim());
-    const origin = normalizeOrigin(match?.[2] ?? '');
-    if (match === null || origin === null)
-      throw new Error(`PULSE_CORS_ORIGINS: "${entry}" is not an origin such as https://shop.example or site=https://shop.example`);
-    const site = match[1];
-    if (site === undefined) everySite.add(origin);
-    else bySite.set(site, (bySite.get(site) ?? new Set()).add(origin));
-  }
-  return { any: false, everySite, bySite };
-}
-
-/** Whether a page at `origin` may send events (for `site`, or for some site when omitted). */
-export function originAllowed(policy: OriginPolicy, origin: string, site?: string): boolean {
-  if (policy.any) return true;
-  const normalized = normalizeOrigin(origin);
-  if (normalized === null) return false;
-  if (policy.everySite.has(normalized)) return true;
-  if (site !== undefined) return policy.bySite.get(site)?.has(normalized) === true;
-  for (const origins of policy.bySite.values()) if (origins.has(normalized)) return true;
-  return false;
-}
-
 const sameOrigin = (request: FastifyRequest, origin: string): boolean => {
   try {
     return new URL(origin).host === request.host;
@@ -98,8 +53,7 @@ const pathOf = (url: string): string => url.split('?', 1)[0] ?? url;
  * /api/events before routing, so the alias is the same route: same
  * validation, limits, metrics and CORS. For Fastify's `rewriteUrl` option.
  */
-export function collectPathRewriter(config: Config): ((request: { url?: string | undefined }) => string) | undefined {
-  const alias = config.PULSE_COLLECT_PATH;
+export function collectPathRewriter(alias: string | undefined): ((request: { url?: string | undefined }) => string) | undefined {
   if (alias === undefined || collectPaths.has(alias)) return undefined;
   return (request) => {
     const url = request.url ?? '/';
@@ -115,9 +69,9 @@ export function collectPathRewriter(config: Config): ((request: { url?: string |
  */
 export async function registerTrackerRoutes(
   app: FastifyInstance,
-  deps: { config: Config; loadScript?: () => Promise<string> },
+  deps: { settings: IngestSettings; loadScript?: () => Promise<string> },
 ): Promise<void> {
-  const policy = originPolicy(deps.config.PULSE_CORS_ORIGINS);
+  const policy = deps.settings.origins;
 
   await app.register(cors, {
     delegator: (request, callback) => {
@@ -181,7 +135,7 @@ export async function registerTrackerRoutes(
       },
     ));
 
-  const paths = new Set(['/t.js', deps.config.PULSE_TRACKER_PATH]);
+  const paths = deps.settings.trackerPaths;
   for (const path of paths) {
     app.get(
       path,

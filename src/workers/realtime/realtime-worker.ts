@@ -1,18 +1,18 @@
-import { topics } from '../../bus/topics.ts';
+import { topics as standardTopics, type TopicNames } from '../../bus/topics.ts';
 import type { EnrichedEvent } from '../../contract/event-schema.ts';
 import { decodeEvent } from '../decode-event.ts';
 import type { WorkerDefinition } from '../worker-runner.ts';
-import type { RealtimeStore } from './realtime-store.ts';
+import type { RealtimeStore } from '../../stores/realtime/realtime-store.ts';
 
 export const REALTIME_GROUP = 'pulse-realtime';
-export const realtimeTopics = [topics.userActivity, topics.mouseCoordinates];
+export const realtimeTopics = (topics: TopicNames = standardTopics): string[] => [topics.userActivity, topics.mouseCoordinates];
 
 /** Live aggregates: every tracked event and cursor position, applied once each to the realtime store. */
-export function realtimeWorker(store: RealtimeStore): WorkerDefinition<EnrichedEvent> {
+export function realtimeWorker(store: RealtimeStore, topics: TopicNames = standardTopics): WorkerDefinition<EnrichedEvent> {
   return {
     name: 'realtime',
     group: REALTIME_GROUP,
-    topics: realtimeTopics,
+    topics: realtimeTopics(topics),
     decode: decodeEvent,
     sink: async (events) => {
       await store.applyBatch(events);

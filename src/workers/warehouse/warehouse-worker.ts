@@ -1,22 +1,22 @@
-import { topics } from '../../bus/topics.ts';
+import { topics as standardTopics, type TopicNames } from '../../bus/topics.ts';
 import type { EnrichedEvent } from '../../contract/event-schema.ts';
 import { decodeEvent } from '../decode-event.ts';
 import type { WorkerDefinition } from '../worker-runner.ts';
-import type { Warehouse } from './warehouse.ts';
+import type { Warehouse } from '../../stores/warehouse/warehouse.ts';
 
 /** Tracked events and the generator's page views; cursor positions stay in the realtime store. */
-export const warehouseTopics = [topics.userActivity, topics.pageViews];
+export const warehouseTopics = (topics: TopicNames = standardTopics): string[] => [topics.userActivity, topics.pageViews];
 
 export const warehouseGroup = (kind: Warehouse['kind']): string => `pulse-warehouse-${kind === 'pglite' ? 'postgres' : kind}`;
 
 const RAW_LIMIT = 64 * 1024;
 
 /** History: every valid event stored once; refused records kept in processing_errors with the reason. */
-export function warehouseWorker(warehouse: Warehouse): WorkerDefinition<EnrichedEvent> {
+export function warehouseWorker(warehouse: Warehouse, topics: TopicNames = standardTopics): WorkerDefinition<EnrichedEvent> {
   return {
     name: `warehouse-${warehouse.kind}`,
     group: warehouseGroup(warehouse.kind),
-    topics: warehouseTopics,
+    topics: warehouseTopics(topics),
     decode: decodeEvent,
     sink: async (events) => {
       await warehouse.writeEvents(events);

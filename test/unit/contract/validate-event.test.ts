@@ -15,7 +15,7 @@ test('every event type validates with its own fields', () => {
     { ...base, type: 'custom', name: 'signup', props: { plan: 'pro' } },
   ]) {
     const outcome = validateEvent(event);
-    assert.equal(outcome.ok, true, `${event.type}: ${outcome.ok ? '' : outcome.reason}`);
+    assert.equal(outcome.kind === 'ok', true, `${event.type}: ${outcome.kind === 'ok' ? '' : outcome.reason}`);
   }
 });
 
@@ -34,13 +34,13 @@ test('reasons name the problem', () => {
   ];
   for (const [input, reason] of cases) {
     const outcome = validateEvent(input);
-    assert.equal(outcome.ok, false);
-    assert.equal(outcome.ok ? '' : outcome.reason, reason);
+    assert.equal(outcome.kind === 'ok', false);
+    assert.equal(outcome.kind === 'ok' ? '' : outcome.reason, reason);
   }
 });
 
 test('the test helper makes valid events', () => {
-  assert.equal(validateEvent(pageView()).ok, true);
+  assert.equal(validateEvent(pageView()).kind === 'ok', true);
 });
 
 test('records read from a topic must carry the enrichment and keep every field', () => {
@@ -50,10 +50,10 @@ test('records read from a topic must carry the enrichment and keep every field',
   );
   const roundTrip = JSON.parse(JSON.stringify(enriched)) as Record<string, unknown>;
   const outcome = validateEnrichedEvent(roundTrip);
-  assert.equal(outcome.ok, true, outcome.ok ? '' : outcome.reason);
-  assert.deepEqual(outcome.ok ? outcome.event : null, roundTrip);
+  assert.equal(outcome.kind === 'ok', true, outcome.kind === 'ok' ? '' : outcome.reason);
+  assert.deepEqual(outcome.kind === 'ok' ? outcome.value : null, roundTrip);
 
   const raw = validateEnrichedEvent({ ...base, type: 'click' });
-  assert.equal(raw.ok, false);
-  assert.match(raw.ok ? '' : raw.reason, /missing required field/);
+  assert.equal(raw.kind === 'ok', false);
+  assert.match(raw.kind === 'ok' ? '' : raw.reason, /missing required field/);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type * as Web from '../../../src/dashboard/web/src/api-types.ts';
 import type { LiveUpdate } from '../../../src/query/live-hub.ts';
-import type { HeatCell, PagePosition, RealtimeSnapshot, UserStats } from '../../../src/workers/realtime/realtime-store.ts';
+import type { HeatCell, PagePosition, RealtimeSnapshot, UserStats } from '../../../src/stores/realtime/realtime-store.ts';
 
 /**
  * The browser build keeps its own copy of the API's types (it cannot import

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadConfig } from '../../../src/config/config.ts';
 import { createVirtualClock, systemClock } from '../../../src/generator/clock.ts';
 import { createLoadGenerator, type GeneratorOptions } from '../../../src/generator/generator.ts';
 import { planEvents } from '../../../src/generator/plan.ts';
@@ -227,9 +226,8 @@ describe('progress display of a bounded run', () => {
       const final = await runGenerator(
         { target: 'kafka', seed: 1, mode: 'regular', eps: 500, count: 1100, strategy: 'async' },
         {
-          config: loadConfig({}),
           logger: capturingLogger().logger,
-          target: fakeTarget(systemClock),
+          openTarget: async () => fakeTarget(systemClock),
           progress: { isTTY, write: (text) => written.push(text) },
         },
       );

@@ -18,6 +18,7 @@ import { createLogger } from '../../../src/shared/logger.ts';
 import { suiteConfig } from '../../helpers/ingest-suite.ts';
 import { endOffsets, readTopicSince } from '../../helpers/read-topic.ts';
 import { capturingLogger } from './fakes.ts';
+import { ingestSettings } from '../../../src/config/ingest-settings.ts';
 
 test('the ingest URL: a base URL gets /api/events, a path is kept', () => {
   assert.equal(eventsEndpoint('http://127.0.0.1:8080'), 'http://127.0.0.1:8080/api/events');
@@ -37,7 +38,12 @@ describe('HTTP target → ingest (embedded bus)', () => {
     bus = await createEmbeddedBus({ dir });
     const config = suiteConfig({ PULSE_MAX_BATCH: '500' });
     await bus.ensureTopics(ingestTopicSpecs(config));
-    app = await buildIngestApp({ bus, config, logger: createLogger('silent', 'test'), metrics: createIngestMetrics() });
+    app = await buildIngestApp({
+      bus,
+      settings: ingestSettings(config),
+      logger: createLogger('silent', 'test'),
+      metrics: createIngestMetrics(),
+    });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   after(async () => {

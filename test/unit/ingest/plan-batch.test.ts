@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { topicNames } from '../../../src/bus/topics.ts';
 import { eventTypes } from '../../../src/contract/event-schema.ts';
 import { planBatch } from '../../../src/ingest/plan-batch.ts';
 import { pageView } from '../../helpers/events.ts';
 
 const context = { ip: '127.0.0.1', userAgent: 'Mozilla/5.0', now: new Date(), anonymizeIp: false };
-const options = { sites: new Set(['demo']), allowedTypes: eventTypes, source: '/api/events' };
+const options = { sites: new Set(['demo']), topics: topicNames(), allowedTypes: eventTypes, source: '/api/events' };
 
 test('routes each event to its topic keyed by user id, invalid ones to the DLQ', () => {
   const move = { type: 'mouse_move', site: 'demo', user_id: 'm', session_id: 's', url: 'https://a.example/', x: 1, y: 2 };

@@ -13,7 +13,7 @@ import {
   seriesSeconds,
   sessionFigures,
   snapshotSizes,
-} from '../../../src/workers/realtime/aggregate-keys.ts';
+} from '../../../src/stores/realtime/aggregate-keys.ts';
 import { NOW, realtimeEvent } from '../../helpers/realtime-store-suite.ts';
 
 describe('realtime aggregate helpers', () => {

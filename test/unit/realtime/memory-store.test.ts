@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createMemoryRealtimeStore } from '../../../src/workers/realtime/memory/memory-realtime-store.ts';
+import { createMemoryRealtimeStore } from '../../../src/stores/realtime/memory/memory-realtime-store.ts';
 import { defineRealtimeStoreSuite, NOW, realtimeEvent } from '../../helpers/realtime-store-suite.ts';
 
 defineRealtimeStoreSuite('memory realtime store', async () => ({ store: createMemoryRealtimeStore() }));

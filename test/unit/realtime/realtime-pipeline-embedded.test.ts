@@ -7,7 +7,7 @@ import { createEmbeddedBus } from '../../../src/bus/embedded/embedded-bus.ts';
 import { ingestTopicSpecs } from '../../../src/bus/topics.ts';
 import { loadConfig } from '../../../src/config/config.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
-import { createMemoryRealtimeStore } from '../../../src/workers/realtime/memory/index.ts';
+import { createMemoryRealtimeStore } from '../../../src/stores/realtime/memory/index.ts';
 import { REALTIME_GROUP, realtimeTopics, realtimeWorker } from '../../../src/workers/realtime/realtime-worker.ts';
 import { startWorker } from '../../../src/workers/worker-runner.ts';
 import { assertMatchesStream, knownStream, recordsOf } from '../../helpers/known-stream.ts';
@@ -46,13 +46,13 @@ test('embedded: a known stream with duplicates and a crash before commit gives e
     );
     await waitFor(async () => (batches > 6 ? true : undefined), 'first worker crashed mid-stream');
     await crashing.stop();
-    const lagAfterCrash = await bus.groupLag(REALTIME_GROUP, realtimeTopics);
+    const lagAfterCrash = await bus.groupLag(REALTIME_GROUP, realtimeTopics());
     assert.ok(lagAfterCrash.reduce((s, p) => s + p.lag, 0) > 0, 'part of the stream is left uncommitted');
 
     await bus.produce(recordsOf(stream.sent.slice(1800)));
     const worker = await startWorker(realtime, { bus, logger, batchSize: 100, pollWaitMs: 20 });
     await waitFor(
-      async () => ((await bus.groupLag(REALTIME_GROUP, realtimeTopics)).every((p) => p.lag === 0) ? true : undefined),
+      async () => ((await bus.groupLag(REALTIME_GROUP, realtimeTopics())).every((p) => p.lag === 0) ? true : undefined),
       'caught up',
     );
     await worker.stop();

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type * as Chdb from 'chdb';
 import type { Session } from 'chdb';
-import type { ClickHouseExecutor } from '../../../src/workers/warehouse/clickhouse/executor.ts';
-import { clickHouseWarehouseOver } from '../../../src/workers/warehouse/clickhouse/index.ts';
-import { planRange } from '../../../src/workers/warehouse/clickhouse/queries.ts';
-import { sqlDateTime, sqlIdentifier, sqlList, sqlNumber, sqlString, sqlUInt } from '../../../src/workers/warehouse/clickhouse/sql.ts';
+import type { ClickHouseExecutor } from '../../../src/stores/warehouse/clickhouse/executor.ts';
+import { clickHouseWarehouseOver } from '../../../src/stores/warehouse/clickhouse/index.ts';
+import { planRange } from '../../../src/stores/warehouse/clickhouse/queries.ts';
+import { sqlDateTime, sqlIdentifier, sqlList, sqlNumber, sqlString, sqlUInt } from '../../../src/stores/warehouse/clickhouse/sql.ts';
 import { defineWarehouseSuite } from '../../helpers/warehouse-suite.ts';
 
 /**

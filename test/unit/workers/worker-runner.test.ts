@@ -3,10 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import type { Bus } from '../../../src/bus/bus.ts';
+import type { Bus, BusRecord } from '../../../src/bus/bus.ts';
 import { createEmbeddedBus } from '../../../src/bus/embedded/embedded-bus.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
-import { dlq, ok } from '../../../src/workers/outcome.ts';
+import { dlq, ok, pipeline } from '../../../src/contract/outcome.ts';
 import { startWorker, type WorkerDefinition } from '../../../src/workers/worker-runner.ts';
 import { readTopicSince } from '../../helpers/read-topic.ts';
 import { waitFor } from '../../helpers/services.ts';
@@ -35,10 +35,10 @@ function numbersWorker(sink: (values: number[]) => Promise<void>): WorkerDefinit
     name: 'numbers',
     group: 'numbers-group',
     topics: ['numbers'],
-    decode: (record) => {
+    decode: pipeline(function parseInteger(record: BusRecord) {
       const n = Number(record.value.toString());
       return Number.isInteger(n) ? ok(n) : dlq(`not an integer: ${record.value.toString()}`);
-    },
+    }),
     sink,
     eventTime: () => Date.now(),
   };

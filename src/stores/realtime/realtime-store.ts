@@ -2,8 +2,8 @@ import type { EnrichedEvent } from '../../contract/event-schema.ts';
 
 /**
  * The RealtimeStore port: live aggregates the realtime worker keeps and the
- * dashboard reads. Two adapters: Redis (src/workers/realtime/redis/) and an
- * in-memory one for embedded mode (src/workers/realtime/memory/).
+ * dashboard reads. Two adapters: Redis (src/stores/realtime/redis/) and an
+ * in-memory one for embedded mode (src/stores/realtime/memory/).
  *
  * Windows are measured on the server's receive time (`received_at`), so a
  * visitor's wrong clock cannot move an event out of "now".

@@ -1,4 +1,6 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseSettings } from '@clickhouse/client';
+import { PulseError } from '../../../shared/errors.ts';
+import { storeCodes, type StoreErrorKind } from '../../store-errors.ts';
 
 /**
  * What the ClickHouse warehouse needs from a connection: one statement per call (ClickHouse's
@@ -44,22 +46,33 @@ function describe(error: unknown): string {
   return cut.length > 500 ? `${cut.slice(0, 500)}…` : cut;
 }
 
-export class ClickHouseQueryError extends Error {
+/** Server codes that pass with time: 159 timeout, 202 too many queries, 241/242 memory/readonly, 252 too many parts. */
+const transientCodes = new Set([159, 202, 241, 242, 252]);
+/**
+ * Server codes that blame the data: 6/27/38/41/72 cannot parse text/date/number, 53 type mismatch,
+ * 69 argument out of bound, 70 cannot convert, 117 incorrect data, 131 string too large.
+ */
+const dataCodes = new Set([6, 27, 38, 41, 53, 69, 70, 72, 117, 131]);
+
+function kindOf(serverCode: number | undefined): StoreErrorKind {
+  if (serverCode === undefined || transientCodes.has(serverCode)) return 'unavailable'; // no code: network error or timeout
+  return dataCodes.has(serverCode) ? 'rejected' : 'failed';
+}
+
+export class ClickHouseQueryError extends PulseError {
   /** ClickHouse's error code when the server answered (e.g. 60 = unknown table), else undefined. */
   readonly serverCode: number | undefined;
-  /** Whether trying again later can succeed: the server was unreachable or overloaded. */
-  readonly retriable: boolean;
 
   constructor(what: string, error: unknown) {
     const message = describe(error);
     // Current servers' errors are parsed by the client (`code`); 18.16's start with "Code: N, ".
     const parsed = (error as { code?: unknown } | null)?.code;
     const code = typeof parsed === 'string' && /^\d+$/.test(parsed) ? parsed : /^Code: (\d+)/.exec(message)?.[1];
-    super(`clickhouse ${what} failed: ${message}`, { cause: error instanceof Error ? new Error(message) : undefined });
+    const serverCode = code === undefined ? undefined : Number(code);
+    const kind = kindOf(serverCode);
+    super(storeCodes[kind], `clickhouse ${what} failed: ${message}`, { cause: error instanceof Error ? new Error(message) : undefined });
     this.name = 'ClickHouseQueryError';
-    this.serverCode = code === undefined ? undefined : Number(code);
-    // No server code: a network error or timeout. 159 timeout, 202 too many queries, 241/242 memory/readonly, 252 too many parts.
-    this.retriable = this.serverCode === undefined || [159, 202, 241, 252].includes(this.serverCode);
+    this.serverCode = serverCode;
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
+import { postgresErrorKind, storeError } from '../../store-errors.ts';
 
 /**
  * The seam between the warehouse and a PostgreSQL engine: the same SQL and migrations run on a
@@ -31,6 +32,25 @@ export interface PostgresExecutorOptions {
   max?: number | undefined;
 }
 
+/** Failures as Pulse's store errors, classified by SQLSTATE; the statement's parameters are left out. */
+async function classified<T>(engine: string, what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const kind = postgresErrorKind(error);
+    const message = error instanceof Error ? error.message.split('\n', 1)[0] : String(error);
+    throw storeError(kind, `${engine} ${what} failed (${kind}): ${message}`, error);
+  }
+}
+
+/** The same session with every call's failures classified. */
+function classifiedSession(engine: string, session: SqlSession): SqlSession {
+  return {
+    query: (text, params) => classified(engine, 'query', () => session.query(text, params)),
+    script: (text) => classified(engine, 'script', () => session.script(text)),
+  };
+}
+
 export function postgresExecutor(options: PostgresExecutorOptions): SqlExecutor {
   const schema = options.schema ?? 'public';
   if (!schemaNamePattern.test(schema)) throw new RangeError(`invalid schema name ${JSON.stringify(schema)}`);
@@ -52,8 +72,9 @@ export function postgresExecutor(options: PostgresExecutorOptions): SqlExecutor 
   });
   return {
     engine: 'postgres',
-    ...session(sql),
-    transaction: async <T>(work: (tx: SqlSession) => Promise<T>) => (await sql.begin((tx) => work(session(tx)))) as T,
+    ...classifiedSession('postgres', session(sql)),
+    transaction: <T>(work: (tx: SqlSession) => Promise<T>) =>
+      classified('postgres', 'transaction', async () => (await sql.begin((tx) => work(session(tx)))) as T),
     close: () => sql.end({ timeout: 5 }),
   };
 }
@@ -75,8 +96,8 @@ export async function pgliteExecutor(options: PgliteExecutorOptions): Promise<Sq
   });
   return {
     engine: 'pglite',
-    ...session(db),
-    transaction: (work) => db.transaction((tx) => work(session(tx))),
+    ...classifiedSession('pglite', session(db)),
+    transaction: (work) => classified('pglite', 'transaction', () => db.transaction((tx) => work(session(tx)))),
     close: () => db.close(),
   };
 }

@@ -1,4 +1,5 @@
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
+import { PulseError } from '../../../shared/errors.ts';
 import type {
   BreakdownDimension,
   BreakdownRow,
@@ -96,8 +97,13 @@ function checkRange(range: TimeRange): boolean {
   return range.from < range.to;
 }
 
-const sqlState = (error: unknown): string | undefined =>
-  typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+/** The SQLSTATE of a failure (the executor wraps the driver's error as the cause of a store error). */
+const sqlState = (error: unknown): string | undefined => {
+  const original = error instanceof PulseError ? error.cause : error;
+  return typeof original === 'object' && original !== null && 'code' in original && typeof original.code === 'string'
+    ? original.code
+    : undefined;
+};
 
 /** The Warehouse over any SQL executor (exported for tests that bring their own). */
 export function warehouseOver(

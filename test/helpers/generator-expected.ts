@@ -1,9 +1,9 @@
-import type { PageAggregate } from '../workers/warehouse/warehouse.ts';
-import type { PlannedEvent } from './plan.ts';
+import type { PageAggregate } from '../../src/stores/warehouse/warehouse.ts';
+import type { PlannedEvent } from '../../src/generator/plan.ts';
 
 /**
  * What the workers must show after a plan was delivered, with the warehouse's definitions
- * (src/workers/warehouse/warehouse.ts): over the valid events, each event_id once — repeats and
+ * (src/stores/warehouse/warehouse.ts): over the valid events, each event_id once — repeats and
  * invalid records count for nothing — a view per page `path`, unique visitors, bounces (duration
  * under 5 s) and the mean duration. Durations are whole seconds, so sums are exact; compare
  * averages with a small tolerance all the same (SQL may divide in another precision).

@@ -16,6 +16,7 @@ import {
   type PlannedEvent,
 } from '../aggregate-keys.ts';
 import type { ApplyResult, FeedItem, HeatCell, PagePosition, RealtimeSnapshot, RealtimeStore, UserStats } from '../realtime-store.ts';
+import { redisErrorKind, withStoreErrors } from '../../store-errors.ts';
 import { rootOf, siteKeys } from './keys.ts';
 import { APPLY_HEADER, APPLY_STRIDE, applyScript, forgetUserScript, positionsScript, sessionsScript } from './scripts.ts';
 
@@ -125,7 +126,7 @@ export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): Re
   redis.defineCommand('pulseRtForgetUser', { numberOfKeys: 0, lua: forgetUserScript });
   const scripts = redis as unknown as Redis & ScriptCommands;
 
-  return {
+  const store: RealtimeStore = {
     async applyBatch(events: readonly EnrichedEvent[]): Promise<ApplyResult> {
       const planned = events.map(planEvent);
       let applied = 0;
@@ -234,4 +235,5 @@ export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): Re
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+  return withStoreErrors(store, 'redis', redisErrorKind);
 }

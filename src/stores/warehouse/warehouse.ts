@@ -1,8 +1,8 @@
 import type { EnrichedEvent } from '../../contract/event-schema.ts';
 
 /**
- * The Warehouse port: durable history. Adapters: PostgreSQL (src/workers/warehouse/postgres/,
- * also run on PGlite in embedded mode) and ClickHouse (src/workers/warehouse/clickhouse/).
+ * The Warehouse port: durable history. Adapters: PostgreSQL (src/stores/warehouse/postgres/,
+ * also run on PGlite in embedded mode) and ClickHouse (src/stores/warehouse/clickhouse/).
  *
  * Definitions shared by every adapter (seed 002):
  * - a view is a `page_view` event; `page` is its `path`;

@@ -1,32 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Bus, BusRecord } from '../../bus/bus.ts';
-
-/** JSON view of a record: values that are JSON are shown parsed, anything else as text. */
-export function describeRecord(record: BusRecord): Record<string, unknown> {
-  const text = record.value.toString('utf8');
-  let value: unknown = text;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    // Not JSON (e.g. a malformed DLQ payload): keep the text.
-  }
-  return {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    key: record.key,
-    timestamp: new Date(record.timestamp).toISOString(),
-    headers: record.headers,
-    value,
-  };
-}
+import type { Bus } from '../bus/bus.ts';
+import { describeRecord } from '../bus/describe-record.ts';
+import { PulseError, errorCodes } from '../shared/errors.ts';
 
 /**
- * Topic list and live tail over HTTP, so `pulse listen` and the dashboard can
- * read a running embedded instance whose log lives inside its process.
+ * Topic list and live tail over HTTP, so `pulse listen`, `pulse topics` and the dashboard's
+ * Kafka page can read a running instance's bus (an embedded log lives inside its process).
  */
-export function registerBusRoutes(app: FastifyInstance, deps: { bus: Bus }): void {
+export function registerTopicRoutes(app: FastifyInstance, deps: { bus: Bus }): void {
   app.get('/api/topics', { schema: { description: 'Topics with partitions and offsets.' } }, async () => ({
     topics: await deps.bus.listTopics(),
   }));
@@ -45,7 +27,7 @@ export function registerBusRoutes(app: FastifyInstance, deps: { bus: Bus }): voi
     },
     async (request, reply) => {
       const known = (await deps.bus.listTopics()).some((t) => t.name === request.params.topic);
-      if (!known) return reply.code(404).send({ error: 'unknown_topic', message: `no topic "${request.params.topic}"` });
+      if (!known) throw new PulseError(errorCodes.NOT_FOUND, `no topic "${request.params.topic}"`, { detail: 'unknown_topic' });
       const subscription = await deps.bus.subscribe({
         group: `pulse-tail-${randomUUID()}`,
         topics: [request.params.topic],

@@ -1,0 +1,40 @@
+import type { TopicNames } from '../bus/topics.ts';
+import { topicNames } from '../bus/topics.ts';
+import { siteKeys, type Config, type SiteSet } from './config.ts';
+import { originPolicy, type OriginPolicy } from './cors-origins.ts';
+
+/** What the ingest server needs from the configuration, resolved once by the composition root. */
+export interface IngestSettings {
+  sites: SiteSet;
+  origins: OriginPolicy;
+  topics: TopicNames;
+  maxBodyBytes: number;
+  maxBatch: number;
+  /** Requests per client IP per minute on the collect routes; 0: no limit. */
+  rateLimitPerMinute: number;
+  produceTimeoutMs: number;
+  anonymizeIp: boolean;
+  trustProxy: boolean;
+  /** Paths serving the tracker script (/t.js and PULSE_TRACKER_PATH). */
+  trackerPaths: ReadonlySet<string>;
+  /** A first-party alias of /api/events, if any. */
+  collectAlias: string | undefined;
+  demo: boolean;
+}
+
+export function ingestSettings(config: Config): IngestSettings {
+  return {
+    sites: siteKeys(config),
+    origins: originPolicy(config.PULSE_CORS_ORIGINS),
+    topics: topicNames(config.PULSE_TOPIC_PREFIX),
+    maxBodyBytes: config.PULSE_MAX_BODY_BYTES,
+    maxBatch: config.PULSE_MAX_BATCH,
+    rateLimitPerMinute: config.PULSE_RATE_LIMIT_PER_MINUTE,
+    produceTimeoutMs: config.PULSE_PRODUCE_TIMEOUT_MS,
+    anonymizeIp: config.PULSE_ANONYMIZE_IP,
+    trustProxy: config.PULSE_TRUST_PROXY,
+    trackerPaths: new Set(['/t.js', config.PULSE_TRACKER_PATH]),
+    collectAlias: config.PULSE_COLLECT_PATH,
+    demo: config.PULSE_DEMO,
+  };
+}

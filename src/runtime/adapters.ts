@@ -1,0 +1,83 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Bus } from '../bus/bus.ts';
+import { createEmbeddedBus } from '../bus/embedded/embedded-bus.ts';
+import { createKafkaBus } from '../bus/kafka/kafka-bus.ts';
+import { kafkaBrokers, redisUrl, type Config } from '../config/config.ts';
+import { PulseError, errorCodes } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { RealtimeStore } from '../stores/realtime/realtime-store.ts';
+import { createRedisRealtimeStore } from '../stores/realtime/redis/index.ts';
+import { createClickHouseWarehouse } from '../stores/warehouse/clickhouse/index.ts';
+import { createPgliteWarehouse, createPostgresWarehouse } from '../stores/warehouse/postgres/index.ts';
+import type { Warehouse } from '../stores/warehouse/warehouse.ts';
+
+/**
+ * Every adapter Pulse can use, built from configuration. This folder is the only place that
+ * decides which adapter sits behind a port; a configured service that is missing is an error,
+ * never a silent fallback.
+ */
+export type WarehouseSink = 'postgres' | 'clickhouse';
+
+export function kafkaBusFrom(config: Config): Bus {
+  return createKafkaBus({ brokers: kafkaBrokers(config), clientId: config.PULSE_KAFKA_CLIENT_ID });
+}
+
+export async function embeddedBusFrom(config: Config, logger: Logger): Promise<Bus> {
+  const dir = join(resolve(config.PULSE_DATA_DIR), 'bus');
+  await mkdir(dir, { recursive: true });
+  return createEmbeddedBus({ dir, logger: logger.child({ component: 'bus' }) });
+}
+
+export function redisStoreFrom(config: Config, logger: Logger): RealtimeStore {
+  return createRedisRealtimeStore({ url: redisUrl(config), onError: (error: unknown) => logger.warn({ err: error }, 'redis') });
+}
+
+export async function pgliteWarehouseFrom(config: Config): Promise<Warehouse> {
+  const warehouse = await createPgliteWarehouse({ dir: join(resolve(config.PULSE_DATA_DIR), 'pglite') });
+  await migrateOrClose(warehouse);
+  return warehouse;
+}
+
+/** The warehouse of one sink; its URL must be configured. Migrations run before it is used. */
+export async function warehouseFrom(config: Config, sink: WarehouseSink, logger: Logger): Promise<Warehouse> {
+  if (sink === 'clickhouse') {
+    const url = requireSetting(config.PULSE_CLICKHOUSE_URL, 'PULSE_CLICKHOUSE_URL', 'http://127.0.0.1:8123');
+    const warehouse = createClickHouseWarehouse({ url });
+    await migrateOrClose(warehouse);
+    return warehouse;
+  }
+  const url = requireSetting(config.PULSE_POSTGRES_URL, 'PULSE_POSTGRES_URL', 'postgres://user:password@127.0.0.1:5432/pulse');
+  const warehouse = createPostgresWarehouse({ url, onPartitionError: (error) => logger.warn({ err: error }, 'partition') });
+  await migrateOrClose(warehouse);
+  return warehouse;
+}
+
+async function migrateOrClose(warehouse: Warehouse): Promise<void> {
+  try {
+    await warehouse.migrate();
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+}
+
+/** Every warehouse this process is configured for, the one history is served from first (ClickHouse when configured). */
+export async function configuredWarehouses(config: Config, logger: Logger): Promise<Warehouse[]> {
+  const sinks: WarehouseSink[] = [];
+  if (config.PULSE_CLICKHOUSE_URL !== undefined) sinks.push('clickhouse');
+  if (config.PULSE_POSTGRES_URL !== undefined) sinks.push('postgres');
+  const opened: Warehouse[] = [];
+  try {
+    for (const sink of sinks) opened.push(await warehouseFrom(config, sink, logger));
+    return opened;
+  } catch (error) {
+    await Promise.allSettled(opened.map((w) => w.close()));
+    throw error;
+  }
+}
+
+function requireSetting(value: string | undefined, name: string, example: string): string {
+  if (value === undefined) throw new PulseError(errorCodes.CONFIG_INVALID, `${name} must be set for this command (e.g. ${example})`);
+  return value;
+}

@@ -1,0 +1,30 @@
+import { pulseUrl, type Config } from '../config/config.ts';
+import { httpAdmin, storeAdmin, type DataAdmin } from '../query/data-admin.ts';
+import { busTopicBrowser, httpTopicBrowser, type TopicBrowser } from '../query/topic-browser.ts';
+import { createLogger } from '../shared/logger.ts';
+import { configuredWarehouses, kafkaBusFrom, redisStoreFrom } from './adapters.ts';
+
+/**
+ * The ports CLI commands work through. With service URLs configured they open the services
+ * directly; otherwise they reach the running embedded instance at PULSE_URL.
+ */
+export async function openDataAdmin(config: Config): Promise<DataAdmin> {
+  const direct =
+    config.PULSE_POSTGRES_URL !== undefined || config.PULSE_CLICKHOUSE_URL !== undefined || config.PULSE_REDIS_URL !== undefined;
+  if (!direct) return httpAdmin(pulseUrl(config), config.PULSE_ADMIN_TOKEN);
+  const logger = createLogger(config.PULSE_LOG_LEVEL, 'pulse-db');
+  const warehouses = await configuredWarehouses(config, logger);
+  const realtime = config.PULSE_REDIS_URL === undefined ? undefined : redisStoreFrom(config, logger);
+  return storeAdmin({
+    realtime,
+    warehouses,
+    async close() {
+      await Promise.allSettled([...warehouses.map((w) => w.close()), realtime?.close()]);
+    },
+  });
+}
+
+export function openTopicBrowser(config: Config): TopicBrowser {
+  if (config.PULSE_KAFKA_BROKERS === undefined) return httpTopicBrowser(pulseUrl(config), config.PULSE_ADMIN_TOKEN);
+  return busTopicBrowser(kafkaBusFrom(config), `Kafka ${config.PULSE_KAFKA_BROKERS}`);
+}

@@ -1,0 +1,68 @@
+import { ingestTopicSpecs, topicNames } from '../bus/topics.ts';
+import { siteKeys, type Config } from '../config/config.ts';
+import { ingestSettings } from '../config/ingest-settings.ts';
+import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
+import { buildIngestApp } from '../ingest/ingest-app.ts';
+import { createIngestMetrics } from '../ingest/ingest-metrics.ts';
+import { guardAdminRoutes } from '../query/admin-guard.ts';
+import { registerAdminRoutes } from '../query/admin-routes.ts';
+import { registerHistoryRoutes } from '../query/history-routes.ts';
+import { createLiveHub } from '../query/live-hub.ts';
+import { registerStatsRoutes } from '../query/stats-routes.ts';
+import { registerTopicRoutes } from '../query/topic-routes.ts';
+import { createLogger } from '../shared/logger.ts';
+import { createMemoryRealtimeStore } from '../stores/realtime/memory/index.ts';
+import { REALTIME_GROUP, realtimeWorker } from '../workers/realtime/realtime-worker.ts';
+import { warehouseWorker } from '../workers/warehouse/warehouse-worker.ts';
+import { createWorkerMetrics } from '../workers/worker-metrics.ts';
+import { startWorker } from '../workers/worker-runner.ts';
+import { embeddedBusFrom, pgliteWarehouseFrom } from './adapters.ts';
+import { assemble, listen, type Running } from './lifecycle.ts';
+import { watchOf } from './watches.ts';
+
+/** `pulse start`: ingest, both workers, the query API and the dashboard in one process over the embedded bus and stores. */
+export function startEmbedded(config: Config): Promise<Running> {
+  const logger = createLogger(config.PULSE_LOG_LEVEL, 'pulse');
+  return assemble(logger, async (cleanup) => {
+    const topics = topicNames(config.PULSE_TOPIC_PREFIX);
+    const bus = await embeddedBusFrom(config, logger);
+    cleanup.add(() => bus.close());
+    await bus.ensureTopics(ingestTopicSpecs(config));
+    const store = createMemoryRealtimeStore();
+    cleanup.add(() => store.close());
+    const metrics = createIngestMetrics();
+    const workerMetrics = createWorkerMetrics(metrics.registry);
+    const workerOptions = { bus, logger, metrics: workerMetrics, batchSize: config.PULSE_WORKER_BATCH };
+    // The in-memory store starts empty on every boot: forgetting the group's offsets makes the worker
+    // rebuild the live figures from the retained log instead of showing zeros until new traffic arrives.
+    await bus.deleteGroup(REALTIME_GROUP);
+    const live = realtimeWorker(store, topics);
+    const realtime = await startWorker(live, workerOptions);
+    cleanup.add(() => realtime.stop());
+    const warehouse = await pgliteWarehouseFrom(config);
+    cleanup.add(() => warehouse.close());
+    const historyDefinition = warehouseWorker(warehouse, topics);
+    const history = await startWorker(historyDefinition, workerOptions);
+    cleanup.add(() => history.stop());
+    const watches = [watchOf(live), watchOf(historyDefinition)];
+    const hub = createLiveHub({ store, bus, watches, onError: (error) => logger.warn({ err: error }, 'live update failed') });
+    cleanup.add(() => hub.close());
+    const app = await buildIngestApp({
+      bus,
+      settings: ingestSettings(config),
+      logger,
+      metrics,
+      extend: async (a) => {
+        guardAdminRoutes(a, config.PULSE_ADMIN_TOKEN);
+        registerTopicRoutes(a, { bus });
+        registerStatsRoutes(a, { store, bus, hub, sites: siteKeys(config), watches });
+        registerHistoryRoutes(a, { warehouse });
+        registerAdminRoutes(a, { realtime: store, warehouses: [warehouse] });
+        a.get('/status', async () => ({ workers: [realtime.status(), history.status()] }));
+        await registerDashboardRoutes(a, {});
+      },
+    });
+    cleanup.add(() => app.close());
+    return listen(app, config, logger, 'embedded', cleanup);
+  });
+}

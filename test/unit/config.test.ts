@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { kafkaBrokers, loadConfig, siteKeys } from '../../src/config/config.ts';
-import { isPulseError } from '../../src/shared/errors.ts';
+import { ingestTopicSpecs } from '../../src/bus/topics.ts';
+import { kafkaBrokers, loadConfig, pulseUrl, siteKeys } from '../../src/config/config.ts';
+import { errorCodes, isPulseError } from '../../src/shared/errors.ts';
 
 test('defaults apply when nothing is set', () => {
   const config = loadConfig({});
@@ -37,4 +38,35 @@ test('a misspelt variable is an error, not silently ignored', () => {
 
 test('distributed commands require brokers', () => {
   assert.throws(() => kafkaBrokers(loadConfig({})), /PULSE_KAFKA_BROKERS must be set/);
+});
+
+test('an origin the pattern lets through but no browser can have stops start-up, naming PULSE_CORS_ORIGINS', () => {
+  assert.throws(
+    () => loadConfig({ PULSE_CORS_ORIGINS: 'demo=https://shop.example,https://exa%zzmple' }),
+    (error: unknown) => isPulseError(error, errorCodes.CONFIG_INVALID) && /PULSE_CORS_ORIGINS: "https:\/\/exa%zzmple"/.test(error.message),
+  );
+  assert.equal(loadConfig({ PULSE_CORS_ORIGINS: 'demo=https://shop.example' }).PULSE_CORS_ORIGINS, 'demo=https://shop.example');
+});
+
+test('PULSE_URL and PULSE_TOPIC_PREFIX are settings of the schema; a service URL Pulse does not use is unknown', () => {
+  const config = loadConfig({ PULSE_URL: 'http://127.0.0.1:9000', PULSE_TOPIC_PREFIX: 'staging.' });
+  assert.equal(pulseUrl(config), 'http://127.0.0.1:9000');
+  assert.equal(pulseUrl(loadConfig({ PULSE_PORT: '9100' })), 'http://127.0.0.1:9100');
+  assert.deepEqual(
+    ingestTopicSpecs(config).map((s) => s.name),
+    [
+      'staging.user-activity',
+      'staging.user-activity.dlq',
+      'staging.mouse-coordinates',
+      'staging.mouse-coordinates.dlq',
+      'staging.page-views',
+      'staging.page-views.dlq',
+    ],
+  );
+  assert.throws(() => loadConfig({ PULSE_URL: 'localhost:8080' }), /PULSE_URL="localhost:8080"/);
+  assert.throws(() => loadConfig({ PULSE_TOPIC_PREFIX: 'bad prefix' }), /PULSE_TOPIC_PREFIX="bad prefix"/);
+  assert.throws(
+    () => loadConfig({ PULSE_OPENSEARCH_URL: 'http://127.0.0.1:9200' }),
+    /unknown configuration variable\(s\): PULSE_OPENSEARCH_URL/,
+  );
 });

@@ -2,6 +2,7 @@ import { createDelivery, type Delivery, type Transport } from './delivery.ts';
 import { clickTarget, selectorOf, textOf } from './describe-element.ts';
 import { uuid } from './ids.ts';
 import { createIdentity, type Identity } from './identity.ts';
+import { mouseMoveDue } from './mouse-throttle.ts';
 import { safeStore } from './storage.ts';
 import { storageKeys, type EventType, type KeyValueStore, type PulseEvent } from './types.ts';
 
@@ -131,7 +132,8 @@ export function createTracker(win: Window & typeof globalThis): PulseApi {
   let mouse = false;
   let lastUrl = '';
   let referrer = doc.referrer;
-  let lastMouse = 0;
+  /** The `ts` of the last mouse event sent: the throttle counts from what the collector sees. */
+  let lastMouseTs: number | undefined;
   let historyPatched = false;
   const listeners = new Set<(event: PulseEvent) => void>();
 
@@ -158,9 +160,9 @@ export function createTracker(win: Window & typeof globalThis): PulseApi {
     beacon: (url, body) => typeof win.navigator.sendBeacon === 'function' && win.navigator.sendBeacon(url, body),
   };
 
-  function emit(type: EventType, fields: Record<string, unknown>, endpoint?: string): void {
-    if (settings === undefined || identity === undefined || delivery === undefined || !running || blocked()) return;
-    const now = Date.now();
+  /** Queues one event stamped `now`; false when nothing may be captured. */
+  function emit(type: EventType, fields: Record<string, unknown>, endpoint?: string, now = Date.now()): boolean {
+    if (settings === undefined || identity === undefined || delivery === undefined || !running || blocked()) return false;
     const event: PulseEvent = {
       type,
       event_id: uuid(),
@@ -178,6 +180,7 @@ export function createTracker(win: Window & typeof globalThis): PulseApi {
     };
     delivery.enqueue({ u: endpoint ?? settings.endpoint, e: event });
     for (const listener of listeners) guard(listener, undefined)(event);
+    return true;
   }
 
   function pageView(): void {
@@ -225,14 +228,16 @@ export function createTracker(win: Window & typeof globalThis): PulseApi {
   }, undefined);
 
   const onMouseMove = guard((event: MouseEvent) => {
+    // One reading both decides and stamps (see mouse-throttle.ts).
     const now = Date.now();
-    if (settings === undefined || now - lastMouse < settings.throttle || event.clientX < 0 || event.clientY < 0) return;
-    lastMouse = now;
-    emit(
-      'mouse_move',
-      { x: Math.round(event.clientX), y: Math.round(event.clientY), viewport_w: win.innerWidth, viewport_h: win.innerHeight },
-      settings.mouseEndpoint,
-    );
+    if (settings === undefined || !mouseMoveDue(now, lastMouseTs, settings.throttle) || event.clientX < 0 || event.clientY < 0) return;
+    const position = {
+      x: Math.round(event.clientX),
+      y: Math.round(event.clientY),
+      viewport_w: win.innerWidth,
+      viewport_h: win.innerHeight,
+    };
+    if (emit('mouse_move', position, settings.mouseEndpoint, now)) lastMouseTs = now;
   }, undefined);
 
   const onPageHide = guard(() => delivery?.pageHidden(), undefined);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import type { Bus, BusRecord } from '../../../src/bus/bus.ts';
 import { createEmbeddedBus } from '../../../src/bus/embedded/embedded-bus.ts';
+import { PulseError, errorCodes, isPulseError } from '../../../src/shared/errors.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
 import { dlq, ok, pipeline } from '../../../src/contract/outcome.ts';
 import { startWorker, type WorkerDefinition } from '../../../src/workers/worker-runner.ts';
@@ -122,14 +123,17 @@ test('deleting a group makes its next member read the log again from the start',
   );
   await waitFor(async () => (firstRun.length === 2 ? true : undefined), 'first run');
   await first.stop();
-  await assert.rejects(async () => {
-    const member = await bus.subscribe({ group: 'numbers-group', topics: ['numbers'] });
-    try {
-      await bus.deleteGroup('numbers-group');
-    } finally {
-      await member.close();
-    }
-  }, /still has members/);
+  await assert.rejects(
+    async () => {
+      const member = await bus.subscribe({ group: 'numbers-group', topics: ['numbers'] });
+      try {
+        await bus.deleteGroup('numbers-group');
+      } finally {
+        await member.close();
+      }
+    },
+    (error: unknown) => isPulseError(error, errorCodes.BUS_GROUP_ACTIVE) && /still has members/.test(error.message),
+  );
 
   await bus.deleteGroup('numbers-group');
   assert.deepEqual(
@@ -156,4 +160,74 @@ test('refused records are also handed to the sink with their reasons before the 
   await waitFor(async () => (worker.status().records.dlq === 2 ? true : undefined), 'rejects handled');
   await worker.stop();
   assert.deepEqual(rejected.sort(), ['not an integer: x', 'not an integer: y']);
+});
+
+/** A sink that refuses one chosen value as a store refuses data it cannot hold, and records what it wrote. */
+function refusingSink(poison: number, written: number[], calls: number[][]) {
+  return async (values: number[]) => {
+    calls.push([...values]);
+    if (values.includes(poison)) throw new PulseError(errorCodes.STORE_REJECTED, `value ${poison} does not fit`);
+    written.push(...values);
+  };
+}
+
+test('a record the sink refuses for good is narrowed down and dead-lettered with the reason; the rest is written', async () => {
+  const written: number[] = [];
+  const calls: number[][] = [];
+  const rejected: string[] = [];
+  const worker = await startWorker(
+    {
+      ...numbersWorker(refusingSink(13, written, calls)),
+      recordRejects: async (rejects) => void rejected.push(...rejects.map((r) => r.reason)),
+    },
+    { bus, logger, pollWaitMs: 50, maxRetryDelayMs: 20 },
+  );
+  const values = Array.from({ length: 20 }, (_, i) => String(i + 1));
+  await produceNumbers(values);
+  await waitFor(async () => (worker.status().records.ok + worker.status().records.dlq === 20 ? true : undefined), 'all handled');
+  await worker.stop();
+
+  assert.deepEqual(
+    written.sort((a, b) => a - b),
+    values.map(Number).filter((n) => n !== 13),
+  );
+  assert.equal(worker.status().records.dlq, 1);
+  const dead = await readTopicSince(bus, 'numbers.dlq', new Map(), 1, { settleMs: 200 });
+  assert.deepEqual(
+    dead.map((r) => r.value.toString()),
+    ['13'],
+  );
+  assert.match(dead[0]?.headers['pulse-error'] ?? '', /sink refused the record: value 13 does not fit/);
+  assert.deepEqual(rejected, [dead[0]?.headers['pulse-error']]);
+  assert.ok(
+    calls.every((call) => call.length > 0),
+    'never an empty write',
+  );
+  assert.equal(
+    (await bus.groupLag('numbers-group', ['numbers'])).reduce((sum, p) => sum + p.lag, 0),
+    0,
+    'everything committed',
+  );
+});
+
+test('a retriable failure on one record backs off and writes the whole batch; nothing is dead-lettered', async () => {
+  let failures = 3;
+  const written: number[] = [];
+  const worker = await startWorker(
+    numbersWorker(async (values) => {
+      if (values.includes(7) && failures-- > 0) throw new PulseError(errorCodes.STORE_UNAVAILABLE, 'store busy');
+      written.push(...values);
+    }),
+    { bus, logger, pollWaitMs: 50, maxRetryDelayMs: 20 },
+  );
+  await produceNumbers(['5', '6', '7', '8']);
+  await waitFor(async () => (written.length === 4 ? true : undefined), 'written after back-off');
+  await worker.stop();
+  assert.deepEqual(
+    written.sort((a, b) => a - b),
+    [5, 6, 7, 8],
+  );
+  assert.equal(worker.status().records.dlq, 0);
+  assert.match(worker.status().lastError ?? '', /store busy/);
+  assert.deepEqual(await readTopicSince(bus, 'numbers.dlq', new Map(), 0, { settleMs: 100 }), []);
 });

@@ -4,6 +4,7 @@
  * after the first render are flashed so a new event catches the eye.
  */
 import type { FeedItem } from './api-types.ts';
+import { el } from './dom.ts';
 import { eventTypeLabel, formatAgo } from './format.ts';
 
 interface Row {
@@ -11,13 +12,6 @@ interface Row {
   element: HTMLLIElement;
   time: HTMLTimeElement;
 }
-
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] => {
-  const element = document.createElement(tag);
-  element.className = className;
-  if (text !== undefined) element.textContent = text;
-  return element;
-};
 
 /** The end of an id, enough to tell visitors apart: "u-3f9a…c41e" → "…c41e". */
 export const shortId = (id: string): string => (id.length <= 10 ? id : `…${id.slice(-6)}`);

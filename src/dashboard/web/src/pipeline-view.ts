@@ -5,16 +5,10 @@
  */
 import type { PipelineHealth } from './api-types.ts';
 import { lagChart } from './charts.ts';
+import { el } from './dom.ts';
 import { dataAgeLevel, formatAgo, formatCount, totalLag } from './format.ts';
 
 const HISTORY_MS = 120_000;
-
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] => {
-  const element = document.createElement(tag);
-  element.className = className;
-  if (text !== undefined) element.textContent = text;
-  return element;
-};
 
 export type LagLevel = 'ok' | 'warn' | 'bad' | 'unknown';
 

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { Admin } from '@platformatic/kafka';
+import { ingestTopicSpecs } from '../../src/bus/topics.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { kafkaBusFrom } from '../../src/runtime/adapters.ts';
+import { startDashboard } from '../../src/runtime/distributed.ts';
+import type { Running } from '../../src/runtime/lifecycle.ts';
+import { kafkaBrokers, postgresUrl, redisUrl } from '../helpers/services.ts';
+
+const prefix = `dash-${randomUUID().slice(0, 8)}.`;
+const config = loadConfig({
+  PULSE_PORT: '0',
+  PULSE_LOG_LEVEL: 'silent',
+  PULSE_KAFKA_BROKERS: kafkaBrokers,
+  PULSE_REDIS_URL: redisUrl,
+  PULSE_POSTGRES_URL: postgresUrl,
+  PULSE_TOPIC_PREFIX: prefix,
+});
+let running: Running;
+
+before(async () => {
+  // As `pulse ingest` would have: the dashboard reads lag, it does not create topics.
+  const bus = kafkaBusFrom(config);
+  await bus.ensureTopics(ingestTopicSpecs(config));
+  await bus.close();
+  running = await startDashboard(config);
+});
+
+after(async () => {
+  await running.close();
+  const admin = new Admin({ clientId: 'test-cleanup', bootstrapBrokers: kafkaBrokers.split(',') });
+  try {
+    const existing = new Set(await admin.listTopics());
+    const mine = ingestTopicSpecs(config)
+      .map((s) => s.name)
+      .filter((name) => existing.has(name));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+  } finally {
+    await admin.close();
+  }
+});
+
+const get = (path: string) => fetch(`${running.url}${path}`);
+
+test('the distributed dashboard reports its own status with the lag of the groups it watches, not "starting"', async () => {
+  const response = await get('/status');
+  assert.equal(response.status, 200);
+  const status = (await response.json()) as {
+    role: string;
+    state: string;
+    warehouses: string[];
+    pipeline: { error: string | null; groups: { group: string }[] };
+  };
+  assert.equal(status.role, 'dashboard');
+  assert.equal(status.state, 'running');
+  assert.deepEqual(status.warehouses, ['postgres']);
+  assert.equal(status.pipeline.error, null);
+  assert.deepEqual(
+    status.pipeline.groups.map((g) => g.group),
+    ['pulse-realtime', 'pulse-warehouse-postgres'],
+  );
+  assert.equal((await get('/ready')).status, 200);
+});
+
+test('the distributed dashboard answers through the one error handler', async () => {
+  const missing = await get('/no/such/thing');
+  assert.equal(missing.status, 404);
+  assert.deepEqual(await missing.json(), { error: 'not_found', message: 'no route GET /no/such/thing' });
+  const badRange = await get('/api/history/pages?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z');
+  assert.equal(badRange.status, 400);
+  assert.equal(((await badRange.json()) as { error: string }).error, 'bad_range');
+  const unknownSite = await get('/api/stats/realtime?site=nobody');
+  assert.equal(unknownSite.status, 400);
+  assert.equal(((await unknownSite.json()) as { error: string }).error, 'unknown_site');
+  assert.equal((await get('/api/history/pages?site=demo')).status, 200);
+});

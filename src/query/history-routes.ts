@@ -1,7 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { siteKeySource } from '../contract/site-key.ts';
 import { badRequest, PulseError, errorCodes } from '../shared/errors.ts';
-import { breakdownDimensions, type BreakdownDimension, type TimeRange, type Warehouse } from '../stores/warehouse/warehouse.ts';
+import {
+  breakdownDimensions,
+  type BreakdownDimension,
+  type BreakdownRow,
+  type PageAggregate,
+  type TimeBucket,
+  type TimeRange,
+  type Warehouse,
+} from '../stores/warehouse/warehouse.ts';
 
 const HOUR = 3_600_000;
 
@@ -11,6 +19,23 @@ const range = {
   from: { type: 'string', format: 'date-time', description: 'Start (ISO-8601); default: 24 hours before `to`.' },
   to: { type: 'string', format: 'date-time', description: 'End, exclusive (ISO-8601); default: now.' },
 } as const;
+
+export type HistoryBucket = 'minute' | 'hour' | 'day';
+
+/** The answers of the history routes; the dashboard keeps copies (src/dashboard/web/src/api-types.ts). */
+export interface TimeseriesAnswer {
+  bucket: HistoryBucket;
+  from: number;
+  to: number;
+  points: TimeBucket[];
+}
+export interface BreakdownAnswer {
+  dimension: BreakdownDimension;
+  rows: BreakdownRow[];
+}
+export interface PagesAnswer {
+  pages: PageAggregate[];
+}
 
 interface RangeQuery {
   site?: string;
@@ -53,13 +78,13 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
         },
       },
     },
-    async (request) => {
+    async (request): Promise<PageAggregate[]> => {
       const to = now();
       return warehouse().pageAggregates({ from: to - request.query.hours * HOUR, to, site: request.query.site });
     },
   );
 
-  app.get<{ Querystring: RangeQuery & { bucket: 'minute' | 'hour' | 'day' } }>(
+  app.get<{ Querystring: RangeQuery & { bucket: HistoryBucket } }>(
     '/api/history/timeseries',
     {
       schema: {
@@ -97,7 +122,7 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
         },
       },
     },
-    async (request) => {
+    async (request): Promise<BreakdownAnswer> => {
       const store = warehouse();
       const window = toRange(request.query, now());
       return { dimension: request.query.dimension, rows: await store.breakdown(window, request.query.dimension, request.query.limit) };
@@ -109,7 +134,7 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
     {
       schema: { description: 'Per-page figures over a time range, most viewed first.', querystring: { type: 'object', properties: range } },
     },
-    async (request) => {
+    async (request): Promise<PagesAnswer> => {
       const store = warehouse();
       return { pages: await store.pageAggregates(toRange(request.query, now())) };
     },

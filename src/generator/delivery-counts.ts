@@ -15,16 +15,20 @@ export function classifyRecord(entry: Pick<PlannedEvent, 'kind' | 'duplicateOf'>
 }
 
 export interface DeliveryTotals {
+  /** Records handed to the target (first attempt started). */
   sent: number;
   acked: number;
   failed: number;
+  /** Records the target refused by contract (HTTP target: ingest dead-lettered them). */
   rejected: number;
   retries: number;
   duplicates: number;
   invalid: number;
   views: number;
   bounces: number;
+  /** Kafka target: records by partitioning strategy. */
   partitioning: Record<Partitioning, number>;
+  /** Kafka target: acknowledged records per partition. */
   partitions: Record<string, number>;
 }
 

@@ -1,9 +1,9 @@
 import type { Logger } from '../shared/logger.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createDeliver } from './deliver.ts';
-import { createDeliveryCounts } from './delivery-counts.ts';
+import { createDeliveryCounts, type DeliveryTotals } from './delivery-counts.ts';
 import { createGeneratorMetrics, type GeneratorMetrics } from './metrics.ts';
-import { createPlanner, type Partitioning, type PlanOptions } from './plan.ts';
+import { createPlanner, type PlanOptions } from './plan.ts';
 import { createRateMeter } from './rate-meter.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './retry.ts';
 import { MAX_EPS, createPacer, modes, type Mode, type Pacer, type PacerSettings } from './schedule.ts';
@@ -56,7 +56,7 @@ export interface GeneratorDeps {
   metrics?: GeneratorMetrics | undefined;
 }
 
-export interface GeneratorStatus {
+export interface GeneratorStatus extends DeliveryTotals {
   state: 'idle' | 'running' | 'draining' | 'stopped';
   target: string;
   strategy: Strategy;
@@ -70,24 +70,9 @@ export interface GeneratorStatus {
   seed: number;
   /** Records drawn from the plan (the first `planned` of planEvents(seed, …)). */
   planned: number;
-  /** Records handed to the target (first attempt started). */
-  sent: number;
-  acked: number;
-  failed: number;
   inFlight: number;
-  /** Records the target refused by contract (HTTP target: ingest dead-lettered them). */
-  rejected: number;
-  retries: number;
-  duplicates: number;
-  invalid: number;
-  views: number;
-  bounces: number;
   /** Events the schedule wanted while the sender was too far behind. */
   skipped: number;
-  /** Kafka target: records by partitioning strategy. */
-  partitioning: Record<Partitioning, number>;
-  /** Kafka target: acknowledged records per partition. */
-  partitions: Record<string, number>;
   uptimeSeconds: number;
 }
 

@@ -14,6 +14,9 @@ import {
   PointElement,
   Tooltip,
   type ChartConfiguration,
+  type ChartDataset,
+  type ChartOptions,
+  type TooltipItem,
 } from 'chart.js';
 import type { TopPage } from './api-types.ts';
 import { formatCount, shortPath } from './format.ts';
@@ -57,6 +60,46 @@ export interface SeriesChart {
 }
 
 /** Events per second over the last 60 s: x is seconds before the server's now. */
+/** Updates and clears the one dataset of a series chart; `restyle` may recolour it for the new points first. */
+function seriesHandle(
+  chart: Chart<'line', { x: number; y: number }[]>,
+  restyle?: (dataset: ChartDataset<'line', { x: number; y: number }[]>, points: readonly { x: number; y: number }[]) => void,
+): SeriesChart {
+  const replace = (points: readonly { x: number; y: number }[]): void => {
+    const dataset = chart.data.datasets[0];
+    if (dataset === undefined) return;
+    restyle?.(dataset, points);
+    dataset.data = points.map((point) => ({ x: point.x, y: point.y }));
+    chart.update('none');
+  };
+  return { update: replace, reset: () => replace([]) };
+}
+
+/** Options of a line chart over the last `seconds` (x from -seconds to 0, "now" at the right edge). */
+function secondsAgoOptions(axis: { seconds: number; stepSeconds: number; suggestedMax: number; maxTicks: number; unit: string }) {
+  return {
+    interaction: { mode: 'index', intersect: false },
+    scales: {
+      x: {
+        type: 'linear',
+        min: -axis.seconds,
+        max: 0,
+        ticks: { stepSize: axis.stepSeconds, callback: (value: string | number) => (Number(value) === 0 ? 'now' : `${Number(value)}s`) },
+        grid: { display: false },
+      },
+      y: { beginAtZero: true, suggestedMax: axis.suggestedMax, ticks: { precision: 0, maxTicksLimit: axis.maxTicks } },
+    },
+    plugins: {
+      tooltip: {
+        callbacks: {
+          title: (items: TooltipItem<'line'>[]) => `${Math.abs(Math.round(items[0]?.parsed.x ?? 0))} s ago`,
+          label: (item: TooltipItem<'line'>) => `${formatCount(item.parsed.y ?? 0)} ${axis.unit}`,
+        },
+      },
+    },
+  } satisfies ChartOptions<'line'>;
+}
+
 export function eventsPerSecondChart(canvas: HTMLCanvasElement): SeriesChart {
   const config: ChartConfiguration<'line', { x: number; y: number }[]> = {
     type: 'line',
@@ -79,41 +122,10 @@ export function eventsPerSecondChart(canvas: HTMLCanvasElement): SeriesChart {
       animation: false,
       parsing: false,
       normalized: true,
-      interaction: { mode: 'index', intersect: false },
-      scales: {
-        x: {
-          type: 'linear',
-          min: -60,
-          max: 0,
-          ticks: { stepSize: 10, callback: (value) => (Number(value) === 0 ? 'now' : `${Number(value)}s`) },
-          grid: { display: false },
-        },
-        y: { beginAtZero: true, suggestedMax: 5, ticks: { precision: 0, maxTicksLimit: 5 } },
-      },
-      plugins: {
-        tooltip: {
-          callbacks: {
-            title: (items) => `${Math.abs(Math.round(items[0]?.parsed.x ?? 0))} s ago`,
-            label: (item) => `${formatCount(item.parsed.y ?? 0)} events`,
-          },
-        },
-      },
+      ...secondsAgoOptions({ seconds: 60, stepSeconds: 10, suggestedMax: 5, maxTicks: 5, unit: 'events' }),
     },
   };
-  const chart = new Chart(canvas, config);
-  return {
-    update(points) {
-      const dataset = chart.data.datasets[0];
-      if (dataset === undefined) return;
-      dataset.data = points.map((point) => ({ x: point.x, y: point.y }));
-      chart.update('none');
-    },
-    reset() {
-      const dataset = chart.data.datasets[0];
-      if (dataset !== undefined) dataset.data = [];
-      chart.update('none');
-    },
-  };
+  return seriesHandle(new Chart(canvas, config));
 }
 
 export interface PagesChart {
@@ -195,41 +207,12 @@ export function lagChart(canvas: HTMLCanvasElement): SeriesChart {
     options: {
       animation: false,
       parsing: false,
-      interaction: { mode: 'index', intersect: false },
-      scales: {
-        x: {
-          type: 'linear',
-          min: -120,
-          max: 0,
-          ticks: { stepSize: 30, callback: (value) => (Number(value) === 0 ? 'now' : `${Number(value)}s`) },
-          grid: { display: false },
-        },
-        y: { beginAtZero: true, suggestedMax: 10, ticks: { precision: 0, maxTicksLimit: 3 } },
-      },
-      plugins: {
-        tooltip: {
-          callbacks: {
-            title: (items) => `${Math.abs(Math.round(items[0]?.parsed.x ?? 0))} s ago`,
-            label: (item) => `${formatCount(item.parsed.y ?? 0)} records behind`,
-          },
-        },
-      },
+      ...secondsAgoOptions({ seconds: 120, stepSeconds: 30, suggestedMax: 10, maxTicks: 3, unit: 'records behind' }),
     },
   });
-  return {
-    update(points) {
-      const dataset = chart.data.datasets[0];
-      if (dataset === undefined) return;
-      const tone = points.some((point) => point.y > 0) ? behind : caughtUp;
-      dataset.borderColor = tone.line;
-      dataset.backgroundColor = tone.fill;
-      dataset.data = points.map((point) => ({ x: point.x, y: point.y }));
-      chart.update('none');
-    },
-    reset() {
-      const dataset = chart.data.datasets[0];
-      if (dataset !== undefined) dataset.data = [];
-      chart.update('none');
-    },
-  };
+  return seriesHandle(chart, (dataset, points) => {
+    const tone = points.some((point) => point.y > 0) ? behind : caughtUp;
+    dataset.borderColor = tone.line;
+    dataset.backgroundColor = tone.fill;
+  });
 }

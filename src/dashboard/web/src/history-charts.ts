@@ -68,6 +68,11 @@ export interface TrafficChart {
 /** Fewer buckets than this get a dot on every point, so a lone bucket with data is visible. */
 const SPARSE = 48;
 
+/** The x axis of a chart over the buckets of `shown()`: labels thinned to the canvas width. */
+function bucketAxis(shown: () => TimeAxis | undefined, canvas: HTMLCanvasElement) {
+  return { grid: { display: false }, ticks: timeAxisTicks(shown, () => canvas.clientWidth) };
+}
+
 export function trafficChart(canvas: HTMLCanvasElement): TrafficChart {
   let shown: TimeAxis | undefined;
   const config: ChartConfiguration<'bar' | 'line', number[], string> = {
@@ -104,13 +109,7 @@ export function trafficChart(canvas: HTMLCanvasElement): TrafficChart {
       animation: motion(),
       interaction: { mode: 'index', intersect: false },
       scales: {
-        x: {
-          grid: { display: false },
-          ticks: timeAxisTicks(
-            () => shown,
-            () => canvas.clientWidth,
-          ),
-        },
+        x: bucketAxis(() => shown, canvas),
         y: { beginAtZero: true, suggestedMax: 4, ticks: { precision: 0, maxTicksLimit: 5 }, grid: { color: palette.grid } },
       },
       plugins: {
@@ -167,13 +166,7 @@ export function qualityChart(canvas: HTMLCanvasElement): QualityChart {
       animation: motion(),
       interaction: { mode: 'index', intersect: false },
       scales: {
-        x: {
-          grid: { display: false },
-          ticks: timeAxisTicks(
-            () => shown,
-            () => canvas.clientWidth,
-          ),
-        },
+        x: bucketAxis(() => shown, canvas),
         y: {
           min: 0,
           max: 1,

@@ -20,6 +20,7 @@ import {
   expectedPageAggregates,
   warehouseStream,
 } from '../helpers/warehouse-suite.ts';
+import { deleteKafkaTopics } from '../helpers/kafka-topics.ts';
 
 /**
  * The ClickHouse warehouse against the server scripts/stack runs (Debian 12's clickhouse-server
@@ -351,6 +352,7 @@ describe('Kafka → ClickHouse (warehouse worker, the scripts/stack Kafka and Cl
         await bus.close();
         await warehouse.close();
         await dropDatabase(database);
+        await deleteKafkaTopics([topic, dlqOf(topic)]);
       }
     },
   );

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { Admin } from '@platformatic/kafka';
 import { ingestTopicSpecs } from '../../src/bus/topics.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { kafkaBusFrom } from '../../src/runtime/adapters.ts';
 import { startDashboard } from '../../src/runtime/distributed.ts';
 import type { Running } from '../../src/runtime/lifecycle.ts';
 import { kafkaBrokers, postgresUrl, redisUrl } from '../helpers/services.ts';
+import { deleteKafkaTopics } from '../helpers/kafka-topics.ts';
 
 const prefix = `dash-${randomUUID().slice(0, 8)}.`;
 const config = loadConfig({
@@ -30,16 +30,7 @@ before(async () => {
 
 after(async () => {
   await running.close();
-  const admin = new Admin({ clientId: 'test-cleanup', bootstrapBrokers: kafkaBrokers.split(',') });
-  try {
-    const existing = new Set(await admin.listTopics());
-    const mine = ingestTopicSpecs(config)
-      .map((s) => s.name)
-      .filter((name) => existing.has(name));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-  } finally {
-    await admin.close();
-  }
+  await deleteKafkaTopics(ingestTopicSpecs(config).map((s) => s.name));
 });
 
 const get = (path: string) => fetch(`${running.url}${path}`);

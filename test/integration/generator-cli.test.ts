@@ -7,6 +7,7 @@ import type { GeneratorStatus } from '../../src/generator/generator.ts';
 import { planEvents } from '../../src/generator/plan.ts';
 import { readTopicSince } from '../helpers/read-topic.ts';
 import { freePort, kafkaBrokers, spawnPulse, waitFor, waitForHealth, type PulseProcess } from '../helpers/services.ts';
+import { deleteKafkaTopics } from '../helpers/kafka-topics.ts';
 
 const env = { PULSE_KAFKA_BROKERS: kafkaBrokers, PULSE_LOG_LEVEL: 'warn' };
 
@@ -22,13 +23,18 @@ async function pulse(args: string[], timeoutMs = 60_000): Promise<{ code: number
 
 describe('pulse generate as a user runs it', () => {
   let bus: Bus;
+  const created: string[] = [];
   before(() => {
     bus = createKafkaBus({ brokers: kafkaBrokers.split(','), clientId: `test-gen-cli-${randomUUID().slice(0, 8)}` });
   });
-  after(() => bus.close());
+  after(async () => {
+    await bus.close();
+    await deleteKafkaTopics(created);
+  });
 
   test('a bounded run: progress on stderr, the figures as JSON on stdout, the records in Kafka', async () => {
     const topic = `test-gen-cli-${randomUUID()}`;
+    created.push(topic);
     const run = `cli-${randomUUID().slice(0, 8)}`;
     const { code, output, stdout } = await pulse([
       'generate',
@@ -81,7 +87,9 @@ describe('pulse generate as a user runs it', () => {
     before(async () => {
       const port = await freePort();
       base = `http://127.0.0.1:${port}`;
-      server = spawnPulse(['generate', '--serve', '--port', String(port), '--eps', '5', '--topic', `test-gen-serve-${randomUUID()}`], env);
+      const topic = `test-gen-serve-${randomUUID()}`;
+      created.push(topic);
+      server = spawnPulse(['generate', '--serve', '--port', String(port), '--eps', '5', '--topic', topic], env);
       await waitForHealth(base, server);
     });
     after(() => server.stop());

@@ -17,6 +17,7 @@ import { decodeEvent } from '../../src/workers/decode-event.ts';
 import { capturingLogger } from '../unit/generator/fakes.ts';
 import { endOffsets, readTopicSince } from '../helpers/read-topic.ts';
 import { kafkaBrokers } from '../helpers/services.ts';
+import { deleteKafkaTopics } from '../helpers/kafka-topics.ts';
 
 const config = loadConfig({ PULSE_KAFKA_BROKERS: kafkaBrokers, PULSE_LOG_LEVEL: 'silent' });
 const newBus = (brokers = kafkaBrokers.split(','), requestTimeoutMs?: number): Bus =>
@@ -59,7 +60,11 @@ describe('pulse generate → Kafka (page-views)', () => {
   before(() => {
     bus = newBus();
   });
-  after(() => bus.close());
+  const created: string[] = [];
+  after(async () => {
+    await bus.close();
+    await deleteKafkaTopics(created);
+  });
 
   for (const [strategy, count] of [
     ['sync', 150],
@@ -96,6 +101,7 @@ describe('pulse generate → Kafka (page-views)', () => {
 
   test('partition strategies hold 70/20/10 on a 6-partition topic; keyed records follow murmur2(page_id)', async () => {
     const topic = `test-gen-partitions-${randomUUID()}`;
+    created.push(topic);
     await bus.ensureTopics([{ name: topic, partitions: 6 }]);
     const run = `it-part-${randomUUID().slice(0, 8)}`;
     const count = 3000;

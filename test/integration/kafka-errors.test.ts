@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { Admin, ProtocolError } from '@platformatic/kafka';
+import { ProtocolError } from '@platformatic/kafka';
 import type { Bus } from '../../src/bus/bus.ts';
 import { busError } from '../../src/bus/kafka/kafka-errors.ts';
 import { createKafkaBus } from '../../src/bus/kafka/kafka-bus.ts';
@@ -14,6 +14,7 @@ import { createLogger } from '../../src/shared/logger.ts';
 import { CHROME_UA, pageView } from '../helpers/events.ts';
 import { suiteConfig } from '../helpers/ingest-suite.ts';
 import { kafkaBrokers } from '../helpers/services.ts';
+import { deleteKafkaTopics } from '../helpers/kafka-topics.ts';
 
 /** Kafka refuses records over its message.max.bytes (1 MiB by default). */
 const OVERSIZED = 1_500_000;
@@ -27,13 +28,7 @@ before(() => {
 
 after(async () => {
   await bus.close();
-  // Leave the shared broker as it was: this file's topics go with it.
-  const admin = new Admin({ clientId: 'test-cleanup', bootstrapBrokers: kafkaBrokers.split(',') });
-  try {
-    await admin.deleteTopics({ topics: created });
-  } finally {
-    await admin.close();
-  }
+  await deleteKafkaTopics(created);
 });
 
 test('a record the broker refuses as too large is BUS_INVALID_RECORD, not retriable, and the bus keeps working', async () => {

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { createKafkaBus } from '../../src/bus/kafka/kafka-bus.ts';
 import { kafkaBrokers } from '../helpers/services.ts';
+import { deleteKafkaTopics } from '../helpers/kafka-topics.ts';
 
 // Regression: pulling with stream.read() left one partition stalled for good after ~95,000 of
 // 100,000 records (seen in the realtime benchmark). Every record of a large backlog over two
@@ -40,5 +41,6 @@ test('a slow consumer receives every record of a large backlog on every partitio
     );
   } finally {
     await bus.close();
+    await deleteKafkaTopics(topics);
   }
 });

@@ -7,7 +7,9 @@ import type { Bus, BusRecord } from '../../../src/bus/bus.ts';
 import { createEmbeddedBus } from '../../../src/bus/embedded/embedded-bus.ts';
 import { PulseError, errorCodes, isPulseError } from '../../../src/shared/errors.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
-import { dlq, ok, pipeline } from '../../../src/contract/outcome.ts';
+import { Registry } from 'prom-client';
+import { dlq, drop, ok, pipeline } from '../../../src/contract/outcome.ts';
+import { createWorkerMetrics } from '../../../src/workers/worker-metrics.ts';
 import { startWorker, type WorkerDefinition } from '../../../src/workers/worker-runner.ts';
 import { readTopicSince } from '../../helpers/read-topic.ts';
 import { waitFor } from '../../helpers/services.ts';
@@ -230,4 +232,25 @@ test('a retriable failure on one record backs off and writes the whole batch; no
   assert.equal(worker.status().records.dlq, 0);
   assert.match(worker.status().lastError ?? '', /store busy/);
   assert.deepEqual(await readTopicSince(bus, 'numbers.dlq', new Map(), 0, { settleMs: 100 }), []);
+});
+
+test('drops are counted per reason in the worker metrics, not dead-lettered', async () => {
+  const registry = new Registry();
+  const worker = await startWorker(
+    {
+      ...numbersWorker(async () => undefined),
+      decode: pipeline(function keepEven(record: BusRecord) {
+        const n = Number(record.value.toString());
+        return n % 2 === 0 ? ok(n) : drop(n < 0 ? 'negative_odd' : 'odd');
+      }),
+    },
+    { bus, logger, pollWaitMs: 50, metrics: createWorkerMetrics(registry) },
+  );
+  await produceNumbers(['1', '2', '3', '-5', '4']);
+  await waitFor(async () => (worker.status().records.ok + worker.status().records.drop === 5 ? true : undefined), 'handled');
+  await worker.stop();
+  const dropped = (await registry.getSingleMetric('pulse_worker_dropped_total')?.get())?.values ?? [];
+  assert.deepEqual(Object.fromEntries(dropped.map((v) => [v.labels['reason'], v.value])), { odd: 2, negative_odd: 1 });
+  assert.equal(worker.status().records.dlq, 0);
+  assert.deepEqual(worker.status().steps, ['keepEven']);
 });

@@ -20,6 +20,29 @@ export const configSchema = Type.Object({
     Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$', description: 'Comma-separated host:port list; required by distributed commands.' }),
   ),
   PULSE_KAFKA_CLIENT_ID: Type.String({ minLength: 1, default: 'pulse', description: 'Kafka client id prefix.' }),
+  PULSE_KAFKA_TLS: Type.Boolean({
+    default: false,
+    description: 'Connect to Kafka over TLS (implied by PULSE_KAFKA_CA_FILE); the broker certificate is always verified.',
+  }),
+  PULSE_KAFKA_CA_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'PEM file of the CA that signed the brokers’ certificates (else the system CAs).' }),
+  ),
+  PULSE_KAFKA_CERT_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'PEM client certificate for TLS client authentication (with PULSE_KAFKA_KEY_FILE).' }),
+  ),
+  PULSE_KAFKA_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of PULSE_KAFKA_CERT_FILE.' })),
+  PULSE_KAFKA_SASL_MECHANISM: Type.Optional(
+    Type.Union([Type.Literal('PLAIN'), Type.Literal('SCRAM-SHA-256'), Type.Literal('SCRAM-SHA-512')], {
+      description: 'SASL mechanism for Kafka authentication; needs PULSE_KAFKA_USERNAME and a password.',
+    }),
+  ),
+  PULSE_KAFKA_USERNAME: Type.Optional(Type.String({ minLength: 1, description: 'Kafka SASL user (the service principal).' })),
+  PULSE_KAFKA_PASSWORD: Type.Optional(
+    Type.String({ minLength: 1, description: 'Kafka SASL password; prefer PULSE_KAFKA_PASSWORD_FILE. Never logged.' }),
+  ),
+  PULSE_KAFKA_PASSWORD_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'File holding the Kafka SASL password (its first line).' }),
+  ),
   PULSE_REDIS_URL: Type.Optional(
     Type.String({
       pattern: '^rediss?://',
@@ -142,7 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!validate(raw)) {
     const problems = (validate.errors ?? []).map((e) => {
       const variable = e.instancePath.replace(/^\//, '') || String(e.params['missingProperty'] ?? '');
-      return `${variable}=${JSON.stringify(given[variable])}: ${e.message ?? 'invalid'}`;
+      const shown = secretVariables.has(variable) ? '<hidden>' : JSON.stringify(given[variable]);
+      return `${variable}=${shown}: ${e.message ?? 'invalid'}`;
     });
     throw new PulseError(errorCodes.CONFIG_INVALID, `invalid configuration: ${[...new Set(problems)].join('; ')}`);
   }
@@ -151,7 +175,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config = raw as Config;
   originPolicy(config.PULSE_CORS_ORIGINS); // parsed now so a wrong origin stops start-up, not the first request
+  checkKafkaSecurity(config);
   return config;
+}
+
+/** Settings whose values never appear in messages. */
+const secretVariables: ReadonlySet<string> = new Set(['PULSE_KAFKA_PASSWORD', 'PULSE_ADMIN_TOKEN']);
+
+/** The Kafka security settings must make one whole: a mechanism with its user and one password source, a key with its certificate. */
+function checkKafkaSecurity(config: Config): void {
+  const problems: string[] = [];
+  const sasl = config.PULSE_KAFKA_SASL_MECHANISM !== undefined;
+  const passwords = [config.PULSE_KAFKA_PASSWORD, config.PULSE_KAFKA_PASSWORD_FILE].filter((v) => v !== undefined).length;
+  if (sasl && config.PULSE_KAFKA_USERNAME === undefined) problems.push('PULSE_KAFKA_SASL_MECHANISM needs PULSE_KAFKA_USERNAME');
+  if (sasl && passwords !== 1)
+    problems.push('PULSE_KAFKA_SASL_MECHANISM needs exactly one of PULSE_KAFKA_PASSWORD, PULSE_KAFKA_PASSWORD_FILE');
+  if (!sasl && (config.PULSE_KAFKA_USERNAME !== undefined || passwords > 0)) {
+    problems.push('PULSE_KAFKA_USERNAME / PULSE_KAFKA_PASSWORD(_FILE) need PULSE_KAFKA_SASL_MECHANISM');
+  }
+  if ((config.PULSE_KAFKA_CERT_FILE === undefined) !== (config.PULSE_KAFKA_KEY_FILE === undefined)) {
+    problems.push('PULSE_KAFKA_CERT_FILE and PULSE_KAFKA_KEY_FILE go together');
+  }
+  if (problems.length > 0) throw new PulseError(errorCodes.CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
 }
 
 /** Where CLI commands reach a running embedded instance. */

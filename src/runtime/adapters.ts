@@ -6,6 +6,7 @@ import { createKafkaBus } from '../bus/kafka/kafka-bus.ts';
 import { kafkaBrokers, redisUrl, type Config } from '../config/config.ts';
 import { PulseError, errorCodes } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { kafkaSecurityFrom } from './kafka-security.ts';
 import type { RealtimeStore } from '../stores/realtime/realtime-store.ts';
 import { createRedisRealtimeStore } from '../stores/realtime/redis/index.ts';
 import { createClickHouseWarehouse } from '../stores/warehouse/clickhouse/index.ts';
@@ -20,7 +21,7 @@ import type { Warehouse } from '../stores/warehouse/warehouse.ts';
 export type WarehouseSink = 'postgres' | 'clickhouse';
 
 export function kafkaBusFrom(config: Config): Bus {
-  return createKafkaBus({ brokers: kafkaBrokers(config), clientId: config.PULSE_KAFKA_CLIENT_ID });
+  return createKafkaBus({ brokers: kafkaBrokers(config), clientId: config.PULSE_KAFKA_CLIENT_ID, ...kafkaSecurityFrom(config) });
 }
 
 export async function embeddedBusFrom(config: Config, logger: Logger): Promise<Bus> {

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ingestTopicSpecs } from '../../src/bus/topics.ts';
 import { kafkaBrokers, loadConfig, pulseUrl, siteKeys } from '../../src/config/config.ts';
+import { kafkaSecurityFrom } from '../../src/runtime/kafka-security.ts';
 import { errorCodes, isPulseError } from '../../src/shared/errors.ts';
 
 test('defaults apply when nothing is set', () => {
@@ -69,4 +73,69 @@ test('PULSE_URL and PULSE_TOPIC_PREFIX are settings of the schema; a service URL
     () => loadConfig({ PULSE_OPENSEARCH_URL: 'http://127.0.0.1:9200' }),
     /unknown configuration variable\(s\): PULSE_OPENSEARCH_URL/,
   );
+});
+
+test('Kafka security settings must make one whole, and a password never appears in a message', () => {
+  const base = { PULSE_KAFKA_BROKERS: '127.0.0.1:9093' };
+  const ok = loadConfig({
+    ...base,
+    PULSE_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+    PULSE_KAFKA_USERNAME: 'pulse-ingest',
+    PULSE_KAFKA_PASSWORD: 's3cret-pass',
+  });
+  assert.equal(ok.PULSE_KAFKA_USERNAME, 'pulse-ingest');
+  const refused = (env: Record<string, string>, pattern: RegExp) =>
+    assert.throws(
+      () => loadConfig({ ...base, ...env }),
+      (error: unknown) =>
+        isPulseError(error, errorCodes.CONFIG_INVALID) && pattern.test(error.message) && !error.message.includes('s3cret-pass'),
+    );
+  refused({ PULSE_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', PULSE_KAFKA_PASSWORD: 's3cret-pass' }, /needs PULSE_KAFKA_USERNAME/);
+  refused(
+    { PULSE_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', PULSE_KAFKA_USERNAME: 'u' },
+    /exactly one of PULSE_KAFKA_PASSWORD, PULSE_KAFKA_PASSWORD_FILE/,
+  );
+  refused(
+    {
+      PULSE_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      PULSE_KAFKA_USERNAME: 'u',
+      PULSE_KAFKA_PASSWORD: 's3cret-pass',
+      PULSE_KAFKA_PASSWORD_FILE: '/p',
+    },
+    /exactly one of/,
+  );
+  refused({ PULSE_KAFKA_USERNAME: 'u', PULSE_KAFKA_PASSWORD: 's3cret-pass' }, /need PULSE_KAFKA_SASL_MECHANISM/);
+  refused(
+    { PULSE_KAFKA_SASL_MECHANISM: 'GSSAPI', PULSE_KAFKA_USERNAME: 'u', PULSE_KAFKA_PASSWORD: 's3cret-pass' },
+    /PULSE_KAFKA_SASL_MECHANISM="GSSAPI"/,
+  );
+  refused({ PULSE_KAFKA_CERT_FILE: '/c.pem' }, /PULSE_KAFKA_CERT_FILE and PULSE_KAFKA_KEY_FILE go together/);
+  refused({ PULSE_KAFKA_PASSWORD: '', PULSE_KAFKA_TLS: 'maybe', PULSE_ADMIN_TOKEN: 's3cret-pass' }, /PULSE_ADMIN_TOKEN=<hidden>/);
+});
+
+test('security files are read at start-up; one that cannot be read is named, its contents never', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'pulse-kafka-sec-'));
+  try {
+    await writeFile(join(dir, 'password'), 's3cret-pass\nignored\n');
+    await writeFile(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const config = loadConfig({
+      PULSE_KAFKA_BROKERS: '127.0.0.1:9093',
+      PULSE_KAFKA_CA_FILE: join(dir, 'ca.pem'),
+      PULSE_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      PULSE_KAFKA_USERNAME: 'pulse-ingest',
+      PULSE_KAFKA_PASSWORD_FILE: join(dir, 'password'),
+    });
+    const security = kafkaSecurityFrom(config);
+    assert.deepEqual(security.sasl, { mechanism: 'SCRAM-SHA-512', username: 'pulse-ingest', password: 's3cret-pass' });
+    assert.equal(security.tls?.rejectUnauthorized, true);
+    assert.match(String(security.tls?.ca), /BEGIN CERTIFICATE/);
+    assert.deepEqual(kafkaSecurityFrom(loadConfig({ PULSE_KAFKA_BROKERS: '127.0.0.1:9092' })), {}, 'plaintext without settings');
+    assert.throws(
+      () => kafkaSecurityFrom({ ...config, PULSE_KAFKA_CA_FILE: join(dir, 'missing.pem') }),
+      (error: unknown) =>
+        isPulseError(error, errorCodes.CONFIG_INVALID) && /PULSE_KAFKA_CA_FILE: cannot read .*missing\.pem \(ENOENT\)/.test(error.message),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -1,3 +1,4 @@
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Admin, Producer, ProduceAcks } from '@platformatic/kafka';
 import { PulseError, errorCodes } from '../../shared/errors.ts';
 import type { Bus, OutgoingRecord, PartitionLag, ProducedRecord, TopicInfo, TopicSpec } from '../bus.ts';
@@ -9,6 +10,10 @@ import { subscribeKafka } from './kafka-subscription.ts';
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
+  /** TLS options (CA, client certificate); absent: plaintext. */
+  tls?: TlsOptions | undefined;
+  /** SASL credentials; absent: no authentication. */
+  sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string } | undefined;
   /** Per-request timeout of the client; ingest adds its own deadline on top. */
   requestTimeoutMs?: number;
 }
@@ -23,6 +28,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     timeout: options.requestTimeoutMs ?? 10_000,
     retries: 3,
     retryDelay: 250,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
   };
   const producer = new Producer({ ...base, clientId: `${options.clientId}-producer`, idempotent: true, acks: ProduceAcks.ALL });
   const admin = new Admin({ ...base, clientId: `${options.clientId}-admin` });

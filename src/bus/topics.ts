@@ -4,6 +4,8 @@ import type { TopicSpec } from './bus.ts';
 
 /** The topics of the event pipeline; names kept from the original requirement documents. */
 export interface TopicNames {
+  /** PULSE_TOPIC_PREFIX: also in front of the consumer groups reading these topics. */
+  prefix: string;
   userActivity: string;
   mouseCoordinates: string;
   pageViews: string;
@@ -11,7 +13,12 @@ export interface TopicNames {
 
 /** The names with PULSE_TOPIC_PREFIX in front (none by default). */
 export function topicNames(prefix = ''): TopicNames {
-  return { userActivity: `${prefix}user-activity`, mouseCoordinates: `${prefix}mouse-coordinates`, pageViews: `${prefix}page-views` };
+  return {
+    prefix,
+    userActivity: `${prefix}user-activity`,
+    mouseCoordinates: `${prefix}mouse-coordinates`,
+    pageViews: `${prefix}page-views`,
+  };
 }
 
 /** The default names, for code and documents that speak of the standard installation. */

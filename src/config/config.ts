@@ -45,8 +45,10 @@ export const configSchema = Type.Object({
   ),
   PULSE_REDIS_URL: Type.Optional(
     Type.String({
-      pattern: '^rediss?://',
-      description: 'Redis for live aggregates; required by `pulse worker realtime` and `pulse dashboard`.',
+      pattern: '^rediss?(\\+cluster)?://',
+      description:
+        'Redis for live aggregates; required by `pulse worker realtime` and `pulse dashboard`. One node: `redis://[user:password@]host:port[/db]`; ' +
+        'a Redis Cluster: several seeds, `redis://host1:port1,host2:port2,…`, or `redis+cluster://host:port` (one seed is enough); `rediss` for TLS.',
     }),
   ),
   PULSE_POSTGRES_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL for history (warehouse).' })),

@@ -106,7 +106,7 @@ export function startDashboard(config: Config): Promise<Running> {
     cleanup.add(() => Promise.all(warehouses.map((w) => w.close())));
     const watches = [
       watchOf(realtimeWorker(store, topics)),
-      ...warehouses.map((w) => ({ group: warehouseGroup(w.kind), topics: warehouseTopics(topics) })),
+      ...warehouses.map((w) => ({ group: `${topics.prefix}${warehouseGroup(w.kind)}`, topics: warehouseTopics(topics) })),
     ];
     const hub = createLiveHub({ store, bus, watches, onError: (error) => logger.warn({ err: error }, 'live update failed') });
     cleanup.add(() => hub.close());

@@ -12,7 +12,7 @@ import { registerStatsRoutes } from '../query/stats-routes.ts';
 import { registerTopicRoutes } from '../query/topic-routes.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMemoryRealtimeStore } from '../stores/realtime/memory/index.ts';
-import { REALTIME_GROUP, realtimeWorker } from '../workers/realtime/realtime-worker.ts';
+import { realtimeWorker } from '../workers/realtime/realtime-worker.ts';
 import { warehouseWorker } from '../workers/warehouse/warehouse-worker.ts';
 import { createWorkerMetrics } from '../workers/worker-metrics.ts';
 import { startWorker } from '../workers/worker-runner.ts';
@@ -35,8 +35,8 @@ export function startEmbedded(config: Config): Promise<Running> {
     const workerOptions = { bus, logger, metrics: workerMetrics, batchSize: config.PULSE_WORKER_BATCH };
     // The in-memory store starts empty on every boot: forgetting the group's offsets makes the worker
     // rebuild the live figures from the retained log instead of showing zeros until new traffic arrives.
-    await bus.deleteGroup(REALTIME_GROUP);
     const live = realtimeWorker(store, topics);
+    await bus.deleteGroup(live.group);
     const realtime = await startWorker(live, workerOptions);
     cleanup.add(() => realtime.stop());
     const warehouse = await pgliteWarehouseFrom(config);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { OutgoingRecord } from '../../src/bus/bus.ts';
-import { topicForEvent } from '../../src/bus/topics.ts';
+import { topicForEvent, topics, type TopicNames } from '../../src/bus/topics.ts';
 import type { EnrichedEvent } from '../../src/contract/event-schema.ts';
 import type { RealtimeStore } from '../../src/stores/realtime/realtime-store.ts';
 import { random } from '../../src/generator/prng.ts';
@@ -68,9 +68,9 @@ export function knownStream(
 }
 
 /** The records a producer would write for these events: routed and keyed as ingest does. */
-export function recordsOf(events: readonly EnrichedEvent[]): OutgoingRecord[] {
+export function recordsOf(events: readonly EnrichedEvent[], names: TopicNames = topics): OutgoingRecord[] {
   return events.map((event) => ({
-    topic: topicForEvent(event.type),
+    topic: topicForEvent(event.type, names),
     key: event.user_id,
     value: JSON.stringify(event),
     headers: { 'event-type': event.type, 'event-id': event.event_id, site: event.site },

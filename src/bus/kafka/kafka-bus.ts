@@ -14,6 +14,8 @@ export interface KafkaBusOptions {
   tls?: TlsOptions | undefined;
   /** SASL credentials; absent: no authentication. */
   sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string } | undefined;
+  /** How long a topic's partition count is trusted before it is read again, so added partitions are used (default 30 s). */
+  partitionsMaxAgeMs?: number;
   /** Per-request timeout of the client; ingest adds its own deadline on top. */
   requestTimeoutMs?: number;
 }
@@ -33,19 +35,26 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   };
   const producer = new Producer({ ...base, clientId: `${options.clientId}-producer`, idempotent: true, acks: ProduceAcks.ALL });
   const admin = new Admin({ ...base, clientId: `${options.clientId}-admin` });
-  const partitionCounts = new Map<string, number>();
+  const partitionCounts = new Map<string, { count: number; at: number }>();
+  const partitionsMaxAge = options.partitionsMaxAgeMs ?? 30_000;
   const roundRobin = new Map<string, number>();
   let closed = false;
 
   const partitionsOf = async (topic: string): Promise<number> => {
     const known = partitionCounts.get(topic);
-    if (known !== undefined) return known;
-    const metadata = await admin.metadata({ topics: [topic] }).catch((error: unknown) => {
+    if (known !== undefined && Date.now() - known.at < partitionsMaxAge) return known.count;
+    let metadata;
+    try {
+      // Asked through the producer, so its own view of the partitions (it routes by it) is refreshed too.
+      metadata = await producer.metadata({ topics: [topic], forceUpdate: known !== undefined });
+    } catch (error) {
+      // A refresh that fails keeps the count known so far: producing must not stop for it.
+      if (known !== undefined) return known.count;
       throw busError(error, `metadata of topic "${topic}"`);
-    });
+    }
     const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
     if (count === 0) throw new PulseError(errorCodes.BUS_UNKNOWN_TOPIC, `topic "${topic}" does not exist`);
-    partitionCounts.set(topic, count);
+    partitionCounts.set(topic, { count, at: Date.now() });
     return count;
   };
 
@@ -121,7 +130,11 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       if (records.length === 0) return [];
       return coalescer.produce(records);
     },
-    subscribe: (subscribeOptions) => subscribeKafka({ ...base, clientId: `${options.clientId}-consumer` }, subscribeOptions),
+    subscribe: (subscribeOptions) =>
+      subscribeKafka(
+        { ...base, clientId: `${options.clientId}-consumer`, partitionCheckMs: Math.max(1000, partitionsMaxAge) },
+        subscribeOptions,
+      ),
     ensureTopics: adminCall('create topics', async (specs: readonly TopicSpec[]) => {
       const existing = new Set(await admin.listTopics());
       for (const spec of specs.filter((s) => !existing.has(s.name))) {

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { BusRecord, SubscribeOptions, Subscription } from '../bus.ts';
 
@@ -7,12 +8,17 @@ interface ClientOptions {
   timeout: number;
   retries: number;
   retryDelay: number;
+  /** How often the subscribed topics' partition counts are checked; a change triggers a rebalance (default 30 s). */
+  partitionCheckMs?: number;
+  tls?: ConnectionOptions;
+  sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
 }
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
 /** A consumer-group member with pull semantics: the worker decides when a batch is done and commits it. */
-export async function subscribeKafka(client: ClientOptions, options: SubscribeOptions): Promise<Subscription> {
+export async function subscribeKafka(clientOptions: ClientOptions, options: SubscribeOptions): Promise<Subscription> {
+  const { partitionCheckMs = 30_000, ...client } = clientOptions;
   const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
     ...client,
     groupId: options.group,
@@ -60,6 +66,10 @@ export async function subscribeKafka(client: ClientOptions, options: SubscribeOp
     };
   };
 
+  const watcher = watchPartitionCounts(consumer, options.topics, partitionCheckMs, (error) => {
+    failure ??= error;
+  });
+
   return {
     async poll(max, waitMs) {
       if (failure !== undefined) throw failure;
@@ -90,8 +100,42 @@ export async function subscribeKafka(client: ClientOptions, options: SubscribeOp
       if (next.size > 0) await consumer.commit({ offsets: [...next.values()] });
     },
     async close() {
+      watcher.stop();
       await stream.close().catch(() => undefined);
       await consumer.close(true);
     },
   };
+}
+
+/**
+ * The classic group protocol assigns the partitions the leader knew of when the group last
+ * rebalanced, and nothing rebalances it when a topic grows: partitions added later would never be
+ * read. Re-joining when a subscribed topic's partition count changes makes the leader assign them.
+ */
+function watchPartitionCounts(
+  consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+  topics: readonly string[],
+  everyMs: number,
+  onError: (error: unknown) => void,
+): { stop(): void } {
+  let known: string | undefined;
+  let checking = false;
+  const check = async (): Promise<void> => {
+    if (checking || !consumer.isActive()) return;
+    checking = true;
+    try {
+      // A metadata failure is tried again at the next check; only a failed re-join fails the subscription.
+      const metadata = await consumer.metadata({ topics: [...topics], forceUpdate: true }).catch(() => undefined);
+      if (metadata === undefined) return;
+      const counts = topics.map((topic) => `${topic}:${metadata.topics.get(topic)?.partitionsCount ?? 0}`).join(',');
+      if (known !== undefined && counts !== known && consumer.isActive()) await consumer.joinGroup({}).catch(onError);
+      known = counts;
+    } finally {
+      checking = false;
+    }
+  };
+  void check();
+  const timer = setInterval(() => void check(), everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -76,7 +76,7 @@ export interface ApplyResult {
 
 export interface RealtimeStore {
   /**
-   * Applies a batch. Each event_id takes effect at most once, atomically with
+   * Applies a batch. Each event_id takes effect at most once per site, atomically with
    * its updates, so a redelivered batch changes nothing.
    */
   applyBatch(events: readonly EnrichedEvent[]): Promise<ApplyResult>;

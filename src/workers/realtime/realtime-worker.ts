@@ -11,7 +11,7 @@ export const realtimeTopics = (topics: TopicNames = standardTopics): string[] =>
 export function realtimeWorker(store: RealtimeStore, topics: TopicNames = standardTopics): WorkerDefinition<EnrichedEvent> {
   return {
     name: 'realtime',
-    group: REALTIME_GROUP,
+    group: `${topics.prefix}${REALTIME_GROUP}`,
     topics: realtimeTopics(topics),
     decode: decodeEvent,
     sink: async (events) => {

@@ -15,7 +15,7 @@ const RAW_LIMIT = 64 * 1024;
 export function warehouseWorker(warehouse: Warehouse, topics: TopicNames = standardTopics): WorkerDefinition<EnrichedEvent> {
   return {
     name: `warehouse-${warehouse.kind}`,
-    group: warehouseGroup(warehouse.kind),
+    group: `${topics.prefix}${warehouseGroup(warehouse.kind)}`,
     topics: warehouseTopics(topics),
     decode: decodeEvent,
     sink: async (events) => {

@@ -74,7 +74,7 @@ const increment = <K>(map: Map<K, number>, key: K, by = 1): void => {
 export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = {}): RealtimeStore {
   const clock = options.clock ?? Date.now;
   const dedupeTtlMs = realtimeLimits.dedupeTtlSeconds * 1000;
-  /** event_id → when it was first applied; insertion order is age order. */
+  /** site + event_id → when it was first applied; insertion order is age order. Per site, as on Redis (whose markers share the site's slot). */
   const seen = new Map<string, number>();
   const sites = new Map<string, SiteState>();
   let closed = false;
@@ -217,13 +217,14 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
       let applied = 0;
       let duplicates = 0;
       for (const event of planned) {
-        const at = seen.get(event.id);
+        const marker = `${event.site}\u0000${event.id}`;
+        const at = seen.get(marker);
         if (at !== undefined && at > now - dedupeTtlMs) {
           duplicates += 1;
           continue;
         }
-        seen.delete(event.id);
-        seen.set(event.id, now);
+        seen.delete(marker);
+        seen.set(marker, now);
         applied += 1;
         const state = siteState(event.site);
         let users = touched.get(state);

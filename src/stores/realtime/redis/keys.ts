@@ -1,9 +1,13 @@
 /**
- * Redis key scheme of the realtime store. R = keyPrefix + "pulse:", K = R + "rt:" + site + ":".
- * A site key never contains ':' (contract pattern), so K is unambiguous; every per-user key ends in a
- * fixed suffix, so a user id containing ':' cannot collide with another user's key.
+ * Redis key scheme of the realtime store. R = keyPrefix + "pulse:", K = R + "rt:{" + site + "}:".
+ * A site key never contains ':', '{' or '}' (contract pattern), so K is unambiguous; every per-user key
+ * ends in a fixed suffix, so a user id containing ':' cannot collide with another user's key.
  *
- *   R seen:<event_id>        string "1", EX 2 days: an applied event_id (SET NX in the apply script)
+ * `{site}` is the Redis Cluster hash tag: every key of a site hashes to one slot, so each script call
+ * (which receives K as KEYS[1]) and each multi-key command of one site runs on one node, while
+ * different sites spread over the masters. On a single Redis the braces are just characters.
+ *
+ *   K seen:<event_id>        string "1", EX 2 days: an applied event_id of the site (SET NX in the apply script)
  *   K newest                 string  newest received_at applied (epoch ms, only ever raised)
  *   K active                 zset    user_id → last event ts; members ≤ newest − 5 min pruned on write
  *   K cursors                zset    user_id → last mouse_move ts; pruned like `active`
@@ -21,11 +25,12 @@
  *
  * Windows prune against `newest` (event time), so replayed traffic is aggregated like live
  * traffic; EXPIREs are wall-clock safety nets for keys nobody writes any more.
- * The scripts build keys from ARGV, so they need a single Redis (or one shard), not Cluster.
+ * The scripts build keys from K, so they run on a single Redis and on Redis Cluster alike.
  */
 export interface SiteKeys {
-  /** K, the prefix every key of the site starts with (what the scripts receive). */
+  /** K, the prefix every key of the site starts with (what the scripts receive as KEYS[1]). */
   base: string;
+  seen(eventId: string): string;
   newest: string;
   active: string;
   cursors: string;
@@ -44,9 +49,10 @@ export interface SiteKeys {
 export const rootOf = (keyPrefix: string): string => `${keyPrefix}pulse:`;
 
 export function siteKeys(root: string, site: string): SiteKeys {
-  const base = `${root}rt:${site}:`;
+  const base = `${root}rt:{${site}}:`;
   return {
     base,
+    seen: (eventId) => `${base}seen:${eventId}`,
     newest: `${base}newest`,
     active: `${base}active`,
     cursors: `${base}cursors`,

@@ -1,5 +1,6 @@
-import { Redis, type ChainableCommander } from 'ioredis';
+import { Cluster, Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
+import { PulseError, errorCodes } from '../../../shared/errors.ts';
 import {
   compareBinary,
   eventsPerSecondFigures,
@@ -21,22 +22,159 @@ import { rootOf, siteKeys } from './keys.ts';
 import { APPLY_HEADER, APPLY_STRIDE, applyScript, forgetUserScript, positionsScript, sessionsScript } from './scripts.ts';
 
 export interface RedisRealtimeStoreOptions {
-  /** redis://[user:password@]host:port[/db] */
+  /**
+   * One Redis: redis[s]://[user:password@]host:port[/db].
+   * Redis Cluster: several seed nodes, redis[s]://[user:password@]host1:port1,host2:port2[,…], or the
+   * `+cluster` scheme, which also takes a single seed: redis[s]+cluster://[user:password@]host:port[,…].
+   * `rediss` connects over TLS with the server certificate verified; a cluster has database 0 only.
+   */
   url: string;
-  /** Prepended to every key (before "pulse:"); tests use a unique one and delete what it covers. */
+  /** Prepended to every key (before "pulse:"); tests use a unique one and delete what it covers. No braces. */
   keyPrefix?: string | undefined;
   /** Connection errors ioredis reports between commands (it reconnects by itself); commands still reject. */
   onError?: ((error: Error) => void) | undefined;
 }
 
+/** Where the store connects: the URL of one Redis as ioredis reads it, or the seed nodes of a cluster. */
+export type RedisTarget =
+  | { kind: 'single'; url: string }
+  | {
+      kind: 'cluster';
+      seeds: { host: string; port: number }[];
+      tls: boolean;
+      username: string | undefined;
+      password: string | undefined;
+    };
+
+const DEFAULT_PORT = 6379;
+
+/** The URL with its password replaced, fit for an error message. */
+const redacted = (url: string): string => url.replace(/^([a-z+]+:\/\/[^/?#@:]*):[^/?#]*@/i, '$1:***@');
+
+function invalidUrl(url: string, reason: string): PulseError {
+  return new PulseError(errorCodes.CONFIG_INVALID, `invalid Redis URL ${redacted(url)}: ${reason}`);
+}
+
+function decoded(url: string, text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw invalidUrl(url, 'malformed %-escape in user or password');
+  }
+}
+
+function seedOf(url: string, text: string): { host: string; port: number } {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(text);
+  const port = match?.[2] === undefined ? DEFAULT_PORT : Number(match[2]);
+  if (match?.[1] === undefined || port < 1 || port > 65_535) throw invalidUrl(url, `'${text}' is not host:port`);
+  return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/**
+ * Reads a Redis URL (forms in RedisRealtimeStoreOptions.url). A URL with one host and no `+cluster`
+ * is handed to ioredis unchanged, as before clusters were supported.
+ */
+export function redisTarget(url: string): RedisTarget {
+  const match = /^(rediss?)(\+cluster)?:\/\/([^/?#]*)([^?#]*)(.*)$/.exec(url);
+  if (match === null) throw invalidUrl(url, 'expected redis://, rediss://, redis+cluster:// or rediss+cluster://');
+  const [, scheme, cluster, authority = '', path = '', rest = ''] = match;
+  const at = authority.lastIndexOf('@');
+  const hosts = authority.slice(at + 1);
+  if (cluster === undefined && !hosts.includes(',')) return { kind: 'single', url };
+  if (!['', '/', '/0'].includes(path)) throw invalidUrl(url, 'Redis Cluster has database 0 only');
+  if (rest !== '') throw invalidUrl(url, 'a cluster URL takes no query or fragment');
+  const userInfo = at < 0 ? '' : authority.slice(0, at);
+  const colon = userInfo.indexOf(':');
+  const username = decoded(url, colon < 0 ? userInfo : userInfo.slice(0, colon));
+  const password = colon < 0 ? undefined : decoded(url, userInfo.slice(colon + 1));
+  return {
+    kind: 'cluster',
+    seeds: hosts.split(',').map((seed) => seedOf(url, seed)),
+    tls: scheme === 'rediss',
+    username: username === '' ? undefined : username,
+    password,
+  };
+}
+
+/** How every connection behaves, to one Redis or to each node of a cluster. */
+const connectionOptions = {
+  // RESP2 replies: WITHSCORES and script results arrive as flat arrays of strings.
+  protocol: 2,
+  // A batch must fail (and stay uncommitted) rather than queue for minutes while Redis is down.
+  maxRetriesPerRequest: 2,
+  connectTimeout: 5_000,
+} as const satisfies RedisOptions;
+
+/** How long a command waits for a cluster that is (re)connecting before it fails as unavailable. */
+const CLUSTER_READY_TIMEOUT_MS = 5_000;
+
+interface Connection {
+  client: Redis | Cluster;
+  /** Resolves when commands may be sent: at once for one Redis (ioredis queues and retries them). */
+  ready(): Promise<void>;
+  /** The one Redis, or every master of the cluster. */
+  masters(): Redis[];
+}
+
+/**
+ * Waits until the cluster is ready (or closed, so the command fails at once), at most `ms`; an error
+ * the cluster reports meanwhile (no seed reachable, slots not readable) fails the wait at once.
+ */
+function clusterReady(cluster: Cluster, ms: number): Promise<void> {
+  if (cluster.status === 'ready' || cluster.status === 'end') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      cluster.off('ready', settle).off('end', settle).off('error', fail);
+    };
+    const settle = (): void => {
+      done();
+      resolve();
+    };
+    const fail = (error: Error): void => {
+      done();
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new Error(`Redis Cluster not ready after ${ms} ms (${cluster.status})`)), ms);
+    cluster.once('ready', settle).once('end', settle).once('error', fail);
+  });
+}
+
+function connect(target: RedisTarget, onError: (error: Error) => void): Connection {
+  if (target.kind === 'single') {
+    const redis = new Redis(target.url, connectionOptions);
+    redis.on('error', onError);
+    return { client: redis, ready: () => Promise.resolve(), masters: () => [redis] };
+  }
+  const cluster = new Cluster(target.seeds, {
+    redisOptions: {
+      ...connectionOptions,
+      ...(target.username === undefined ? {} : { username: target.username }),
+      ...(target.password === undefined ? {} : { password: target.password }),
+      ...(target.tls ? { tls: {} } : {}),
+    },
+    // Never park a command while the cluster is away: clusterReady bounds the wait instead.
+    enableOfflineQueue: false,
+    // With TLS, keep the seeds' names so their certificates are checked against them.
+    ...(target.tls ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) } : {}),
+  });
+  cluster.on('error', onError);
+  cluster.on('node error', onError);
+  return {
+    client: cluster,
+    ready: () => clusterReady(cluster, CLUSTER_READY_TIMEOUT_MS),
+    masters: () => cluster.nodes('master'),
+  };
+}
+
 type Arg = string | number;
 
-/** Events per apply script call: 5,000 × 15 arguments stays far below Redis' limits on one command. */
+/** Events per apply script call: 5,000 × 14 arguments stays far below Redis' limits on one command. */
 const MAX_EVENTS_PER_CALL = 5_000;
 
 /** The scripts, registered with defineCommand: EVALSHA, falling back to EVAL once per connection. */
 interface ScriptCommands {
-  /** ioredis flattens an array argument, so a large batch never becomes a huge JS argument list. */
+  /** KEYS[1] first; ioredis flattens an array argument, so a large batch never becomes a huge JS argument list. */
   pulseRtApply(args: Arg[]): Promise<[number, number]>;
   pulseRtPositions(...args: Arg[]): Promise<string[]>;
   pulseRtForgetUser(...args: Arg[]): Promise<number>;
@@ -48,9 +186,9 @@ interface ScriptPipeline extends ChainableCommander {
 
 const kindOf = (event: PlannedEvent): string => (event.pageView ? 'p' : event.mouse !== null ? 'm' : 'o');
 
-function applyArgs(root: string, events: readonly PlannedEvent[]): Arg[] {
+/** KEYS[1] (the site's K) and ARGV of one apply script call; every event belongs to that site. */
+function applyArgs(base: string, events: readonly PlannedEvent[]): Arg[] {
   const header: Arg[] = [
-    root,
     realtimeLimits.dedupeTtlSeconds,
     realtimeLimits.activeWindowMs,
     realtimeLimits.sessionWindowMs,
@@ -64,12 +202,11 @@ function applyArgs(root: string, events: readonly PlannedEvent[]): Arg[] {
     APPLY_STRIDE,
   ];
   if (header.length !== APPLY_HEADER) throw new Error('apply script header out of sync');
-  const args = header;
+  const args = [base, ...header];
   for (const event of events) {
     const mouse = event.mouse;
     args.push(
       event.id,
-      event.site,
       event.userId,
       event.sessionId,
       String(event.ts),
@@ -98,6 +235,17 @@ function scoredPairs(flat: readonly string[]): [string, number][] {
   return pairs;
 }
 
+/** The events of each site, in batch order. */
+function bySite(events: readonly PlannedEvent[]): Map<string, PlannedEvent[]> {
+  const sites = new Map<string, PlannedEvent[]>();
+  for (const event of events) {
+    const list = sites.get(event.site);
+    if (list === undefined) sites.set(event.site, [event]);
+    else list.push(event);
+  }
+  return sites;
+}
+
 /** Unwraps one pipeline reply, rethrowing the command's error. */
 function reply<T>(results: [error: Error | null, result: unknown][] | null, index: number): T {
   const entry = results?.[index];
@@ -107,41 +255,53 @@ function reply<T>(results: [error: Error | null, result: unknown][] | null, inde
 }
 
 /**
- * The RealtimeStore on Redis. One apply script call per batch; reads are one pipelined round trip
- * (snapshot) or one script (positions). Key scheme and retention: keys.ts.
+ * The RealtimeStore on Redis or Redis Cluster. One apply script call per site of a batch; reads are
+ * one pipelined round trip (snapshot) or one script (positions). All keys of a site share one
+ * cluster slot, so every call and pipeline goes to one node. Key scheme and retention: keys.ts.
  */
 export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): RealtimeStore {
-  const root = rootOf(options.keyPrefix ?? '');
-  const redis = new Redis(options.url, {
-    // RESP2 replies: WITHSCORES and script results arrive as flat arrays of strings.
-    protocol: 2,
-    // A batch must fail (and stay uncommitted) rather than queue for minutes while Redis is down.
-    maxRetriesPerRequest: 2,
-    connectTimeout: 5_000,
-  });
-  redis.on('error', (error: Error) => options.onError?.(error));
-  redis.defineCommand('pulseRtApply', { numberOfKeys: 0, lua: applyScript });
-  redis.defineCommand('pulseRtSessions', { numberOfKeys: 0, lua: sessionsScript });
-  redis.defineCommand('pulseRtPositions', { numberOfKeys: 0, lua: positionsScript });
-  redis.defineCommand('pulseRtForgetUser', { numberOfKeys: 0, lua: forgetUserScript });
-  const scripts = redis as unknown as Redis & ScriptCommands;
+  const keyPrefix = options.keyPrefix ?? '';
+  if (/[{}]/.test(keyPrefix)) throw new RangeError('keyPrefix must not contain { or }: they mark the per-site cluster hash tag');
+  const root = rootOf(keyPrefix);
+  const connection = connect(redisTarget(options.url), (error: Error) => options.onError?.(error));
+  const redis = connection.client;
+  redis.defineCommand('pulseRtApply', { numberOfKeys: 1, lua: applyScript });
+  redis.defineCommand('pulseRtSessions', { numberOfKeys: 1, lua: sessionsScript });
+  redis.defineCommand('pulseRtPositions', { numberOfKeys: 1, lua: positionsScript });
+  redis.defineCommand('pulseRtForgetUser', { numberOfKeys: 1, lua: forgetUserScript });
+  const scripts = redis as unknown as ScriptCommands;
+
+  /** One script call per MAX_EVENTS_PER_CALL events of one site, one after the other. */
+  async function applySite(site: string, events: readonly PlannedEvent[]): Promise<ApplyResult> {
+    const base = siteKeys(root, site).base;
+    let applied = 0;
+    let duplicates = 0;
+    for (let i = 0; i < events.length; i += MAX_EVENTS_PER_CALL) {
+      const [a, d] = await scripts.pulseRtApply(applyArgs(base, events.slice(i, i + MAX_EVENTS_PER_CALL)));
+      applied += a;
+      duplicates += d;
+    }
+    return { applied, duplicates };
+  }
 
   const store: RealtimeStore = {
     async applyBatch(events: readonly EnrichedEvent[]): Promise<ApplyResult> {
-      const planned = events.map(planEvent);
+      await connection.ready();
+      // One script call per site (on a cluster, sites live on different nodes); only a site's part
+      // beyond what one command should carry is split. Each event stays atomic with its updates.
+      const outcomes = await Promise.allSettled([...bySite(events.map(planEvent))].map(([site, planned]) => applySite(site, planned)));
       let applied = 0;
       let duplicates = 0;
-      // One script call per batch; only a batch beyond what one command should carry is split
-      // (each event stays atomic with its updates either way).
-      for (let i = 0; i < planned.length; i += MAX_EVENTS_PER_CALL) {
-        const [a, d] = await scripts.pulseRtApply(applyArgs(root, planned.slice(i, i + MAX_EVENTS_PER_CALL)));
-        applied += a;
-        duplicates += d;
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') throw outcome.reason;
+        applied += outcome.value.applied;
+        duplicates += outcome.value.duplicates;
       }
       return { applied, duplicates };
     },
 
     async snapshot(site: string, now: number, snapshotOptions?: { topN?: number; feedSize?: number }): Promise<RealtimeSnapshot> {
+      await connection.ready();
       const { topN, feedSize } = snapshotSizes(snapshotOptions);
       const keys = siteKeys(root, site);
       const minuteKeys = lastHourMinutes(now).map(keys.pagesMinute);
@@ -179,6 +339,7 @@ export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): Re
     },
 
     async userStats(site: string, userId: string, now: number): Promise<UserStats> {
+      await connection.ready();
       const keys = siteKeys(root, site);
       const results = await redis.pipeline().hgetall(keys.userHour(userId)).hmget(keys.userPosition(userId), 'x', 'y', 'ts', 'path').exec();
       const hour = reply<Record<string, string>>(results, 0);
@@ -193,6 +354,7 @@ export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): Re
     },
 
     async lastPositions(site: string, path: string, now: number): Promise<PagePosition[]> {
+      await connection.ready();
       const cutoff = now - realtimeLimits.activeWindowMs;
       const rows = await scripts.pulseRtPositions(siteKeys(root, site).base, cutoff, path);
       const positions: PagePosition[] = [];
@@ -213,6 +375,7 @@ export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): Re
     },
 
     async heatmap(site: string, path: string): Promise<HeatCell[]> {
+      await connection.ready();
       const fields = await redis.hgetall(siteKeys(root, site).heat(path));
       const cells: HeatCell[] = [];
       for (const [field, count] of Object.entries(fields)) {
@@ -223,11 +386,16 @@ export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): Re
     },
 
     async forgetUser(site: string, userId: string): Promise<number> {
+      await connection.ready();
       return scripts.pulseRtForgetUser(siteKeys(root, site).base, userId);
     },
 
+    /** Every master answers (on a cluster each holds some sites' keys). */
     async ping(): Promise<void> {
-      await redis.ping();
+      await connection.ready();
+      const masters = connection.masters();
+      if (masters.length === 0) throw new Error('Redis Cluster has no master');
+      await Promise.all(masters.map((master) => master.ping()));
     },
 
     async close(): Promise<void> {

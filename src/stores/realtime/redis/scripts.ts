@@ -5,37 +5,42 @@
  * make Redis refuse the writing scripts up front when it is out of memory; after that only a
  * foreign client writing a wrong-typed value under our prefix could stop the script mid-batch.
  * The read scripts declare `no-writes`, so they may run on replicas too.
+ *
+ * Every script works on one site: KEYS[1] is the site's K, and every key it touches is K followed by
+ * a suffix, so all of them carry K's `{site}` hash tag. On Redis Cluster the client sends the call to
+ * the master owning that slot, and the script never reaches a key of another slot.
  */
 
 /** Fields per event in the apply script's ARGV, after the header. */
-export const APPLY_STRIDE = 15;
+export const APPLY_STRIDE = 14;
 /** Header entries of the apply script's ARGV. */
-export const APPLY_HEADER = 12;
+export const APPLY_HEADER = 11;
 
 /**
- * ARGV: root, dedupeTtlSeconds, activeWindowMs, sessionWindowMs, hourMinutes, epsSeriesSeconds,
+ * KEYS[1]: the site's K; every event of the call belongs to that site.
+ * ARGV: dedupeTtlSeconds, activeWindowMs, sessionWindowMs, hourMinutes, epsSeriesSeconds,
  *       minuteTtlSeconds, secondTtlSeconds, userSessionsTtlSeconds, positionTtlSeconds, feedCap, stride,
- * then per event: event_id, site, user_id, session_id, ts, minute, second, path,
+ * then per event: event_id, user_id, session_id, ts, minute, second, path,
  *       kind ('p' page_view | 'm' mouse_move | 'o' other), x, y, vw, vh, heat cell ('cx:cy' or ''), feed JSON.
  * Returns { applied, duplicates }.
  */
 export const applyScript = `#!lua
-local root = ARGV[1]
-local dedupeTtl = ARGV[2]
-local activeMs = tonumber(ARGV[3])
-local sessionMs = tonumber(ARGV[4])
-local hourMinutes = tonumber(ARGV[5])
-local seriesSeconds = tonumber(ARGV[6])
-local minuteTtl = ARGV[7]
-local secondTtl = ARGV[8]
-local userSessionsTtl = ARGV[9]
-local positionTtl = ARGV[10]
-local feedCap = tonumber(ARGV[11])
-local stride = tonumber(ARGV[12])
+local k = KEYS[1]
+local dedupeTtl = ARGV[1]
+local activeMs = tonumber(ARGV[2])
+local sessionMs = tonumber(ARGV[3])
+local hourMinutes = tonumber(ARGV[4])
+local seriesSeconds = tonumber(ARGV[5])
+local minuteTtl = ARGV[6]
+local secondTtl = ARGV[7]
+local userSessionsTtl = ARGV[8]
+local positionTtl = ARGV[9]
+local feedCap = tonumber(ARGV[10])
+local stride = tonumber(ARGV[11])
 
 local call = redis.call
 local floor = math.floor
-local sites = {}
+local s = nil
 local applied, duplicates = 0, 0
 
 -- Calls fn with list in slices, so unpack never exceeds Lua's stack.
@@ -58,18 +63,15 @@ end
 
 -- 1. Dedupe each event and fold what it changes into per-batch tables (no writes besides the marker).
 for b = ${APPLY_HEADER + 1}, #ARGV, stride do
-  if call('SET', root .. 'seen:' .. ARGV[b], '1', 'NX', 'EX', dedupeTtl) then
+  if call('SET', k .. 'seen:' .. ARGV[b], '1', 'NX', 'EX', dedupeTtl) then
     applied = applied + 1
-    local site, user, session, tsText = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
-    local minuteText, secondText, path, kind = ARGV[b + 5], ARGV[b + 6], ARGV[b + 7], ARGV[b + 8]
+    local user, session, tsText, minuteText = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
+    local secondText, path, kind = ARGV[b + 5], ARGV[b + 6], ARGV[b + 7]
     local ts = tonumber(tsText)
-    local s = sites[site]
     if not s then
-      local k = root .. 'rt:' .. site .. ':'
       local stored = call('GET', k .. 'newest')
-      s = { k = k, newest = stored and tonumber(stored) or nil, newestText = stored, raised = false,
+      s = { newest = stored and tonumber(stored) or nil, newestText = stored, raised = false,
             users = {}, sessions = {}, pages = {}, minutePages = {}, seconds = {}, heat = {}, feed = {} }
-      sites[site] = s
     end
     if s.newest == nil or ts > s.newest then
       s.newest, s.newestText, s.raised = ts, tsText, true
@@ -103,19 +105,18 @@ for b = ${APPLY_HEADER + 1}, #ARGV, stride do
     if kind == 'm' then
       -- The newest move wins; on equal times the one applied later, as in the memory adapter.
       if not u.move or ts >= u.move.ts then u.move = { ts = ts, b = b } end
-      local cell = ARGV[b + 13]
+      local cell = ARGV[b + 12]
       if cell ~= '' then add(child(s.heat, path), cell, 1) end
     end
     -- Cursor moves (up to 4 a second per visitor) would push every other event out of the feed.
-    if kind ~= 'm' then s.feed[#s.feed + 1] = ARGV[b + 14] end
+    if kind ~= 'm' then s.feed[#s.feed + 1] = ARGV[b + 13] end
   else
     duplicates = duplicates + 1
   end
 end
 
 -- 2. Write once per key, then prune the windows against the site's newest event.
-for _, s in pairs(sites) do
-  local k = s.k
+if s then
   if s.raised then call('SET', k .. 'newest', s.newestText) end
 
   local active, cursors = {}, {}
@@ -141,11 +142,11 @@ for _, s in pairs(sites) do
       local b = u.move.b
       local current = call('HGET', uk .. 'pos', 'ts')
       if not current or u.move.ts >= tonumber(current) then
-        call('HSET', uk .. 'pos', 'x', ARGV[b + 9], 'y', ARGV[b + 10], 'vw', ARGV[b + 11], 'vh', ARGV[b + 12],
-             'ts', ARGV[b + 4], 'path', ARGV[b + 7])
+        call('HSET', uk .. 'pos', 'x', ARGV[b + 8], 'y', ARGV[b + 9], 'vw', ARGV[b + 10], 'vh', ARGV[b + 11],
+             'ts', ARGV[b + 3], 'path', ARGV[b + 6])
       end
       call('EXPIRE', uk .. 'pos', positionTtl)
-      cursors[#cursors + 1] = ARGV[b + 4]
+      cursors[#cursors + 1] = ARGV[b + 3]
       cursors[#cursors + 1] = user
     end
   end
@@ -208,12 +209,12 @@ return { applied, duplicates }
 `;
 
 /**
- * ARGV: site base key, exclusive lower bound of a session's last event (ms).
+ * KEYS[1]: the site's K. ARGV: exclusive lower bound of a session's last event (ms).
  * Returns { sessions, bounces (≤ 1 page view), total duration ms as a string }.
  */
 export const sessionsScript = `#!lua flags=no-writes
-local k = ARGV[1]
-local rows = redis.call('ZRANGEBYSCORE', k .. 'sessions', '(' .. ARGV[2], '+inf', 'WITHSCORES')
+local k = KEYS[1]
+local rows = redis.call('ZRANGEBYSCORE', k .. 'sessions', '(' .. ARGV[1], '+inf', 'WITHSCORES')
 local count, bounces, total = 0, 0, 0
 for i = 1, #rows, 1000 do
   local ids, lasts = {}, {}
@@ -233,13 +234,13 @@ return { count, bounces, string.format('%.0f', total) }
 `;
 
 /**
- * ARGV: site base key, exclusive lower bound of the last mouse_move (ms), path.
+ * KEYS[1]: the site's K. ARGV: exclusive lower bound of the last mouse_move (ms), path.
  * Returns flat rows: user_id, x, y, vw, vh, ts for users whose newest position is on path.
  */
 export const positionsScript = `#!lua flags=no-writes
-local k, path = ARGV[1], ARGV[3]
+local k, path = KEYS[1], ARGV[2]
 local out = {}
-for _, user in ipairs(redis.call('ZRANGEBYSCORE', k .. 'cursors', '(' .. ARGV[2], '+inf')) do
+for _, user in ipairs(redis.call('ZRANGEBYSCORE', k .. 'cursors', '(' .. ARGV[1], '+inf')) do
   local p = redis.call('HMGET', k .. 'u:' .. user .. ':pos', 'x', 'y', 'vw', 'vh', 'ts', 'path')
   if p[6] == path and p[5] then
     out[#out + 1] = user
@@ -250,12 +251,12 @@ return out
 `;
 
 /**
- * ARGV: site base key, user_id. Erases the user's per-user keys, active/cursor entries, sessions and
+ * KEYS[1]: the site's K. ARGV: user_id. Erases the user's per-user keys, active/cursor entries, sessions and
  * feed items; site-wide counters (top pages, events/s, heat map) keep their anonymous totals.
  * Returns how many keys and entries were removed.
  */
 export const forgetUserScript = `#!lua
-local k, user = ARGV[1], ARGV[2]
+local k, user = KEYS[1], ARGV[1]
 local u = k .. 'u:' .. user .. ':'
 local removed = redis.call('ZREM', k .. 'active', user) + redis.call('ZREM', k .. 'cursors', user)
 for _, session in ipairs(redis.call('SMEMBERS', u .. 'sessions')) do

@@ -33,6 +33,12 @@ export function topicForEvent(type: EventType, names: TopicNames = topics): stri
 
 const WEEK_MS = String(7 * 24 * 3600 * 1000);
 
+/** The specs of some of Pulse's topics (a worker ensures only what it reads and dead-letters to). */
+export function topicSpecsOf(config: Config, names: readonly string[]): TopicSpec[] {
+  const wanted = new Set(names.flatMap((name) => [name, dlqOf(name)]));
+  return ingestTopicSpecs(config).filter((spec) => wanted.has(spec.name));
+}
+
 export function ingestTopicSpecs(config: Config): TopicSpec[] {
   const base = { partitions: config.PULSE_PARTITIONS, replicas: config.PULSE_REPLICATION_FACTOR };
   const names = topicNames(config.PULSE_TOPIC_PREFIX);

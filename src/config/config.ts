@@ -160,8 +160,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const [key, value] of Object.entries(env)) {
     if (!key.startsWith('PULSE_') || value === undefined || value === '') continue;
     if (knownKeys.has(key)) raw[key] = value;
-    // PULSE_STACK_* and PULSE_TEST_* belong to the service scripts and the test suite, not to Pulse.
-    else if (!key.startsWith('PULSE_STACK_') && !key.startsWith('PULSE_TEST_')) unknown.push(key);
+    // PULSE_STACK_*, PULSE_CLUSTER_* and PULSE_TEST_* belong to the service scripts and the test suite, not to Pulse.
+    else if (!['PULSE_STACK_', 'PULSE_CLUSTER_', 'PULSE_TEST_'].some((prefix) => key.startsWith(prefix))) unknown.push(key);
   }
   const given = { ...raw }; // Ajv coerces in place; messages quote what the user wrote
   if (!validate(raw)) {

@@ -1,5 +1,5 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { ingestTopicSpecs, topicNames } from '../bus/topics.ts';
+import { ingestTopicSpecs, topicNames, topicSpecsOf } from '../bus/topics.ts';
 import { siteKeys, type Config } from '../config/config.ts';
 import { ingestSettings } from '../config/ingest-settings.ts';
 import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
@@ -52,7 +52,8 @@ function startWorkerProcess<T>(config: Config, role: string, openSink: (logger: 
     cleanup.add(() => bus.close());
     const sink = await openSink(logger);
     cleanup.add(() => sink.close());
-    await bus.ensureTopics(ingestTopicSpecs(config));
+    // Only its own topics: on a secured cluster a worker's principal may see no others.
+    await bus.ensureTopics(topicSpecsOf(config, sink.definition.topics));
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const worker = await startWorker(sink.definition, {

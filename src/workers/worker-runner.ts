@@ -82,7 +82,24 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     lastError: null,
   };
   let running = true;
-  const subscription: Subscription = await options.bus.subscribe({ group: definition.group, topics: definition.topics, from: 'earliest' });
+  const subscribe = () => options.bus.subscribe({ group: definition.group, topics: definition.topics, from: 'earliest' });
+  let subscription: Subscription = await subscribe();
+  /** Failures in a row of the group membership (polls or commits); a few mean it is broken, not busy. */
+  let membershipFailures = 0;
+  /**
+   * A member whose group coordinator died or whose stream failed can stay broken (every commit
+   * refused, every poll failing) while the bus itself is fine: a new member joins afresh. What it
+   * had not committed is delivered again, which the idempotent sink absorbs.
+   */
+  const renewAfterFailures = async (what: string, error: unknown): Promise<void> => {
+    membershipFailures += 1;
+    status.lastError = `${what}: ${error instanceof Error ? error.message : String(error)}`;
+    if (membershipFailures < 3 || !running) return;
+    log.warn({ err: error }, `${what} failed ${membershipFailures} times in a row; joining the group again`);
+    await subscription.close().catch(() => undefined);
+    subscription = await subscribe();
+    membershipFailures = 0;
+  };
   status.state = 'running';
 
   /** Repeats `work` with growing pauses until it succeeds or the worker is stopped; false if stopped. */
@@ -154,9 +171,11 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     }
     try {
       await subscription.commit(records);
+      membershipFailures = 0;
     } catch (error) {
       // A rebalance took the partitions away: the new owner re-reads, the sink absorbs the repeat.
       log.warn({ err: error }, 'commit failed; the batch may be delivered again');
+      await renewAfterFailures('commit', error);
     }
     const written = decoded.length - refused.length;
     const dropped = [...drops.values()].reduce((sum, n) => sum + n, 0);
@@ -184,9 +203,9 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
         const records = await subscription.poll(batchSize, pollWaitMs);
         if (records.length > 0) await handle(records);
       } catch (error) {
-        status.lastError = `poll: ${error instanceof Error ? error.message : String(error)}`;
         log.error({ err: error }, 'poll failed');
         await sleep(1000);
+        await renewAfterFailures('poll', error).catch((renewError: unknown) => log.error({ err: renewError }, 'joining again failed'));
       }
     }
   })();

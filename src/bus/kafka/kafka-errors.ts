@@ -19,14 +19,30 @@ const codeForApiError: Readonly<Record<string, ErrorCode>> = {
   NON_EMPTY_GROUP: errorCodes.BUS_GROUP_ACTIVE,
 };
 
+/**
+ * The first error in what the client threw that has `property` = `value`. The client nests its
+ * errors two ways: per broker, topic and partition in `errors`, and a connection's reason as its
+ * `cause` (a refused SASL login is the cause of "cannot connect"); both are searched.
+ */
+function findInChain(error: unknown, property: string, value: unknown, depth = 0): Error | null {
+  if (!(error instanceof Error) || depth > 8) return null;
+  const found = findErrorBy(error, property, value);
+  if (found !== null) return found;
+  for (const inner of [...((error as { errors?: unknown[] }).errors ?? []), error.cause]) {
+    const deeper = findInChain(inner, property, value, depth + 1);
+    if (deeper !== null) return deeper;
+  }
+  return null;
+}
+
 /** The first protocol error the client reports (responses nest them per topic and partition). */
 export function protocolErrorOf(error: unknown): ProtocolError | null {
-  return error instanceof Error ? findErrorBy<ProtocolError>(error, 'code', 'PLT_KFK_PROTOCOL') : null;
+  return findInChain(error, 'code', 'PLT_KFK_PROTOCOL') as ProtocolError | null;
 }
 
 /** True when the client's error carries this Kafka error (e.g. `GROUP_ID_NOT_FOUND`). */
 export function hasKafkaError(error: unknown, apiId: string): boolean {
-  return error instanceof Error && findErrorBy(error, 'apiId', apiId) !== null;
+  return findInChain(error, 'apiId', apiId) !== null;
 }
 
 /** A Pulse error for what the Kafka client threw while doing `what`. */
@@ -37,7 +53,7 @@ export function busError(error: unknown, what: string): PulseError {
       return new PulseError(code, `${what}: Kafka refused (${apiId})`, { cause: error, retriable: code === errorCodes.BUS_GROUP_ACTIVE });
     }
   }
-  if (error instanceof AuthenticationError || (error instanceof Error && findErrorBy(error, 'code', AuthenticationError.code) !== null)) {
+  if (findInChain(error, 'code', AuthenticationError.code) !== null) {
     return new PulseError(errorCodes.BUS_UNAUTHORIZED, `${what}: Kafka refused the credentials`, { cause: error });
   }
   const protocol = protocolErrorOf(error);

@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { BusRecord, SubscribeOptions, Subscription } from '../bus.ts';
+import { busError } from './kafka-errors.ts';
 
 interface ClientOptions {
   bootstrapBrokers: string[];
@@ -26,18 +27,24 @@ export async function subscribeKafka(clientOptions: ClientOptions, options: Subs
     rebalanceTimeout: 15_000,
     heartbeatInterval: 1_000,
   });
-  const stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> = await consumer.consume({
-    topics: options.topics,
-    autocommit: false,
-    mode: 'committed',
-    fallbackMode: options.from ?? 'earliest',
-    maxWaitTime: 200,
-  });
+  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+  try {
+    stream = await consumer.consume({
+      topics: options.topics,
+      autocommit: false,
+      mode: 'committed',
+      fallbackMode: options.from ?? 'earliest',
+      maxWaitTime: 200,
+    });
+  } catch (error) {
+    await consumer.close(true).catch(() => undefined);
+    throw busError(error, `subscribe to ${options.topics.join(', ')} as group "${options.group}"`);
+  }
   // Commits need the leader epoch of the partition the record came from.
   const epochs = new Map<string, number>();
   let failure: unknown;
   stream.on('error', (error: unknown) => {
-    failure = error;
+    failure = busError(error, `consume ${options.topics.join(', ')}`);
   });
   // Flowing mode with our own bounded buffer: pause() when it is full, resume() when poll() drains it.
   // Pulling with stream.read() stalled a partition for good under load (the client's fetch loop was
@@ -97,7 +104,11 @@ export async function subscribeKafka(clientOptions: ClientOptions, options: Subs
           next.set(slot, { topic: r.topic, partition: r.partition, offset: BigInt(r.offset + 1), leaderEpoch: epochs.get(slot) ?? -1 });
         }
       }
-      if (next.size > 0) await consumer.commit({ offsets: [...next.values()] });
+      if (next.size > 0) {
+        await consumer.commit({ offsets: [...next.values()] }).catch((error: unknown) => {
+          throw busError(error, `commit for group "${options.group}"`);
+        });
+      }
     },
     async close() {
       watcher.stop();

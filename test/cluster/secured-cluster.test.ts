@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import type { Bus } from '../../src/bus/bus.ts';
+import { topics } from '../../src/bus/topics.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { kafkaBusFrom } from '../../src/runtime/adapters.ts';
+import { errorCodes, isPulseError } from '../../src/shared/errors.ts';
+import { createKafkaBus } from '../../src/bus/kafka/kafka-bus.ts';
+import { cluster, clusterEnv, type Principal } from '../helpers/cluster.ts';
+import { spawnPulse } from '../helpers/services.ts';
+import { readFileSync } from 'node:fs';
+
+/** A bus as the given principal, as a Pulse process builds it from its settings. */
+const busAs = (principal: Principal): Bus => kafkaBusFrom(loadConfig(clusterEnv(principal)));
+
+async function withBus<T>(bus: Bus, work: (bus: Bus) => Promise<T>): Promise<T> {
+  try {
+    return await work(bus);
+  } finally {
+    await bus.close();
+  }
+}
+
+const event = (id: string) => ({ topic: topics.userActivity, key: id, value: JSON.stringify({ probe: id }) });
+
+test('each service principal does what its ACLs allow over TLS and SCRAM, and nothing else', async () => {
+  const id = `acl-${randomUUID()}`;
+  await withBus(busAs('INGEST'), async (bus) => {
+    const [produced] = await bus.produce([event(id)]);
+    assert.equal(produced?.topic, topics.userActivity);
+  });
+  await withBus(busAs('GENERATOR'), async (bus) => {
+    await assert.rejects(
+      bus.produce([event(`${id}-denied`)]),
+      (error: unknown) => isPulseError(error, errorCodes.BUS_UNAUTHORIZED) && /TOPIC_AUTHORIZATION_FAILED/.test(error.message),
+      'the generator may not write user-activity',
+    );
+    await assert.rejects(
+      async () => {
+        const subscription = await bus.subscribe({ group: 'pulse-realtime', topics: [topics.userActivity], from: 'earliest' });
+        try {
+          await subscription.poll(10, 5000);
+        } finally {
+          await subscription.close();
+        }
+      },
+      (error: unknown) => isPulseError(error, errorCodes.BUS_UNAUTHORIZED),
+      'the generator may not read user-activity',
+    );
+  });
+  await withBus(busAs('REALTIME'), async (bus) => {
+    await assert.rejects(
+      bus.produce([event(`${id}-denied`)]),
+      (error: unknown) => isPulseError(error, errorCodes.BUS_UNAUTHORIZED),
+      'the realtime worker may read user-activity, not write it',
+    );
+    await assert.rejects(
+      async () => {
+        const subscription = await bus.subscribe({ group: 'pulse-warehouse-postgres', topics: [topics.userActivity], from: 'latest' });
+        await subscription.close();
+      },
+      (error: unknown) => isPulseError(error, errorCodes.BUS_UNAUTHORIZED),
+      'the realtime worker may not join the warehouse group',
+    );
+  });
+});
+
+test('the CLI as a principal without the ACL fails with a clear error and a non-zero exit', async () => {
+  const child = spawnPulse(['listen', topics.userActivity, '--from', 'earliest', '--count', '1'], {
+    ...clusterEnv('GENERATOR'),
+    PULSE_LOG_LEVEL: 'warn',
+  });
+  const code = await new Promise<number | null>((resolve) => child.child.once('exit', resolve));
+  assert.notEqual(code, 0, child.output());
+  assert.match(child.output(), /pulse: .*Kafka refused \((TOPIC|GROUP)_AUTHORIZATION_FAILED\)/);
+  assert.ok(!child.output().includes(cluster.password('GENERATOR')), 'the password is not printed');
+});
+
+test('a wrong password and a client without TLS are refused; no message carries the password', async () => {
+  const wrong = `wrong-${randomUUID()}`;
+  await withBus(
+    createKafkaBus({
+      brokers: cluster.brokers().split(','),
+      clientId: 'test-wrong-password',
+      requestTimeoutMs: 5000,
+      tls: { ca: readCa(), rejectUnauthorized: true },
+      sasl: { mechanism: 'SCRAM-SHA-512', username: cluster.user('INGEST'), password: wrong },
+    }),
+    async (bus) => {
+      await assert.rejects(bus.produce([event(`pw-${randomUUID()}`)]), (error: unknown) => {
+        assert.ok(isPulseError(error, errorCodes.BUS_UNAUTHORIZED), String(error));
+        assert.ok(!JSON.stringify(error, Object.getOwnPropertyNames(error)).includes(wrong), 'the password is not in the error');
+        return true;
+      });
+    },
+  );
+  const started = Date.now();
+  await withBus(
+    createKafkaBus({
+      brokers: cluster.brokers().split(','),
+      clientId: 'test-no-tls',
+      requestTimeoutMs: 3000,
+      sasl: { mechanism: 'SCRAM-SHA-512', username: cluster.user('INGEST'), password: cluster.password('INGEST') },
+    }),
+    async (bus) => {
+      // A TLS listener and a plaintext client cannot talk: the client sees a failed login or an outage.
+      await assert.rejects(
+        bus.produce([event(`plain-${randomUUID()}`)]),
+        (error: unknown) => isPulseError(error, errorCodes.BUS_UNAVAILABLE) || isPulseError(error, errorCodes.BUS_UNAUTHORIZED),
+      );
+    },
+  );
+  assert.ok(Date.now() - started < 60_000, 'refused within a bounded time');
+});
+
+function readCa(): string {
+  return readFileSync(cluster.caFile(), 'utf8');
+}

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ingestTopicSpecs } from '../bus/topics.ts';
+import { ingestTopicSpecs, topicNames } from '../bus/topics.ts';
 import { loadConfig, pulseUrl } from '../config/config.ts';
 import { generateCommand } from '../generator/command.ts';
 import type { TopicBrowser } from '../query/topic-browser.ts';
@@ -9,6 +9,8 @@ import { startDashboard, startIngest, startRealtimeWorker, startWarehouseWorker 
 import { startEmbedded } from '../runtime/embedded.ts';
 import type { Running } from '../runtime/lifecycle.ts';
 import { PulseError } from '../shared/errors.ts';
+import { REALTIME_GROUP, realtimeTopics } from '../workers/realtime/realtime-worker.ts';
+import { warehouseGroup, warehouseTopics } from '../workers/warehouse/warehouse-worker.ts';
 import { registerDbCommands } from './db-commands.ts';
 import { sampleEvents } from './sample-events.ts';
 
@@ -80,6 +82,32 @@ export function buildCli(): Command {
     .command('dashboard')
     .description('the dashboard and stats API over Redis, with lag from Kafka (needs PULSE_KAFKA_BROKERS, PULSE_REDIS_URL)')
     .action(() => runUntilSignal(() => startDashboard(loadConfig())));
+
+  program
+    .command('groups')
+    .description("consumer-group lag of Pulse's workers on Kafka (e.g. on a backup cluster before failing over to it)")
+    .action(async () => {
+      const config = loadConfig();
+      const names = topicNames(config.PULSE_TOPIC_PREFIX);
+      const groups = [
+        { group: `${names.prefix}${REALTIME_GROUP}`, topics: realtimeTopics(names) },
+        ...(['postgres', 'clickhouse'] as const).map((sink) => ({
+          group: `${names.prefix}${warehouseGroup(sink)}`,
+          topics: warehouseTopics(names),
+        })),
+      ];
+      const bus = kafkaBusFrom(config);
+      try {
+        for (const { group, topics } of groups) {
+          const lag = await bus.groupLag(group, topics);
+          const committed = lag.filter((p) => p.committed !== null).length;
+          const total = lag.reduce((sum, p) => sum + p.lag, 0);
+          console.log(`${group.padEnd(36)} committed partitions=${committed}/${lag.length} lag=${total}`);
+        }
+      } finally {
+        await bus.close();
+      }
+    });
 
   const topicsCommand = program
     .command('topics')

@@ -96,9 +96,12 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     status.lastError = `${what}: ${error instanceof Error ? error.message : String(error)}`;
     if (membershipFailures < 3 || !running) return;
     log.warn({ err: error }, `${what} failed ${membershipFailures} times in a row; joining the group again`);
-    await subscription.close().catch(() => undefined);
-    subscription = await subscribe();
+    // The new member first: if joining fails, the old one stays and the next failure tries again.
+    const renewed = await subscribe();
+    const broken = subscription;
+    subscription = renewed;
     membershipFailures = 0;
+    await broken.close().catch((closeError: unknown) => log.warn({ err: closeError }, 'closing the broken member failed'));
   };
   status.state = 'running';
 

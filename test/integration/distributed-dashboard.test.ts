@@ -50,7 +50,7 @@ test('the distributed dashboard reports its own status with the lag of the group
   assert.equal(status.pipeline.error, null);
   assert.deepEqual(
     status.pipeline.groups.map((g) => g.group),
-    ['pulse-realtime', 'pulse-warehouse-postgres'],
+    [`${prefix}pulse-realtime`, `${prefix}pulse-warehouse-postgres`],
   );
   assert.equal((await get('/ready')).status, 200);
 });

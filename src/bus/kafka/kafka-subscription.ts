@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { BusRecord, SubscribeOptions, Subscription } from '../bus.ts';
+import { isRetriable } from '../../shared/errors.ts';
 import { busError } from './kafka-errors.ts';
 
 interface ClientOptions {
@@ -18,7 +19,28 @@ interface ClientOptions {
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
 /** A consumer-group member with pull semantics: the worker decides when a batch is done and commits it. */
-export async function subscribeKafka(clientOptions: ClientOptions, options: SubscribeOptions): Promise<Subscription> {
+/**
+ * Joins the group, trying again while Kafka answers with an error that passes (the group's
+ * coordinator is moving or still loading: NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS), for up
+ * to `joinTimeoutMs`.
+ */
+export async function subscribeKafka(
+  clientOptions: ClientOptions,
+  options: SubscribeOptions,
+  joinTimeoutMs = 30_000,
+): Promise<Subscription> {
+  const deadline = Date.now() + joinTimeoutMs;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await subscribeOnce(clientOptions, options);
+    } catch (error) {
+      if (!isRetriable(error) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 250 * 2 ** attempt)));
+    }
+  }
+}
+
+async function subscribeOnce(clientOptions: ClientOptions, options: SubscribeOptions): Promise<Subscription> {
   const { partitionCheckMs = 30_000, ...client } = clientOptions;
   const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
     ...client,

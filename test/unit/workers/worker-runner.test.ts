@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import type { Bus, BusRecord } from '../../../src/bus/bus.ts';
+import type { Bus, BusRecord, SubscribeOptions, Subscription } from '../../../src/bus/bus.ts';
 import { createEmbeddedBus } from '../../../src/bus/embedded/embedded-bus.ts';
 import { PulseError, errorCodes, isPulseError } from '../../../src/shared/errors.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
@@ -253,4 +253,40 @@ test('drops are counted per reason in the worker metrics, not dead-lettered', as
   assert.deepEqual(Object.fromEntries(dropped.map((v) => [v.labels['reason'], v.value])), { odd: 2, negative_odd: 1 });
   assert.equal(worker.status().records.dlq, 0);
   assert.deepEqual(worker.status().steps, ['keepEven']);
+});
+
+test('a member whose commits keep failing joins its group again; what it had not committed is redelivered and absorbed', async () => {
+  let subscriptions = 0;
+  // The first member's commits always fail, as after its group coordinator died.
+  const flaky: Bus = Object.assign(Object.create(bus) as Bus, {
+    subscribe: async (options: SubscribeOptions): Promise<Subscription> => {
+      subscriptions += 1;
+      const inner = await bus.subscribe(options);
+      if (subscriptions > 1) return inner;
+      return {
+        poll: (_max: number, waitMs: number) => inner.poll(1, waitMs),
+        commit: async () => {
+          throw new PulseError(errorCodes.BUS_UNAVAILABLE, 'not the coordinator');
+        },
+        close: () => inner.close(),
+      };
+    },
+  });
+  const written: number[] = [];
+  const worker = await startWorker(
+    numbersWorker(async (values) => void written.push(...values)),
+    { bus: flaky, logger, pollWaitMs: 50 },
+  );
+  await produceNumbers(['1', '2', '3', '4', '5']);
+  await waitFor(
+    async () => ((await bus.groupLag('numbers-group', ['numbers'])).every((p) => p.lag === 0) ? true : undefined),
+    'committed by the new member',
+    10_000,
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}: ${subscriptions} members, ${JSON.stringify(worker.status())}`);
+  });
+  await worker.stop();
+  assert.equal(subscriptions, 2);
+  assert.deepEqual([...new Set(written)].sort(), [1, 2, 3, 4, 5]);
+  assert.ok(written.length > 5, 'the uncommitted records were delivered again');
 });

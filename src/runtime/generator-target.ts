@@ -1,5 +1,5 @@
 import type { Bus, TopicSpec } from '../bus/bus.ts';
-import { dlqOf, ingestTopicSpecs, topicNames } from '../bus/topics.ts';
+import { topicNames, topicSpecsOf } from '../bus/topics.ts';
 import type { Config } from '../config/config.ts';
 import { systemClock, type Clock } from '../generator/clock.ts';
 import { defaultRetryPolicy, withRetries } from '../generator/retry.ts';
@@ -34,7 +34,7 @@ export async function openGeneratorTarget(
   try {
     const specs: TopicSpec[] =
       topic === standard
-        ? ingestTopicSpecs(deps.config).filter((s) => s.name === topic || s.name === dlqOf(topic))
+        ? topicSpecsOf(deps.config, [topic]).filter((s) => s.name === topic) // not its .dlq: the generator never writes there
         : [{ name: topic, partitions: deps.config.PULSE_PARTITIONS, replicas: deps.config.PULSE_REPLICATION_FACTOR }];
     const partitions = await withRetries(
       async () => {

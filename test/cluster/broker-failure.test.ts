@@ -90,3 +90,42 @@ test(
     }
   },
 );
+
+test(
+  'with two brokers of three down, ingest answers 503 for an event it cannot get acknowledged by two in-sync replicas',
+  { timeout: 600_000 },
+  async () => {
+    const site = `isr${randomUUID().slice(0, 8)}`;
+    const ingest = await startService(['ingest'], { ...clusterEnv('INGEST'), PULSE_SITES: site, PULSE_PRODUCE_TIMEOUT_MS: '5000' });
+    const down: string[] = [];
+    const post = () =>
+      fetch(`${ingest.base}/api/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'page_view',
+          site,
+          user_id: 'u-1',
+          session_id: 's-1',
+          url: 'https://shop.example/',
+          event_id: `isr-${randomUUID()}`,
+        }),
+        signal: AbortSignal.timeout(60_000),
+      });
+    try {
+      assert.equal((await post()).status, 202, 'accepted while all three brokers run');
+      for (const node of ['2', '3']) {
+        await clusterScript('kill-broker', node);
+        down.push(node);
+      }
+      const refused = await post();
+      assert.equal(refused.status, 503, await refused.text());
+      assert.ok(refused.headers.get('retry-after') !== null);
+      while (down.length > 0) await clusterScript('start-broker', down.shift() ?? '');
+      await waitFor(async () => ((await post()).status === 202 ? true : undefined), 'accepted again once the brokers are back', 120_000);
+    } finally {
+      for (const node of down) await clusterScript('start-broker', node);
+      await ingest.process.stop();
+    }
+  },
+);

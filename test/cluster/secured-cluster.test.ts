@@ -8,7 +8,8 @@ import { kafkaBusFrom } from '../../src/runtime/adapters.ts';
 import { errorCodes, isPulseError } from '../../src/shared/errors.ts';
 import { createKafkaBus } from '../../src/bus/kafka/kafka-bus.ts';
 import { cluster, clusterEnv, type Principal } from '../helpers/cluster.ts';
-import { spawnPulse } from '../helpers/services.ts';
+import { startService } from '../helpers/pipeline.ts';
+import { redisUrl, spawnPulse } from '../helpers/services.ts';
 import { readFileSync } from 'node:fs';
 
 /** A bus as the given principal, as a Pulse process builds it from its settings. */
@@ -117,3 +118,34 @@ test('a wrong password and a client without TLS are refused; no message carries 
 function readCa(): string {
   return readFileSync(cluster.caFile(), 'utf8');
 }
+
+test('the generator and the dashboard run as their own principals on the secured cluster', async () => {
+  const generator = spawnPulse(['generate', '--target', 'kafka', '--count', '50', '--eps', '500', '--seed', '5'], {
+    ...clusterEnv('GENERATOR'),
+    PULSE_LOG_LEVEL: 'warn',
+  });
+  assert.equal(await new Promise((resolve) => generator.child.once('exit', resolve)), 0, generator.output());
+  const final = JSON.parse(
+    generator
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .at(-1) ?? '{}',
+  ) as { acked?: number; failed?: number };
+  assert.deepEqual([final.acked, final.failed], [50, 0], generator.output());
+
+  const dashboard = await startService(['dashboard'], { ...clusterEnv('DASHBOARD'), PULSE_REDIS_URL: redisUrl, PULSE_LOG_LEVEL: 'warn' });
+  try {
+    const status = (await (await fetch(`${dashboard.base}/status`)).json()) as {
+      pipeline: { error: string | null; groups: { group: string }[] };
+    };
+    assert.equal(status.pipeline.error, null, 'the dashboard may read the groups’ lag');
+    assert.deepEqual(
+      status.pipeline.groups.map((g) => g.group),
+      ['pulse-realtime'],
+    );
+    assert.ok(!JSON.stringify(status).includes(cluster.password('DASHBOARD')), 'no secret in /status');
+  } finally {
+    await dashboard.process.stop();
+  }
+});

@@ -1,12 +1,14 @@
 # shellcheck shell=bash disable=SC2016
-# Shared helpers for scripts/cluster (same conventions as scripts/stack.d/common.sh, with the
-# [cluster] prefix). Sourced, never executed.
+# Shared helpers for scripts/cluster. The process and port helpers are scripts/stack's own
+# (sourced from stack.d/common.sh); what follows overrides the messages' [cluster] prefix and adds
+# what only the cluster needs. Sourced, never executed.
+
+# shellcheck source=../stack.d/common.sh
+. "$SCRIPT_DIR/stack.d/common.sh"
 
 say()  { printf '[cluster] %s\n' "$*" >&2; }
 warn() { printf '[cluster] warning: %s\n' "$*" >&2; }
 die()  { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
-
-is_root() { [[ $(id -u) -eq 0 ]]; }
 
 # Hide secrets in anything we echo from logs: SCRAM/JAAS/store passwords.
 mask_secrets() {
@@ -23,23 +25,7 @@ show_tail() {
   done
 }
 
-# port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.
-port_open() {
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
-}
 
-# Best-effort description of who listens on a port, for error messages.
-port_owner() {
-  local port=$1 out=""
-  if command -v ss >/dev/null 2>&1; then
-    out=$(ss -Hltnp "sport = :$port" 2>/dev/null | sed -n 's/.*users:((\(.*\)))/\1/p' | head -n1)
-  fi
-  if [[ -z $out ]] && command -v fuser >/dev/null 2>&1; then
-    out=$(fuser -n tcp "$port" 2>/dev/null | xargs echo -n || true)
-    [[ -n $out ]] && out="pid(s) $out"
-  fi
-  printf '%s' "${out:-unknown process}"
-}
 
 # require_port_free WHAT PORT ENVVAR: fail if a foreign process holds the port.
 require_port_free() {
@@ -49,17 +35,7 @@ require_port_free() {
   fi
 }
 
-# pid_alive PID: the process exists and is not a zombie.
-pid_alive() {
-  local pid=$1 state
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null || true)
-  [[ $state != Z ]]
-}
 
-# pid_cmdline PID: the process' argv joined by spaces.
-pid_cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
 
 # pid_rss_kb PID: resident set size in kB (empty if unknown).
 pid_rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null || true; }
@@ -74,14 +50,6 @@ human_kb() {
   fi
 }
 
-# read_pidfile FILE: first line if it is a number.
-read_pidfile() {
-  local f=$1 pid=""
-  [[ -f $f ]] || return 1
-  read -r pid <"$f" || true
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  printf '%s' "$pid"
-}
 
 # stop_pids TIMEOUT_S NAME=PID...: SIGTERM all of them at once, wait (bounded), SIGKILL the rest.
 stop_pids() {

@@ -11,7 +11,8 @@ export interface OutgoingRecord {
   topic: string;
   /** Same key → same partition (murmur2, as Kafka's default partitioner). */
   key?: string | undefined;
-  value: Buffer | string;
+  /** null is a tombstone: on a compacted topic it removes the key's earlier values. */
+  value: Buffer | string | null;
   headers?: Headers | undefined;
   /** Explicit partition; overrides the key's choice. */
   partition?: number | undefined;
@@ -28,10 +29,13 @@ export interface BusRecord {
   partition: number;
   offset: number;
   key: string | null;
+  /** Empty for a tombstone. */
   value: Buffer;
   headers: Headers;
   /** Append time in epoch milliseconds. */
   timestamp: number;
+  /** Set when the record was produced with a null value (a deletion on a compacted topic). */
+  tombstone?: boolean | undefined;
 }
 
 export interface TopicSpec {

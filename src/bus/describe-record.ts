@@ -1,13 +1,15 @@
 import type { BusRecord } from './bus.ts';
 
-/** JSON view of a record: values that are JSON are shown parsed, anything else as text. */
+/** JSON view of a record: values that are JSON are shown parsed, anything else as text; a tombstone's value is null. */
 export function describeRecord(record: BusRecord): Record<string, unknown> {
   const text = record.value.toString('utf8');
-  let value: unknown = text;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    // Not JSON (e.g. a malformed DLQ payload): keep the text.
+  let value: unknown = record.tombstone === true ? null : text;
+  if (record.tombstone !== true) {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // Not JSON (e.g. a malformed DLQ payload): keep the text.
+    }
   }
   return {
     topic: record.topic,

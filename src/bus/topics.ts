@@ -9,6 +9,16 @@ export interface TopicNames {
   userActivity: string;
   mouseCoordinates: string;
   pageViews: string;
+  /** The marketplace (seed 003): the shop's catalog changes, keyed by product id. */
+  products: string;
+  /** Products that passed the banned-products filter; compacted, a tombstone withdraws one. */
+  filteredProducts: string;
+  /** The ban rules, keyed by rule; compacted, a tombstone lifts a ban. */
+  bannedProducts: string;
+  /** Every search and recommendation request of the client API. */
+  clientQueries: string;
+  /** Per-category figures, keyed by category; compacted. */
+  recommendations: string;
 }
 
 /** The names with PULSE_TOPIC_PREFIX in front (none by default). */
@@ -18,6 +28,11 @@ export function topicNames(prefix = ''): TopicNames {
     userActivity: `${prefix}user-activity`,
     mouseCoordinates: `${prefix}mouse-coordinates`,
     pageViews: `${prefix}page-views`,
+    products: `${prefix}products`,
+    filteredProducts: `${prefix}filtered-products`,
+    bannedProducts: `${prefix}banned-products`,
+    clientQueries: `${prefix}client-queries`,
+    recommendations: `${prefix}recommendations`,
   };
 }
 
@@ -32,11 +47,34 @@ export function topicForEvent(type: EventType, names: TopicNames = topics): stri
 }
 
 const WEEK_MS = String(7 * 24 * 3600 * 1000);
+const MONTH_MS = String(30 * 24 * 3600 * 1000);
 
 /** The specs of some of Pulse's topics (a worker ensures only what it reads and dead-letters to). */
 export function topicSpecsOf(config: Config, names: readonly string[]): TopicSpec[] {
   const wanted = new Set(names.flatMap((name) => [name, dlqOf(name)]));
-  return ingestTopicSpecs(config).filter((spec) => wanted.has(spec.name));
+  return [...ingestTopicSpecs(config), ...shopTopicSpecs(config)].filter((spec) => wanted.has(spec.name));
+}
+
+/**
+ * The marketplace's topics. Catalog-like topics are compacted (the latest value per key is kept
+ * for good, so a new reader rebuilds the whole state from the start); the query log is a stream.
+ */
+export function shopTopicSpecs(config: Config): TopicSpec[] {
+  const base = { partitions: config.PULSE_PARTITIONS, replicas: config.PULSE_REPLICATION_FACTOR };
+  const names = topicNames(config.PULSE_TOPIC_PREFIX);
+  const compact = { 'cleanup.policy': 'compact' };
+  const dlq = (name: string): TopicSpec => ({ name: dlqOf(name), ...base, config: { 'retention.ms': MONTH_MS } });
+  return [
+    { name: names.products, ...base, config: compact },
+    dlq(names.products),
+    { name: names.filteredProducts, ...base, config: compact },
+    dlq(names.filteredProducts),
+    // One partition: the rules are few, and one order of bans and unbans is easiest to reason about.
+    { name: names.bannedProducts, ...base, partitions: 1, config: compact },
+    { name: names.clientQueries, ...base, config: { 'retention.ms': MONTH_MS } },
+    dlq(names.clientQueries),
+    { name: names.recommendations, ...base, config: compact },
+  ];
 }
 
 export function ingestTopicSpecs(config: Config): TopicSpec[] {

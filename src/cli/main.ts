@@ -5,7 +5,7 @@ import { generateCommand } from '../generator/command.ts';
 import type { TopicBrowser } from '../query/topic-browser.ts';
 import { kafkaBusFrom } from '../runtime/adapters.ts';
 import { openTopicBrowser } from '../runtime/cli-ports.ts';
-import { startDashboard, startIngest, startRealtimeWorker, startWarehouseWorker } from '../runtime/distributed.ts';
+import { startDashboard, startIngest, startRealtimeWorker, startSearchWorker, startWarehouseWorker } from '../runtime/distributed.ts';
 import { startEmbedded } from '../runtime/embedded.ts';
 import type { Running } from '../runtime/lifecycle.ts';
 import { PulseError } from '../shared/errors.ts';
@@ -13,6 +13,7 @@ import { REALTIME_GROUP, realtimeTopics } from '../workers/realtime/realtime-wor
 import { warehouseGroup, warehouseTopics } from '../workers/warehouse/warehouse-worker.ts';
 import { registerDbCommands } from './db-commands.ts';
 import { sampleEvents } from './sample-events.ts';
+import { shopCommand } from './shop-commands.ts';
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -75,6 +76,11 @@ export function buildCli(): Command {
     .description('history: Kafka → PostgreSQL or ClickHouse (needs PULSE_KAFKA_BROKERS and PULSE_POSTGRES_URL / PULSE_CLICKHOUSE_URL)')
     .addOption(new Option('--sink <sink>', 'where history goes').choices(['postgres', 'clickhouse']).makeOptionMandatory())
     .action((options: { sink: 'postgres' | 'clickhouse' }) => runUntilSignal(() => startWarehouseWorker(loadConfig(), options.sink)));
+
+  workerCommand
+    .command('search')
+    .description('marketplace search: filtered-products and client-queries → OpenSearch (needs PULSE_KAFKA_BROKERS, PULSE_OPENSEARCH_URL)')
+    .action(() => runUntilSignal(() => startSearchWorker(loadConfig())));
 
   registerDbCommands(program);
 
@@ -185,6 +191,7 @@ export function buildCli(): Command {
     });
 
   program.addCommand(generateCommand());
+  program.addCommand(shopCommand(runUntilSignal));
 
   return program;
 }

@@ -55,6 +55,14 @@ export const configSchema = Type.Object({
   PULSE_CLICKHOUSE_URL: Type.Optional(
     Type.String({ pattern: '^https?://', description: 'ClickHouse HTTP URL for history; when set, history queries are served from it.' }),
   ),
+  PULSE_OPENSEARCH_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description:
+        'OpenSearch for the marketplace search (`filtered_products`, `client_queries`); required by `pulse worker search`, and ' +
+        '`pulse dashboard` serves the shop API when it is set. Embedded mode uses PostgreSQL full-text search on PGlite instead.',
+    }),
+  ),
   PULSE_WORKER_BATCH: Type.Integer({
     minimum: 1,
     maximum: 10_000,

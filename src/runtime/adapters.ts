@@ -12,6 +12,8 @@ import { createRedisRealtimeStore } from '../stores/realtime/redis/index.ts';
 import { createClickHouseWarehouse } from '../stores/warehouse/clickhouse/index.ts';
 import { createPgliteWarehouse, createPostgresWarehouse } from '../stores/warehouse/postgres/index.ts';
 import type { Warehouse } from '../stores/warehouse/warehouse.ts';
+import { createOpenSearchIndex } from '../stores/search/opensearch/index.ts';
+import type { SearchIndex } from '../stores/search/search-index.ts';
 
 /**
  * Every adapter Pulse can use, built from configuration. This folder is the only place that
@@ -81,4 +83,17 @@ export async function configuredWarehouses(config: Config, logger: Logger): Prom
 function requireSetting(value: string | undefined, name: string, example: string): string {
   if (value === undefined) throw new PulseError(errorCodes.CONFIG_INVALID, `${name} must be set for this command (e.g. ${example})`);
   return value;
+}
+
+/** The marketplace's search index on OpenSearch (PULSE_OPENSEARCH_URL), its indexes created. */
+export async function openSearchIndexFrom(config: Config): Promise<SearchIndex> {
+  const node = requireSetting(config.PULSE_OPENSEARCH_URL, 'PULSE_OPENSEARCH_URL', 'http://127.0.0.1:9200');
+  const index = createOpenSearchIndex({ node, prefix: config.PULSE_TOPIC_PREFIX.replace(/[^a-z0-9_]/g, '_') });
+  try {
+    await index.migrate();
+  } catch (error) {
+    await index.close();
+    throw error;
+  }
+  return index;
 }

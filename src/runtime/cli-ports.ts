@@ -2,6 +2,9 @@ import { pulseUrl, type Config } from '../config/config.ts';
 import { httpAdmin, storeAdmin, type DataAdmin } from '../query/data-admin.ts';
 import { busTopicBrowser, httpTopicBrowser, type TopicBrowser } from '../query/topic-browser.ts';
 import { createLogger } from '../shared/logger.ts';
+import { topicNames } from '../bus/topics.ts';
+import { busShopAdmin, type ShopAdmin } from '../shop/shop-admin.ts';
+import { httpShopClient, type ShopClient } from '../shop/shop-client.ts';
 import { configuredWarehouses, kafkaBusFrom, redisStoreFrom } from './adapters.ts';
 
 /**
@@ -27,4 +30,21 @@ export async function openDataAdmin(config: Config): Promise<DataAdmin> {
 export function openTopicBrowser(config: Config): TopicBrowser {
   if (config.PULSE_KAFKA_BROKERS === undefined) return httpTopicBrowser(pulseUrl(config), config.PULSE_ADMIN_TOKEN);
   return busTopicBrowser(kafkaBusFrom(config), `Kafka ${config.PULSE_KAFKA_BROKERS}`);
+}
+
+/** The shop API of a running Pulse (search, recommend; publishing and bans when no Kafka is configured). */
+export function openShopClient(config: Config): ShopClient {
+  return httpShopClient(pulseUrl(config), config.PULSE_ADMIN_TOKEN);
+}
+
+/** Publishing the catalog and managing bans: straight on Kafka when it is configured (as seed 003's emulator), else through PULSE_URL. */
+export function openShopAdmin(config: Config): ShopAdmin & { where: string; close(): Promise<void> } {
+  if (config.PULSE_KAFKA_BROKERS === undefined)
+    return { ...httpShopClient(pulseUrl(config), config.PULSE_ADMIN_TOKEN), close: async () => {} };
+  const bus = kafkaBusFrom(config);
+  return {
+    ...busShopAdmin(bus, topicNames(config.PULSE_TOPIC_PREFIX)),
+    where: `Kafka ${config.PULSE_KAFKA_BROKERS}`,
+    close: () => bus.close(),
+  };
 }

@@ -1,5 +1,6 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { ingestTopicSpecs, topicNames, topicSpecsOf } from '../bus/topics.ts';
+import type { Bus } from '../bus/bus.ts';
+import { ingestTopicSpecs, shopTopicSpecs, topicNames, topicSpecsOf } from '../bus/topics.ts';
 import { siteKeys, type Config } from '../config/config.ts';
 import { ingestSettings } from '../config/ingest-settings.ts';
 import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
@@ -16,10 +17,16 @@ import { createLogger, type Logger } from '../shared/logger.ts';
 import { realtimeWorker } from '../workers/realtime/realtime-worker.ts';
 import { warehouseGroup, warehouseTopics, warehouseWorker } from '../workers/warehouse/warehouse-worker.ts';
 import { createWorkerMetrics } from '../workers/worker-metrics.ts';
-import { startWorker, type WorkerDefinition } from '../workers/worker-runner.ts';
+import { startWorker, type RunningWorker, type WorkerDefinition, type WorkerOptions } from '../workers/worker-runner.ts';
 import { workerStatus } from '../workers/worker-status.ts';
-import { configuredWarehouses, kafkaBusFrom, redisStoreFrom, warehouseFrom, type WarehouseSink } from './adapters.ts';
+import { configuredWarehouses, kafkaBusFrom, openSearchIndexFrom, redisStoreFrom, warehouseFrom, type WarehouseSink } from './adapters.ts';
 import { assemble, listen, type Running } from './lifecycle.ts';
+import { bannedFilter } from '../shop/banned-filter.ts';
+import { watchBans } from '../shop/ban-watch.ts';
+import { startCategoryPublisher } from '../shop/category-publisher.ts';
+import { searchProductsSink, searchQueriesSink } from '../shop/search-sink.ts';
+import { registerShopRoutes } from '../shop/shop-routes.ts';
+import { createShopService } from '../shop/shop-service.ts';
 import { watchOf } from './watches.ts';
 
 /** `pulse ingest`: the HTTP collector alone, producing to Kafka. */
@@ -35,36 +42,44 @@ export function startIngest(config: Config): Promise<Running> {
   });
 }
 
-interface OpenedSink<T> {
-  definition: WorkerDefinition<T>;
-  check: ReadinessCheck;
+interface OpenedSink {
+  /** Starts the process's workers (usually one) with the shared options. */
+  start: (options: WorkerOptions) => Promise<RunningWorker[]>;
+  /** Topics the workers read or write (their DLQs are added), ensured before they start. */
+  topics: string[];
+  checks: ReadinessCheck[];
   close: () => Promise<void>;
 }
 
+/** One worker definition as an OpenedSink. */
+function single<T>(definition: WorkerDefinition<T>, check: ReadinessCheck, close: () => Promise<void>): OpenedSink {
+  return { start: async (options) => [await startWorker(definition, options)], topics: definition.topics, checks: [check], close };
+}
+
 /**
- * A worker process: one member of a consumer group on Kafka writing to one sink, with /health,
+ * A worker process: members of consumer groups on Kafka writing to their sinks, with /health,
  * /ready, /status and /metrics on PULSE_PORT.
  */
-function startWorkerProcess<T>(config: Config, role: string, openSink: (logger: Logger) => Promise<OpenedSink<T>>): Promise<Running> {
+function startWorkerProcess(config: Config, role: string, openSink: (logger: Logger, bus: Bus) => Promise<OpenedSink>): Promise<Running> {
   const logger = createLogger(config.PULSE_LOG_LEVEL, `pulse-${role.replaceAll(' ', '-')}`);
   return assemble(logger, async (cleanup) => {
     const bus = kafkaBusFrom(config);
     cleanup.add(() => bus.close());
-    const sink = await openSink(logger);
+    const sink = await openSink(logger, bus);
     cleanup.add(() => sink.close());
     // Only its own topics: on a secured cluster a worker's principal may see no others.
-    await bus.ensureTopics(topicSpecsOf(config, sink.definition.topics));
+    await bus.ensureTopics(topicSpecsOf(config, sink.topics));
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
-    const worker = await startWorker(sink.definition, {
-      bus,
-      logger,
-      metrics: createWorkerMetrics(registry),
-      batchSize: config.PULSE_WORKER_BATCH,
-    });
-    cleanup.add(() => worker.stop());
-    const checks = [{ name: 'bus', ping: () => bus.ping() }, sink.check];
-    const app = buildProcessServer({ logger, registry, checks, status: workerStatus(bus, worker) });
+    const workers = await sink.start({ bus, logger, metrics: createWorkerMetrics(registry), batchSize: config.PULSE_WORKER_BATCH });
+    for (const worker of workers) cleanup.add(() => worker.stop());
+    const checks = [{ name: 'bus', ping: () => bus.ping() }, ...sink.checks];
+    const statuses = workers.map((worker) => workerStatus(bus, worker));
+    const status =
+      statuses.length === 1 && statuses[0] !== undefined
+        ? statuses[0]
+        : async () => ({ workers: await Promise.all(statuses.map((read) => read())) });
+    const app = buildProcessServer({ logger, registry, checks, status });
     cleanup.add(() => app.close());
     return listen(app, config, logger, role, cleanup);
   });
@@ -74,11 +89,9 @@ function startWorkerProcess<T>(config: Config, role: string, openSink: (logger: 
 export function startRealtimeWorker(config: Config): Promise<Running> {
   return startWorkerProcess(config, 'worker realtime', async (logger) => {
     const store = redisStoreFrom(config, logger);
-    return {
-      definition: realtimeWorker(store, topicNames(config.PULSE_TOPIC_PREFIX)),
-      check: { name: 'redis', ping: () => store.ping() },
-      close: () => store.close(),
-    };
+    return single(realtimeWorker(store, topicNames(config.PULSE_TOPIC_PREFIX)), { name: 'redis', ping: () => store.ping() }, () =>
+      store.close(),
+    );
   });
 }
 
@@ -86,11 +99,9 @@ export function startRealtimeWorker(config: Config): Promise<Running> {
 export function startWarehouseWorker(config: Config, sink: WarehouseSink): Promise<Running> {
   return startWorkerProcess(config, `worker warehouse ${sink}`, async (logger) => {
     const warehouse = await warehouseFrom(config, sink, logger);
-    return {
-      definition: warehouseWorker(warehouse, topicNames(config.PULSE_TOPIC_PREFIX)),
-      check: { name: sink, ping: () => warehouse.ping() },
-      close: () => warehouse.close(),
-    };
+    return single(warehouseWorker(warehouse, topicNames(config.PULSE_TOPIC_PREFIX)), { name: sink, ping: () => warehouse.ping() }, () =>
+      warehouse.close(),
+    );
   });
 }
 
@@ -129,8 +140,61 @@ export function startDashboard(config: Config): Promise<Running> {
     registerStatsRoutes(app, { store, bus, hub, sites: siteKeys(config), watches });
     registerHistoryRoutes(app, { warehouse: warehouses[0] });
     registerAdminRoutes(app, { realtime: store, warehouses });
+    if (config.PULSE_OPENSEARCH_URL !== undefined) {
+      // The marketplace's client API and Shop page, when the search index is configured.
+      await bus.ensureTopics(shopTopicSpecs(config));
+      const index = await openSearchIndexFrom(config);
+      cleanup.add(() => index.close());
+      checks.push({ name: 'opensearch', ping: () => index.ping() });
+      registerShopRoutes(app, createShopService({ bus, index, topics }));
+    }
     await registerDashboardRoutes(app, {});
     cleanup.add(() => app.close());
     return listen(app, config, logger, 'dashboard', cleanup);
+  });
+}
+
+/** `pulse shop filter`: a member of the banned-products filter group, products → filtered-products. */
+export function startShopFilter(config: Config): Promise<Running> {
+  return startWorkerProcess(config, 'shop filter', async (logger, bus) => {
+    const topics = topicNames(config.PULSE_TOPIC_PREFIX);
+    await bus.ensureTopics(topicSpecsOf(config, [topics.bannedProducts, topics.filteredProducts]));
+    const watch = await watchBans({ bus, topics, logger: logger.child({ component: 'shop-bans' }) });
+    return single(bannedFilter(bus, watch, topics), { name: 'bans', ping: () => watch.ready }, () => watch.close());
+  });
+}
+
+/** `pulse worker search`: filtered-products and client-queries → the OpenSearch indexes. */
+export function startSearchWorker(config: Config): Promise<Running> {
+  return startWorkerProcess(config, 'worker search', async () => {
+    const topics = topicNames(config.PULSE_TOPIC_PREFIX);
+    const index = await openSearchIndexFrom(config);
+    const products = searchProductsSink(index, topics);
+    const queries = searchQueriesSink(index, topics);
+    return {
+      start: async (options) => [await startWorker(products, options), await startWorker(queries, options)],
+      topics: [...products.topics, ...queries.topics],
+      checks: [{ name: 'opensearch', ping: () => index.ping() }],
+      close: () => index.close(),
+    };
+  });
+}
+
+/** `pulse shop analytics`: per-category figures of the filtered catalog → recommendations. */
+export function startShopAnalytics(config: Config): Promise<Running> {
+  const logger = createLogger(config.PULSE_LOG_LEVEL, 'pulse-shop-analytics');
+  return assemble(logger, async (cleanup) => {
+    const topics = topicNames(config.PULSE_TOPIC_PREFIX);
+    const bus = kafkaBusFrom(config);
+    cleanup.add(() => bus.close());
+    await bus.ensureTopics(topicSpecsOf(config, [topics.filteredProducts, topics.recommendations]));
+    const publisher = await startCategoryPublisher({ bus, topics, logger });
+    cleanup.add(() => publisher.close());
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const status = async () => ({ role: 'shop analytics', published: publisher.published() });
+    const app = buildProcessServer({ logger, registry, checks: [{ name: 'bus', ping: () => bus.ping() }], status });
+    cleanup.add(() => app.close());
+    return listen(app, config, logger, 'shop analytics', cleanup);
   });
 }

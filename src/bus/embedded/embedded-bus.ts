@@ -20,6 +20,7 @@ import { OffsetStore } from './offset-store.ts';
 import { resolveOptions } from './options.ts';
 import type { EmbeddedBusOptions, ResolvedOptions } from './options.ts';
 import type { NewRecord, PartitionLog } from './partition-log.ts';
+import { TOMBSTONE_HEADER } from './record-codec.ts';
 import { TopicRegistry } from './topic-registry.ts';
 
 /**
@@ -168,11 +169,14 @@ class EmbeddedBus implements Bus {
       throw new EmbeddedBusError('INVALID_RECORD', `record for topic "${record.topic}": key must be a string`);
     }
     let value: Buffer;
-    if (typeof record.value === 'string') value = Buffer.from(record.value, 'utf8');
+    if (record.value === null) value = Buffer.alloc(0);
+    else if (typeof record.value === 'string') value = Buffer.from(record.value, 'utf8');
     // Copied: the caller may reuse its buffer as soon as produce() returns a promise.
     else if (Buffer.isBuffer(record.value)) value = Buffer.from(record.value);
     else throw new EmbeddedBusError('INVALID_RECORD', `record for topic "${record.topic}": value must be a Buffer or string`);
-    const headers = validHeaders(record.topic, record.headers);
+    const given = validHeaders(record.topic, record.headers);
+    // The frame has no null value; a reserved header marks a tombstone on disk and is removed on read.
+    const headers = record.value === null ? { ...given, [TOMBSTONE_HEADER]: '1' } : given;
 
     const size = value.length + (key === null ? 0 : Buffer.byteLength(key)) + headersBytes(headers);
     if (size > this.options.maxRecordBytes) {

@@ -3,6 +3,7 @@ import { EmbeddedBusError } from './errors.ts';
 import type { OffsetUpdate } from './offset-store.ts';
 import type { EmbeddedBusLogger } from './options.ts';
 import type { PartitionLog } from './partition-log.ts';
+import { splitTombstone } from './record-codec.ts';
 import { approxRecordBytes } from './tail-cache.ts';
 
 /** What a member needs from its coordinator (kept narrow to avoid an import cycle). */
@@ -134,15 +135,17 @@ export class GroupMember implements Subscription {
       // Revoked while the read was in flight: the new owner delivers these, not us.
       if (this.closed || this.owned.get(key) !== part) continue;
       for (const record of stored) {
+        // Copies: the stored record is shared with other groups and the in-memory tail.
+        const { headers, tombstone } = splitTombstone(record.headers);
         out.push({
           topic: part.log.topic,
           partition: part.log.partition,
           offset: record.offset,
           key: record.key,
-          // Copies: the stored record is shared with other groups and the in-memory tail.
           value: Buffer.from(record.value),
-          headers: { ...record.headers },
+          headers,
           timestamp: record.timestamp,
+          ...(tombstone ? { tombstone } : {}),
         });
         bytes += approxRecordBytes(record);
       }

@@ -109,3 +109,14 @@ function hasHeaders(headers: Headers): boolean {
   for (const name in headers) if (Object.hasOwn(headers, name)) return true;
   return false;
 }
+
+/** Marks a tombstone (a record produced with a null value) in a stored frame; never shown to consumers. */
+export const TOMBSTONE_HEADER = 'pulse.tombstone';
+
+/** The record's headers without the tombstone mark, and whether it was there. */
+export function splitTombstone(headers: Headers): { headers: Headers; tombstone: boolean } {
+  if (!Object.hasOwn(headers, TOMBSTONE_HEADER)) return { headers: { ...headers }, tombstone: false };
+  const rest = { ...headers };
+  delete rest[TOMBSTONE_HEADER];
+  return { headers: rest, tombstone: true };
+}

@@ -76,7 +76,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           topic: record.topic,
           partition,
           ...(record.key === undefined ? {} : { key: Buffer.from(record.key) }),
-          value: typeof record.value === 'string' ? Buffer.from(record.value) : record.value,
+          // No value at all is Kafka's tombstone (null), which compaction treats as a deletion.
+          ...(record.value === null ? {} : { value: typeof record.value === 'string' ? Buffer.from(record.value) : record.value }),
           headers: new Map(Object.entries(record.headers ?? {}).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
         })),
       })

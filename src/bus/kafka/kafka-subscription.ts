@@ -92,6 +92,7 @@ async function subscribeOnce(clientOptions: ClientOptions, options: SubscribeOpt
       value: message.value ?? Buffer.alloc(0),
       headers,
       timestamp: Number(message.timestamp),
+      ...(message.value === null || message.value === undefined ? { tombstone: true } : {}),
     };
   };
 

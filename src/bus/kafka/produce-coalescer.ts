@@ -18,7 +18,9 @@ interface Pending {
  * caller, hence this small piece written here.
  */
 const sizeOf = (record: OutgoingRecord): number =>
-  (typeof record.value === 'string' ? Buffer.byteLength(record.value) : record.value.length) + (record.key?.length ?? 0) + 64;
+  (record.value === null ? 0 : typeof record.value === 'string' ? Buffer.byteLength(record.value) : record.value.length) +
+  (record.key?.length ?? 0) +
+  64;
 
 /** Splits one caller's records into requests under the byte limit (the broker refuses larger batches). */
 async function sendInChunks(send: SendBatch, records: OutgoingRecord[], maxBytes: number): Promise<ProducedRecord[]> {

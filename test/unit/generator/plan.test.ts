@@ -22,7 +22,7 @@ const asBusRecord = (entry: PlannedEvent, partitions = 3): BusRecord => {
     partition: record.partition ?? partitionForKey(record.key ?? '', partitions),
     offset: entry.seq,
     key: record.key ?? null,
-    value: Buffer.from(record.value),
+    value: Buffer.from(record.value ?? ''),
     headers: record.headers ?? {},
     timestamp: 0,
   };

@@ -10,7 +10,9 @@ import { kafkaSecurityFrom } from './kafka-security.ts';
 import type { RealtimeStore } from '../stores/realtime/realtime-store.ts';
 import { createRedisRealtimeStore } from '../stores/realtime/redis/index.ts';
 import { createClickHouseWarehouse } from '../stores/warehouse/clickhouse/index.ts';
-import { createPgliteWarehouse, createPostgresWarehouse } from '../stores/warehouse/postgres/index.ts';
+import { createPostgresWarehouse, warehouseOver } from '../stores/warehouse/postgres/index.ts';
+import { pgliteExecutor } from '../stores/warehouse/postgres/sql-executor.ts';
+import { openPgliteSearchIndex, pgliteSearchExtensions } from '../stores/search/postgres/index.ts';
 import type { Warehouse } from '../stores/warehouse/warehouse.ts';
 import { createOpenSearchIndex } from '../stores/search/opensearch/index.ts';
 import type { SearchIndex } from '../stores/search/search-index.ts';
@@ -36,10 +38,22 @@ export function redisStoreFrom(config: Config, logger: Logger): RealtimeStore {
   return createRedisRealtimeStore({ url: redisUrl(config), onError: (error: unknown) => logger.warn({ err: error }, 'redis') });
 }
 
-export async function pgliteWarehouseFrom(config: Config): Promise<Warehouse> {
-  const warehouse = await createPgliteWarehouse({ dir: join(resolve(config.PULSE_DATA_DIR), 'pglite') });
-  await migrateOrClose(warehouse);
-  return warehouse;
+/**
+ * Embedded mode's PGlite, shared by the warehouse and the marketplace's search index: one
+ * in-process PostgreSQL instead of two (memory is what a small box has least of).
+ */
+export async function pgliteStoresFrom(config: Config): Promise<{ warehouse: Warehouse; search: SearchIndex }> {
+  const executor = await pgliteExecutor({ dir: join(resolve(config.PULSE_DATA_DIR), 'pglite'), extensions: pgliteSearchExtensions });
+  const warehouse = warehouseOver(executor, { schema: 'public' });
+  const search = await openPgliteSearchIndex({ executor });
+  try {
+    await warehouse.migrate();
+    await search.migrate();
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+  return { warehouse, search };
 }
 
 /** The warehouse of one sink; its URL must be configured. Migrations run before it is used. */

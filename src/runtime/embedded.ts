@@ -1,4 +1,4 @@
-import { ingestTopicSpecs, topicNames } from '../bus/topics.ts';
+import { ingestTopicSpecs, shopTopicSpecs, topicNames } from '../bus/topics.ts';
 import { siteKeys, type Config } from '../config/config.ts';
 import { ingestSettings } from '../config/ingest-settings.ts';
 import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
@@ -16,7 +16,10 @@ import { realtimeWorker } from '../workers/realtime/realtime-worker.ts';
 import { warehouseWorker } from '../workers/warehouse/warehouse-worker.ts';
 import { createWorkerMetrics } from '../workers/worker-metrics.ts';
 import { startWorker } from '../workers/worker-runner.ts';
-import { embeddedBusFrom, pgliteWarehouseFrom } from './adapters.ts';
+import { embeddedBusFrom, pgliteStoresFrom } from './adapters.ts';
+import { startShopPipeline } from './shop.ts';
+import { registerShopRoutes } from '../shop/shop-routes.ts';
+import { createShopService } from '../shop/shop-service.ts';
 import { assemble, listen, type Running } from './lifecycle.ts';
 import { watchOf } from './watches.ts';
 
@@ -39,11 +42,16 @@ export function startEmbedded(config: Config): Promise<Running> {
     await bus.deleteGroup(live.group);
     const realtime = await startWorker(live, workerOptions);
     cleanup.add(() => realtime.stop());
-    const warehouse = await pgliteWarehouseFrom(config);
+    const { warehouse, search } = await pgliteStoresFrom(config);
     cleanup.add(() => warehouse.close());
+    cleanup.add(() => search.close());
     const historyDefinition = warehouseWorker(warehouse, topics);
     const history = await startWorker(historyDefinition, workerOptions);
     cleanup.add(() => history.stop());
+    await bus.ensureTopics(shopTopicSpecs(config));
+    const shopPipeline = await startShopPipeline({ bus, index: search, topics, logger, workerOptions });
+    cleanup.add(() => shopPipeline.close());
+    const shop = createShopService({ bus, index: search, topics });
     const watches = [watchOf(live), watchOf(historyDefinition)];
     const hub = createLiveHub({ store, bus, watches, onError: (error) => logger.warn({ err: error }, 'live update failed') });
     cleanup.add(() => hub.close());
@@ -58,7 +66,8 @@ export function startEmbedded(config: Config): Promise<Running> {
         registerStatsRoutes(a, { store, bus, hub, sites: siteKeys(config), watches });
         registerHistoryRoutes(a, { warehouse });
         registerAdminRoutes(a, { realtime: store, warehouses: [warehouse] });
-        a.get('/status', async () => ({ workers: [realtime.status(), history.status()] }));
+        registerShopRoutes(a, shop);
+        a.get('/status', async () => ({ workers: [realtime.status(), history.status(), ...shopPipeline.statuses()] }));
         await registerDashboardRoutes(a, {});
       },
     });

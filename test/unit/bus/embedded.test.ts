@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { partitionForKey } from '../../../src/bus/partitioner.ts';
 import { PulseError } from '../../../src/shared/errors.ts';
-import { openBus, drain } from '../../helpers/embedded-bus.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEmbeddedBus } from '../../../src/bus/embedded/index.ts';
+import { openBus, drain, silentLogger } from '../../helpers/embedded-bus.ts';
 
 describe('embedded bus: produce', () => {
   it('places keyed records on the partition Kafka would choose', async (t) => {
@@ -187,5 +191,32 @@ describe('embedded bus: topics and lag', () => {
       ],
     );
     await assert.rejects(bus.groupLag('g', ['nope']), { reason: 'UNKNOWN_TOPIC' });
+  });
+});
+
+describe('embedded bus: tombstones', () => {
+  it('a null value is a tombstone, kept across a restart, and its marker never shows as a header', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'pulse-tomb-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const first = await createEmbeddedBus({ dir, logger: silentLogger });
+    await first.ensureTopics([{ name: 'table', partitions: 1, config: { 'cleanup.policy': 'compact' } }]);
+    await first.produce([
+      { topic: 'table', key: 'a', value: '1' },
+      { topic: 'table', key: 'a', value: null, headers: { why: 'deleted' } },
+    ]);
+    await first.close();
+    const bus = await createEmbeddedBus({ dir, logger: silentLogger });
+    try {
+      const records = await drain(await bus.subscribe({ group: 'g', topics: ['table'] }), 2);
+      assert.deepEqual(
+        records.map((r) => [r.key, r.value.toString(), r.tombstone === true, r.headers]),
+        [
+          ['a', '1', false, {}],
+          ['a', '', true, { why: 'deleted' }],
+        ],
+      );
+    } finally {
+      await bus.close();
+    }
   });
 });

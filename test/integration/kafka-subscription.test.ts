@@ -44,3 +44,33 @@ test('a slow consumer receives every record of a large backlog on every partitio
     await deleteKafkaTopics(topics);
   }
 });
+
+test('a null value is produced as a Kafka tombstone and read back as one', { timeout: 60_000 }, async () => {
+  const bus = createKafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'test-tombstone' });
+  const topic = `tombstone-${randomUUID().slice(0, 8)}`;
+  try {
+    await bus.ensureTopics([{ name: topic, partitions: 1, config: { 'cleanup.policy': 'compact' } }]);
+    await bus.produce([
+      { topic, key: 'a', value: '1' },
+      { topic, key: 'a', value: null },
+      { topic, key: 'b', value: '' },
+    ]);
+    const subscription = await bus.subscribe({ group: `tombstone-${randomUUID()}`, topics: [topic], from: 'earliest' });
+    const records = [];
+    const deadline = Date.now() + 30_000;
+    while (records.length < 3 && Date.now() < deadline) records.push(...(await subscription.poll(10, 500)));
+    await subscription.close();
+    assert.deepEqual(
+      records.map((r) => [r.key, r.value.toString(), r.tombstone === true]),
+      [
+        ['a', '1', false],
+        ['a', '', true],
+        ['b', '', false],
+      ],
+      'an empty value is not a tombstone',
+    );
+  } finally {
+    await bus.close();
+    await deleteKafkaTopics([topic]);
+  }
+});

@@ -13,7 +13,9 @@ import type { Product } from '../../shop/product.ts';
  *   away, longer words two), a name match ranks above a description match;
  * - `category` and `brand` filter by exact value; facets count products matching the text and the
  *   *other* filter, so every option keeps its count while one is chosen (disjunctive facets);
- * - an empty or missing `q` matches every product (browsing by facets);
+ * - every word of `q` must match (in some form, in the name or the description), as a shopper
+ *   narrowing a search expects; an empty or missing `q` matches every product, by name (browsing by facets);
+ * - facets list every value (up to 1,000), by count then value; exact matches rank above fuzzy ones;
  * - writes are idempotent: products by `product_id`, queries by `id`; visible to reads once the
  *   write's promise resolved (adapters refresh as needed).
  */

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Extensions } from '@electric-sql/pglite';
 import postgres from 'postgres';
+import { PulseError } from '../../../shared/errors.ts';
 import { postgresErrorKind, storeError } from '../../store-errors.ts';
 
 /**
@@ -37,6 +38,8 @@ async function classified<T>(engine: string, what: string, work: () => Promise<T
   try {
     return await work();
   } catch (error) {
+    // Already classified (a statement inside a transaction): wrapping it again would call every failure unavailable.
+    if (error instanceof PulseError) throw error;
     const kind = postgresErrorKind(error);
     const message = error instanceof Error ? error.message.split('\n', 1)[0] : String(error);
     throw storeError(kind, `${engine} ${what} failed (${kind}): ${message}`, error);
@@ -82,11 +85,14 @@ export function postgresExecutor(options: PostgresExecutorOptions): SqlExecutor 
 export interface PgliteExecutorOptions {
   /** Where PGlite keeps its files (e.g. PULSE_DATA_DIR/pglite); absent: in memory, gone at close. */
   dir?: string | undefined;
+  /** PGlite extensions to load (e.g. the search index's fuzzystrmatch); CREATE EXTENSION still enables them. */
+  extensions?: Extensions | undefined;
 }
 
 export async function pgliteExecutor(options: PgliteExecutorOptions): Promise<SqlExecutor> {
   if (options.dir !== undefined) await mkdir(options.dir, { recursive: true });
-  const db = options.dir === undefined ? new PGlite() : new PGlite(options.dir);
+  const extensions = options.extensions === undefined ? {} : { extensions: options.extensions };
+  const db = options.dir === undefined ? new PGlite(extensions) : new PGlite(options.dir, extensions);
   await db.waitReady;
   const session = (run: Pick<PGlite, 'query' | 'exec'>): SqlSession => ({
     query: async <Row extends object>(text: string, params: readonly unknown[] = []) => (await run.query<Row>(text, [...params])).rows,

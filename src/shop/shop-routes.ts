@@ -3,6 +3,7 @@ import { badRequest } from '../shared/errors.ts';
 import { banKinds, type BanKind } from './ban-rules.ts';
 import { validateProductInput } from './product.ts';
 import type { ShopService } from './shop-service.ts';
+import { registerShopStream } from './shop-stream.ts';
 
 const MINUTE = 60_000;
 const userId = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^\\s]+$' } as const;
@@ -22,6 +23,7 @@ interface SearchQuery {
  * stats API; publishing products and managing bans sit under /api/admin/ (PULSE_ADMIN_TOKEN).
  */
 export function registerShopRoutes(app: FastifyInstance, shop: ShopService): void {
+  registerShopStream(app, shop);
   app.get<{ Querystring: SearchQuery }>(
     '/api/shop/search',
     {

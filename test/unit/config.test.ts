@@ -70,9 +70,11 @@ test('PULSE_URL and PULSE_TOPIC_PREFIX are settings of the schema; a service URL
   assert.throws(() => loadConfig({ PULSE_URL: 'localhost:8080' }), /PULSE_URL="localhost:8080"/);
   assert.throws(() => loadConfig({ PULSE_TOPIC_PREFIX: 'bad prefix' }), /PULSE_TOPIC_PREFIX="bad prefix"/);
   assert.throws(
-    () => loadConfig({ PULSE_OPENSEARCH_URL: 'http://127.0.0.1:9200' }),
-    /unknown configuration variable\(s\): PULSE_OPENSEARCH_URL/,
+    () => loadConfig({ PULSE_ELASTICSEARCH_URL: 'http://127.0.0.1:9200' }),
+    /unknown configuration variable\(s\): PULSE_ELASTICSEARCH_URL/,
   );
+  assert.equal(loadConfig({ PULSE_OPENSEARCH_URL: 'http://127.0.0.1:9200' }).PULSE_OPENSEARCH_URL, 'http://127.0.0.1:9200');
+  assert.throws(() => loadConfig({ PULSE_OPENSEARCH_URL: '127.0.0.1:9200' }), /PULSE_OPENSEARCH_URL="127.0.0.1:9200"/);
 });
 
 test('Kafka security settings must make one whole, and a password never appears in a message', () => {

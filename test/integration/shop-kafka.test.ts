@@ -76,7 +76,8 @@ describe('marketplace on Kafka', () => {
       const config = loadConfig({ PULSE_TOPIC_PREFIX: prefix, PULSE_PARTITIONS: '3' });
       const topics = topicNames(prefix);
       const bus = newBus('pipeline');
-      const index = createOpenSearchIndex({ node: opensearchUrl, prefix: prefix.replace(/[^a-z0-9_]/g, '_') });
+      const indexPrefix = prefix.replace(/[^a-z0-9_]/g, '_');
+      const index = createOpenSearchIndex({ node: opensearchUrl, prefix: indexPrefix });
       let pipeline: Awaited<ReturnType<typeof startShopPipeline>> | undefined;
       try {
         await bus.ensureTopics(shopTopicSpecs(config));

@@ -1,14 +1,16 @@
 /**
- * Live | History, chosen by the URL hash (`#live`, `#history?…`), so a view
- * can be bookmarked. The History view's code (and its charts) is fetched the
- * first time it is shown, which keeps the live view's first load small.
+ * Live | History | Shop, chosen by the URL hash (`#live`, `#history?…`,
+ * `#shop`), so a view can be bookmarked. The History and Shop views' code
+ * (and their charts) is fetched the first time each is shown, which keeps
+ * the live view's first load small.
  */
 import { byId, errorText } from './dom.ts';
 import type { HistoryView } from './history-view.ts';
+import type { ShopView } from './shop-view.ts';
 
-export type View = 'live' | 'history';
+export type View = 'live' | 'history' | 'shop';
 
-const viewOf = (hash: string): View => (hash.startsWith('#history') ? 'history' : 'live');
+const viewOf = (hash: string): View => (hash.startsWith('#history') ? 'history' : hash.startsWith('#shop') ? 'shop' : 'live');
 
 export interface ViewRouterHooks {
   /** The live view is on screen again. */
@@ -30,12 +32,16 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
   const ui = {
     liveView: byId('live-view'),
     historyView: byId('history-view'),
+    shopView: byId('shop-view'),
     tabLive: byId<HTMLAnchorElement>('tab-live'),
     tabHistory: byId<HTMLAnchorElement>('tab-history'),
+    tabShop: byId<HTMLAnchorElement>('tab-shop'),
   };
   let current: View = 'live';
   let historyPanel: HistoryView | undefined;
   let historyLoading: Promise<HistoryView> | undefined;
+  let shopPanel: ShopView | undefined;
+  let shopLoading: Promise<ShopView> | undefined;
 
   function loadHistory(): Promise<HistoryView> {
     historyLoading ??= import('./history-view.ts').then(({ historyView }) => {
@@ -47,28 +53,48 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
     return historyLoading;
   }
 
-  function markTabs(live: boolean): void {
-    for (const [tab, active] of [
-      [ui.tabLive, live],
-      [ui.tabHistory, !live],
+  function loadShop(): Promise<ShopView> {
+    shopLoading ??= import('./shop-view.ts').then(({ shopView }) => (shopPanel = shopView(ui.shopView)));
+    return shopLoading;
+  }
+
+  function markTabs(): void {
+    for (const [tab, view] of [
+      [ui.tabLive, 'live'],
+      [ui.tabHistory, 'history'],
+      [ui.tabShop, 'shop'],
     ] as const) {
-      if (active) tab.setAttribute('aria-current', 'page');
+      if (view === current) tab.setAttribute('aria-current', 'page');
       else tab.removeAttribute('aria-current');
     }
     for (const note of document.querySelectorAll<HTMLElement>('[data-foot]')) note.hidden = note.dataset['foot'] !== current;
-    document.title = live ? 'Pulse · live' : 'Pulse · history';
+    document.title = `Pulse · ${current}`;
   }
 
   function showView(): void {
     const hash = window.location.hash;
     current = viewOf(hash);
-    const live = current === 'live';
-    ui.liveView.hidden = !live;
-    markTabs(live);
-    if (live) {
+    ui.liveView.hidden = current !== 'live';
+    markTabs();
+    if (current !== 'history') {
       historyPanel?.hide();
       ui.historyView.hidden = true;
+    }
+    if (current !== 'shop') {
+      shopPanel?.hide();
+      ui.shopView.hidden = true;
+    }
+    if (current === 'live') {
       hooks.liveShown();
+      return;
+    }
+    if (current === 'shop') {
+      ui.shopView.hidden = false;
+      loadShop()
+        .then((panel) => {
+          if (current === 'shop') panel.show();
+        })
+        .catch((error: unknown) => hooks.failed(`The Shop view did not load: ${errorText(error)}`));
       return;
     }
     ui.tabHistory.setAttribute('href', hash);

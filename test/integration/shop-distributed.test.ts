@@ -6,15 +6,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { Recommendation } from '../../src/shop/recommend.ts';
 import type { CategoryFigure, SearchResult } from '../../src/stores/search/search-index.ts';
 import { deleteKafkaTopics } from '../helpers/kafka-topics.ts';
-import {
-  freePort,
-  kafkaBrokers,
-  postgresUrl,
-  redisUrl,
-  spawnPulse,
-  waitFor,
-  type PulseProcess,
-} from '../helpers/services.ts';
+import { freePort, kafkaBrokers, postgresUrl, redisUrl, spawnPulse, waitFor, type PulseProcess } from '../helpers/services.ts';
 
 const opensearchUrl = process.env['PULSE_OPENSEARCH_URL'] ?? 'http://127.0.0.1:19200';
 

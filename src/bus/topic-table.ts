@@ -13,6 +13,7 @@ export interface TopicTable<V> {
   get(key: string): V | undefined;
   entries(): IterableIterator<[string, V]>;
   readonly size: number;
+  /** Stops following; calling it again waits for the same close. */
   close(): Promise<void>;
 }
 
@@ -69,6 +70,7 @@ export async function followTopicTable<V>(options: TopicTableOptions<V>): Promis
   };
 
   let running = true;
+  let closing: Promise<void> | undefined;
   let idlePolls = 0;
   const idleLimit = options.idlePollsUntilReady ?? 20;
   const loop = (async () => {
@@ -96,12 +98,15 @@ export async function followTopicTable<V>(options: TopicTableOptions<V>): Promis
     get size() {
       return rows.size;
     },
-    async close() {
-      running = false;
-      await loop;
-      await subscription.close();
-      // Nothing was committed; forgetting the private group keeps the cluster's group list clean.
-      await bus.deleteGroup(group).catch(() => undefined);
+    close() {
+      closing ??= (async () => {
+        running = false;
+        await loop;
+        await subscription.close();
+        // Nothing was committed; forgetting the private group keeps the cluster's group list clean.
+        await bus.deleteGroup(group).catch(() => undefined);
+      })();
+      return closing;
     },
   };
 }

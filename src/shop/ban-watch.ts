@@ -76,8 +76,12 @@ export async function watchBans(options: BanWatchOptions): Promise<BanWatch> {
   });
 
   let running = true;
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
   const flusher = (async () => {
-    await ready;
+    await Promise.race([ready, stopped]);
     while (running) {
       if (pending.size > 0) {
         const ids = [...pending];
@@ -89,7 +93,7 @@ export async function watchBans(options: BanWatchOptions): Promise<BanWatch> {
           logger.info({ products: ids.length }, 'banned products withdrawn from filtered-products');
         } catch (error) {
           logger.warn({ err: error }, 'withdrawing banned products failed; retrying');
-          await sleep(options.retryMs ?? 1000);
+          await Promise.race([sleep(options.retryMs ?? 1000), stopped]);
           continue;
         }
       }
@@ -103,6 +107,7 @@ export async function watchBans(options: BanWatchOptions): Promise<BanWatch> {
     withdrawn: () => withdrawn,
     async close() {
       running = false;
+      stop();
       await flusher.catch(() => undefined);
       await Promise.all([banTable.close(), passed.close()]);
     },

@@ -1,5 +1,6 @@
 import type { Bus, OutgoingRecord } from '../bus/bus.ts';
 import type { TopicNames } from '../bus/topics.ts';
+import { PulseError, errorCodes, withTimeout } from '../shared/errors.ts';
 import type { WorkerDefinition } from '../workers/worker-runner.ts';
 import type { BanWatch } from './ban-watch.ts';
 import { decodeProductChange, type ProductChange } from './product-change.ts';
@@ -19,8 +20,12 @@ export function bannedFilter(bus: Bus, watch: BanWatch, topics: TopicNames): Wor
     topics: [topics.products],
     decode: decodeProductChange,
     sink: async (changes) => {
-      // Never judge a product against a partial ban list.
-      await watch.ready;
+      // Never judge a product against a partial ban list; a retriable error lets the runner back off (and stop).
+      await withTimeout(
+        watch.ready,
+        5000,
+        () => new PulseError(errorCodes.BUS_UNAVAILABLE, 'the ban list is still being read from banned-products'),
+      );
       const records: OutgoingRecord[] = changes.map((change) => {
         if (change.kind === 'delete') return { topic: topics.filteredProducts, key: change.productId, value: null };
         const banned = watch.bans.banning(change.product) !== undefined;

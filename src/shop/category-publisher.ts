@@ -89,13 +89,17 @@ export async function startCategoryPublisher(options: CategoryPublisherOptions):
   };
 
   let running = true;
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
   const loop = (async () => {
-    await ready;
+    await Promise.race([ready, stopped]);
     while (running) {
       if (dirty.size > 0) {
         await publish().catch((error: unknown) => logger.warn({ err: error }, 'publishing category figures failed; retrying'));
       }
-      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500)), stopped]);
     }
   })();
 
@@ -104,8 +108,9 @@ export async function startCategoryPublisher(options: CategoryPublisherOptions):
     published: () => published,
     async close() {
       running = false;
+      stop();
       await loop;
-      await catalog.close();
+      await Promise.all([catalog.close(), previousCategories.close()]);
     },
   };
 }

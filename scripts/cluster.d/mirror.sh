@@ -19,14 +19,25 @@ mirror_pid() {
 
 MIRROR_SECRETS="$MIRROR_DIR/mirror-secrets.properties"
 
+# mirror_render [OUT]: the password file, and mm2.properties (or OUT) from its template.
 mirror_render() {
+  local out=${1:-$MIRROR_PROPS}
   mkdir -p "$MIRROR_DIR"
   local tmp="$MIRROR_SECRETS.tmp.$$"
   (umask 077; printf 'password=%s\n' "$(secret pulse-mirror)" >"$tmp") || exit 1
   mv -f "$tmp" "$MIRROR_SECRETS"
-  render "$CLUSTER_SRC_DIR/mm2.properties.template" "$MIRROR_PROPS" 600 \
+  render "$CLUSTER_SRC_DIR/mm2.properties.template" "$out" 600 \
     "MAIN_BOOTSTRAP=$(main_bootstrap)" "MIRROR_SECRETS=$MIRROR_SECRETS" "CA_PEM=$CA_PEM" \
     "BACKUP_BOOTSTRAP=127.0.0.1:$BACKUP_PORT"
+}
+
+# True when the running MirrorMaker's mm2.properties is what the template renders to now.
+mirror_props_current() {
+  local next="$MIRROR_DIR/mm2.properties.next" rc=0
+  mirror_render "$next"
+  cmp -s "$next" "$MIRROR_PROPS" || rc=1
+  rm -f "$next"
+  return "$rc"
 }
 
 # The last "replicating N topic-partitions main->backup" line since the last start, if any.
@@ -45,8 +56,13 @@ MIRROR_NEEDS_WAIT=0
 mirror_start() {
   local pid
   if pid=$(mirror_pid); then
-    say "mirror: already running (pid $pid)"
-    return 0
+    if mirror_props_current; then
+      say "mirror: already running (pid $pid)"
+      return 0
+    fi
+    # e.g. more topics to replicate: MirrorMaker reads its settings only at start
+    say "mirror: $MIRROR_PROPS is out of date (mm2.properties.template changed); restarting MirrorMaker (pid $pid)"
+    stop_pids "$STOP_TIMEOUT" "mirror=$pid"
   fi
   rm -f "$MIRROR_PIDFILE"
   local jmx; jmx=$(node_jmx_port mirror)
@@ -71,10 +87,17 @@ mirror_start() {
   MIRROR_NEEDS_WAIT=1
 }
 
-# Wait until the MirrorSourceTask reports the topic-partitions it replicates.
+# Topic-partitions MirrorMaker should replicate: those of every provisioned topic (the regex in
+# mm2.properties.template covers them all; partitions added later only raise the count).
+mirror_expected_partitions() { topic_specs | awk '{ n += $2 } END { print n + 0 }'; }
+
+# Wait until the MirrorSourceTask reports the topic-partitions it replicates, all of them: after a
+# settings change its first report can still be under the previous settings (read back from the
+# backup's mm2-configs topic) until the new ones are applied a few seconds later.
 mirror_wait() {
   (( MIRROR_NEEDS_WAIT )) || return 0
-  local start=${MIRROR_START_TIME:-$SECONDS} next=10 pid="" line
+  local start=${MIRROR_START_TIME:-$SECONDS} next=10 pid="" line n want short_since=""
+  want=$(mirror_expected_partitions)
   while :; do
     [[ -n $pid ]] || pid=$(read_pidfile "$MIRROR_PIDFILE" || true)
     if [[ -n $pid ]] && ! pid_alive "$pid"; then
@@ -84,9 +107,18 @@ mirror_wait() {
     fi
     if line=$(mirror_replicating); then
       line=$(grep -o 'replicating [0-9]* topic-partitions main->backup' <<<"$line" || true)
-      say "mirror: ready (pid $pid, $((SECONDS - start))s), ${line:-replicating main->backup}"
-      MIRROR_NEEDS_WAIT=0
-      return 0
+      n=${line#replicating }; n=${n%% *}; [[ $n =~ ^[0-9]+$ ]] || n=0
+      if (( n >= want )); then
+        say "mirror: ready (pid $pid, $((SECONDS - start))s), ${line:-replicating main->backup}"
+        MIRROR_NEEDS_WAIT=0
+        return 0
+      fi
+      short_since=${short_since:-$SECONDS}
+      if (( SECONDS - short_since >= 20 )); then
+        warn "mirror: replicating $n of the $want topic-partitions of the provisioned topics after 20s (a topic deleted on main?); going on"
+        MIRROR_NEEDS_WAIT=0
+        return 0
+      fi
     fi
     if (( SECONDS - start >= MIRROR_TIMEOUT )); then
       show_tail 25 "$MIRROR_LOG" "$MIRROR_OUT"

@@ -11,20 +11,48 @@
 # `scripts/cluster provision` re-checks against the cluster regardless of the marker.
 
 # One SCRAM principal per Pulse service (plus the super user `admin`, which is not listed here).
-PRINCIPALS=(pulse-ingest pulse-realtime pulse-warehouse pulse-generator pulse-dashboard pulse-mirror)
+PRINCIPALS=(pulse-ingest pulse-realtime pulse-warehouse pulse-generator pulse-dashboard pulse-shop pulse-search pulse-mirror)
 
-PULSE_TOPICS=(user-activity mouse-coordinates page-views)
+PULSE_TOPICS=(user-activity mouse-coordinates page-views)   # the event pipeline's, each with a .dlq
 TOPIC_PARTITIONS=3
 TOPIC_REPLICAS=3
 TOPIC_RETENTION_MS=604800000      # 7 days, as src/bus/topics.ts
 DLQ_RETENTION_MS=2592000000       # 30 days
 
-all_topics() { local t; for t in "${PULSE_TOPICS[@]}"; do printf '%s\n%s\n' "$t" "$t.dlq"; done; }
+# Topics, one "name partitions config[,config...]" per line, as src/bus/topics.ts; all with
+# replication factor TOPIC_REPLICAS. The event pipeline's (ingestTopicSpecs):
+event_topic_specs() {
+  local t
+  for t in "${PULSE_TOPICS[@]}"; do
+    printf '%s %s retention.ms=%s\n' "$t" "$TOPIC_PARTITIONS" "$TOPIC_RETENTION_MS" "$t.dlq" "$TOPIC_PARTITIONS" "$DLQ_RETENTION_MS"
+  done
+}
+
+# The marketplace's (seed 003, shopTopicSpecs): catalog-like topics are compacted (the latest value
+# per key kept for good), the ban list has a single partition, the query log is a stream.
+shop_topic_specs() {
+  local p=$TOPIC_PARTITIONS month="retention.ms=$DLQ_RETENTION_MS"
+  cat <<EOF
+products              $p cleanup.policy=compact
+products.dlq          $p $month
+filtered-products     $p cleanup.policy=compact
+filtered-products.dlq $p $month
+banned-products       1  cleanup.policy=compact
+client-queries        $p $month
+client-queries.dlq    $p $month
+recommendations       $p cleanup.policy=compact
+EOF
+}
+
+topic_specs() { event_topic_specs; shop_topic_specs; }
+all_topics() { topic_specs | awk '{ print $1 }'; }
 
 # The ACLs, one line per (principal, resource type, pattern type, resource names, operations).
 # Operations use Kafka's enum names (AclOperation); the cluster resource is named kafka-cluster.
 acl_spec() {
-  local all6; all6=$(all_topics | paste -sd, -)
+  local all6 shop8
+  all6=$(event_topic_specs | awk '{ print $1 }' | paste -sd, -)
+  shop8=$(shop_topic_specs | awk '{ print $1 }' | paste -sd, -)
   cat <<EOF
 pulse-ingest    TOPIC   LITERAL  $all6                                        WRITE,DESCRIBE
 pulse-ingest    CLUSTER LITERAL  kafka-cluster                                IDEMPOTENT_WRITE,DESCRIBE
@@ -40,7 +68,22 @@ pulse-generator TOPIC   LITERAL  page-views                                   WR
 pulse-generator CLUSTER LITERAL  kafka-cluster                                IDEMPOTENT_WRITE
 pulse-dashboard TOPIC   LITERAL  $all6                                        DESCRIBE
 pulse-dashboard GROUP   PREFIXED pulse-                                       DESCRIBE
+pulse-dashboard TOPIC   LITERAL  $shop8                                       DESCRIBE
+pulse-dashboard TOPIC   LITERAL  client-queries,products,banned-products      WRITE
+pulse-dashboard TOPIC   LITERAL  banned-products                              READ
+pulse-dashboard GROUP   PREFIXED pulse-shop-bans-                             READ,DELETE
+pulse-dashboard CLUSTER LITERAL  kafka-cluster                                IDEMPOTENT_WRITE
+pulse-shop      TOPIC   LITERAL  products,filtered-products,banned-products,recommendations  READ,WRITE,DESCRIBE
+pulse-shop      TOPIC   LITERAL  products.dlq                                 WRITE,DESCRIBE
+pulse-shop      TOPIC   LITERAL  filtered-products.dlq                        DESCRIBE
+pulse-shop      GROUP   PREFIXED pulse-shop-                                  READ,DELETE
+pulse-shop      CLUSTER LITERAL  kafka-cluster                                IDEMPOTENT_WRITE
+pulse-search    TOPIC   LITERAL  filtered-products,client-queries             READ,DESCRIBE
+pulse-search    GROUP   PREFIXED pulse-search-                                READ
+pulse-search    TOPIC   LITERAL  filtered-products.dlq,client-queries.dlq     WRITE,DESCRIBE
+pulse-search    CLUSTER LITERAL  kafka-cluster                                IDEMPOTENT_WRITE
 pulse-mirror    TOPIC   PREFIXED user-activity,mouse-coordinates,page-views   READ,DESCRIBE,DESCRIBE_CONFIGS
+pulse-mirror    TOPIC   PREFIXED products,filtered-products,banned-products,client-queries,recommendations  READ,DESCRIBE,DESCRIBE_CONFIGS
 pulse-mirror    GROUP   PREFIXED pulse-                                       DESCRIBE
 EOF
 }
@@ -106,8 +149,8 @@ provision_fingerprint() {
   {
     cat "$STATE_DIR/main.cluster.id" 2>/dev/null || true
     acl_spec
-    all_topics
-    printf '%s\n' "$TOPIC_PARTITIONS $TOPIC_REPLICAS $TOPIC_RETENTION_MS $DLQ_RETENTION_MS"
+    topic_specs
+    printf '%s\n' "$TOPIC_REPLICAS"
     local p
     for p in admin "${PRINCIPALS[@]}"; do printf '%s %s\n' "$p" "$(secret_hash "$p")"; done
   } | sha256sum | cut -d' ' -f1
@@ -170,13 +213,17 @@ provision() {
     (umask 077; printf 'SCRAM-SHA-512=password=%s\n' "$(secret "$p")" >"$cf")
     printf '%s\n' "kafka.admin.ConfigCommand"$'\t'"--bootstrap-server"$'\t'"$bootstrap"$'\t'"--command-config"$'\t'"$cfg"$'\t'"--alter"$'\t'"--entity-type"$'\t'"users"$'\t'"--entity-name"$'\t'"$p"$'\t'"--add-config-file"$'\t'"$cf" >>"$batch"
   done
-  local t retention
-  while read -r t; do
+  local t partitions configs c
+  local -a cfgs
+  while read -r t partitions configs; do
     grep -qxF "$t" <<<"$topics_present" && continue
     new_topics+=("$t")
-    if [[ $t == *.dlq ]]; then retention=$DLQ_RETENTION_MS; else retention=$TOPIC_RETENTION_MS; fi
-    printf '%s\n' "org.apache.kafka.tools.TopicCommand"$'\t'"--bootstrap-server"$'\t'"$bootstrap"$'\t'"--command-config"$'\t'"$cfg"$'\t'"--create"$'\t'"--if-not-exists"$'\t'"--topic"$'\t'"$t"$'\t'"--partitions"$'\t'"$TOPIC_PARTITIONS"$'\t'"--replication-factor"$'\t'"$TOPIC_REPLICAS"$'\t'"--config"$'\t'"retention.ms=$retention" >>"$batch"
-  done < <(all_topics)
+    local line="org.apache.kafka.tools.TopicCommand"$'\t'"--bootstrap-server"$'\t'"$bootstrap"$'\t'"--command-config"$'\t'"$cfg"
+    line+=$'\t'"--create"$'\t'"--if-not-exists"$'\t'"--topic"$'\t'"$t"$'\t'"--partitions"$'\t'"$partitions"$'\t'"--replication-factor"$'\t'"$TOPIC_REPLICAS"
+    IFS=, read -r -a cfgs <<<"$configs"
+    for c in "${cfgs[@]}"; do line+=$'\t'"--config"$'\t'"$c"; done
+    printf '%s\n' "$line" >>"$batch"
+  done < <(topic_specs)
   local missing_acls n_acl_cmds n_missing=0
   missing_acls=$(comm -23 <(acl_desired) <(printf '%s\n' "$acls_present" | sed '/^$/d' | sort -u))
   if [[ -n $missing_acls ]]; then
@@ -208,5 +255,5 @@ provision() {
   for p in admin "${PRINCIPALS[@]}"; do line+="$p $(secret_hash "$p")"$'\n'; done
   printf '%s' "$line" >"$applied"
   provision_fingerprint >"$STATE_DIR/provisioned"
-  say "provision: done ($((SECONDS - start))s): principals ${PRINCIPALS[*]}; topics $(all_topics | paste -sd' ' -) (RF $TOPIC_REPLICAS, $TOPIC_PARTITIONS partitions)"
+  say "provision: done ($((SECONDS - start))s): principals ${PRINCIPALS[*]}; topics $(all_topics | paste -sd' ' -) (RF $TOPIC_REPLICAS)"
 }

@@ -14,6 +14,8 @@ import { warehouseGroup, warehouseTopics } from '../workers/warehouse/warehouse-
 import { registerDbCommands } from './db-commands.ts';
 import { sampleEvents } from './sample-events.ts';
 import { shopCommand } from './shop-commands.ts';
+import { FILTER_GROUP } from '../shop/banned-filter.ts';
+import { searchProductsGroup, searchQueriesGroup } from '../shop/search-sink.ts';
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -101,10 +103,19 @@ export function buildCli(): Command {
           group: `${names.prefix}${warehouseGroup(sink)}`,
           topics: warehouseTopics(names),
         })),
+        { group: `${names.prefix}${FILTER_GROUP}`, topics: [names.products] },
+        { group: `${names.prefix}${searchProductsGroup('opensearch')}`, topics: [names.filteredProducts] },
+        { group: `${names.prefix}${searchQueriesGroup('opensearch')}`, topics: [names.clientQueries] },
       ];
       const bus = kafkaBusFrom(config);
       try {
+        const present = new Set((await bus.listTopics()).map((t) => t.name));
         for (const { group, topics } of groups) {
+          const missing = topics.filter((topic) => !present.has(topic));
+          if (missing.length > 0) {
+            console.log(`${group.padEnd(36)} not on this cluster (no topic ${missing.join(', ')})`);
+            continue;
+          }
           const lag = await bus.groupLag(group, topics);
           const committed = lag.filter((p) => p.committed !== null).length;
           const total = lag.reduce((sum, p) => sum + p.lag, 0);

@@ -1,27 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import type { Bus } from '../../src/bus/bus.ts';
 import { topics } from '../../src/bus/topics.ts';
-import { loadConfig } from '../../src/config/config.ts';
-import { kafkaBusFrom } from '../../src/runtime/adapters.ts';
 import { errorCodes, isPulseError } from '../../src/shared/errors.ts';
 import { createKafkaBus } from '../../src/bus/kafka/kafka-bus.ts';
-import { cluster, clusterEnv, type Principal } from '../helpers/cluster.ts';
+import { busAs, cluster, clusterEnv, withBus } from '../helpers/cluster.ts';
 import { startService } from '../helpers/pipeline.ts';
 import { redisUrl, spawnPulse } from '../helpers/services.ts';
 import { readFileSync } from 'node:fs';
-
-/** A bus as the given principal, as a Pulse process builds it from its settings. */
-const busAs = (principal: Principal): Bus => kafkaBusFrom(loadConfig(clusterEnv(principal)));
-
-async function withBus<T>(bus: Bus, work: (bus: Bus) => Promise<T>): Promise<T> {
-  try {
-    return await work(bus);
-  } finally {
-    await bus.close();
-  }
-}
 
 const event = (id: string) => ({ topic: topics.userActivity, key: id, value: JSON.stringify({ probe: id }) });
 

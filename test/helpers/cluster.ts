@@ -2,6 +2,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Bus } from '../../src/bus/bus.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { kafkaBusFrom } from '../../src/runtime/adapters.ts';
 import { repoRoot } from './services.ts';
 
 /**
@@ -15,7 +18,7 @@ const env = (name: string): string => {
   return value;
 };
 
-export type Principal = 'INGEST' | 'REALTIME' | 'WAREHOUSE' | 'GENERATOR' | 'DASHBOARD' | 'ADMIN';
+export type Principal = 'INGEST' | 'REALTIME' | 'WAREHOUSE' | 'GENERATOR' | 'DASHBOARD' | 'SHOP' | 'SEARCH' | 'ADMIN';
 
 export const cluster = {
   brokers: () => env('PULSE_CLUSTER_BROKERS'),
@@ -45,4 +48,16 @@ export async function clusterScript(...args: string[]): Promise<string> {
     timeout: 180_000,
   });
   return stdout + stderr;
+}
+
+/** A bus as the given principal, as a Pulse process builds it from its settings. */
+export const busAs = (principal: Principal): Bus => kafkaBusFrom(loadConfig(clusterEnv(principal)));
+
+/** Runs `work` with `bus`, closing it afterwards. */
+export async function withBus<T>(bus: Bus, work: (bus: Bus) => Promise<T>): Promise<T> {
+  try {
+    return await work(bus);
+  } finally {
+    await bus.close();
+  }
 }

@@ -9,6 +9,7 @@ const benchmarks: Record<string, string> = {
   'ingest-http': './ingest-http.ts',
   'e2e-latency': './e2e-latency.ts',
   warehouse: './warehouse.ts',
+  search: './search.ts',
 };
 
 const wanted = process.argv.slice(2);

@@ -304,12 +304,13 @@ render_node_props() {
 node_formatted() { [[ -f $(node_data "$1")/meta.properties ]]; }
 
 # A Kafka cluster id: 16 random bytes, base64url without padding (what StorageTool random-uuid
-# prints), made here to spare a JVM start.
+# prints), made here to spare a JVM start. Like Kafka's Uuid.randomUuid, never one starting with
+# '-': StorageTool would read `-t -Yg…` as a missing id and an unknown option (1 run in 64 failed).
 new_cluster_id() {
   local id
   while :; do
     id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
-    [[ $id =~ ^[A-Za-z0-9_-]{22}$ && $id != AAAAAAAAAAAAAAAAAAAAA[AQ] ]] && break
+    [[ $id =~ ^[A-Za-z0-9_][A-Za-z0-9_-]{21}$ && $id != AAAAAAAAAAAAAAAAAAAAA[AQ] ]] && break
   done
   printf '%s' "$id"
 }

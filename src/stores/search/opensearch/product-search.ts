@@ -7,7 +7,7 @@ import { productOf, type ProductDocument } from './documents.ts';
  * Text: a bool `should` of two multi_match queries. The exact one is `cross_fields` over the
  * standard, Russian and English fields of name (boost 3) and description (boost 1) with
  * `operator: and`, so every word must occur (in any form the analyzers stem to) in the name or the
- * description. The fuzzy one is `best_fields` with `fuzziness: AUTO` over the same fields, every
+ * description. The fuzzy one is `best_fields` with `fuzziness: AUTO` over the unstemmed fields, every
  * word within one field, with a lower boost: a word one or two edits away still finds the product,
  * and an exact match scores both clauses, so it ranks above a fuzzy one.
  *
@@ -31,6 +31,12 @@ const textFields = [
   'description.ru',
   'description.en',
 ];
+/**
+ * Typos are matched on the words as written, not on their stems: AUTO's edit distance follows the
+ * length of the word the shopper typed (as the PostgreSQL adapter does), and a short stem such as
+ * «час» one edit from «чай» does not widen the match.
+ */
+const fuzzyFields = [`name^${NAME_BOOST}`, 'description'];
 
 type Clause = Record<string, unknown>;
 
@@ -41,7 +47,7 @@ export function textQuery(q: string): Clause {
       should: [
         { multi_match: { query: q, type: 'cross_fields', fields: textFields, operator: 'and' } },
         {
-          multi_match: { query: q, type: 'best_fields', fields: textFields, operator: 'and', fuzziness: 'AUTO', boost: FUZZY_BOOST },
+          multi_match: { query: q, type: 'best_fields', fields: fuzzyFields, operator: 'and', fuzziness: 'AUTO', boost: FUZZY_BOOST },
         },
       ],
       minimum_should_match: 1,

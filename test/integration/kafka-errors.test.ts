@@ -114,3 +114,18 @@ test("the client's own error codes decide the mapping", () => {
   assert.equal(network.code, errorCodes.BUS_UNAVAILABLE);
   assert.equal(network.retriable, true);
 });
+
+test('processes creating the same topics at once all succeed (one creates them, the others find them made)', async () => {
+  const names = Array.from({ length: 4 }, (_, i) => `race-${randomUUID().slice(0, 8)}-${i}`);
+  const buses = Array.from({ length: 5 }, (_, i) => createKafkaBus({ brokers: kafkaBrokers.split(','), clientId: `test-race-${i}` }));
+  try {
+    await Promise.all(
+      buses.map((bus) => bus.ensureTopics(names.map((name) => ({ name, partitions: 2, config: { 'cleanup.policy': 'compact' } })))),
+    );
+    const listed = (await buses[0]?.listTopics())?.filter((t) => names.includes(t.name)) ?? [];
+    assert.deepEqual(listed.map((t) => [t.name, t.partitions.length]).sort(), names.map((name) => [name, 2]).sort());
+  } finally {
+    await Promise.all(buses.map((bus) => bus.close()));
+    await deleteKafkaTopics(names);
+  }
+});

@@ -147,7 +147,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
             configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
           });
         } catch (error) {
-          // Another process may have created it between list and create.
+          // Another process created it between list and create (several starting at once); the broker
+          // says so before every broker's metadata lists it, so the answer is trusted first.
+          if (hasKafkaError(error, 'TOPIC_ALREADY_EXISTS')) continue;
           if (!(await admin.listTopics()).includes(spec.name)) throw error;
         }
       }

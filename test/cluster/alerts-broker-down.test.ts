@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { Browser } from 'playwright-core';
+import type { AlertBoardSnapshot, BoardAlert } from '../../src/alerts/alert-board.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { buildDashboard } from '../../src/dashboard/build.ts';
+import { startEmbedded } from '../../src/runtime/embedded.ts';
+import type { Running } from '../../src/runtime/lifecycle.ts';
+import { launchChromium, newVisitor } from '../e2e/support/browser.ts';
+import { clusterScript } from '../helpers/cluster.ts';
+import { repoRoot, waitFor } from '../helpers/services.ts';
+
+/**
+ * The alerting path end to end, on the real thing: the test stack's Prometheus scrapes the
+ * secured 3-broker cluster's JMX exporters and evaluates ops/prometheus/rules/kafka-alerts.yml,
+ * its Alertmanager routes every alert to http://127.0.0.1:19496/api/alerts/webhook — where this
+ * test runs an embedded Pulse. Broker 2 is killed: KafkaBrokerDown and
+ * KafkaUnderReplicatedPartitions must fire within the rules' `for` plus a few scrape intervals,
+ * reach Pulse, and show on the dashboard's Alerts strip in Chromium (test-results/alerts-strip.png);
+ * after broker 2 is started again both must resolve, on the board and on the strip
+ * (test-results/alerts-strip-resolved.png). The broker is always started again.
+ */
+
+const prometheus = process.env['PULSE_TEST_PROMETHEUS_URL'];
+const alertmanager = process.env['PULSE_TEST_ALERTMANAGER_URL'];
+/** Where the test stack's Alertmanager delivers (ops/alertmanager/alertmanager.yml, PULSE_STACK_ALERT_WEBHOOK_URL). */
+const WEBHOOK_PORT = '19496';
+const BROKER = '2';
+const BROKER_INSTANCE = `broker-${BROKER}`;
+/** KRaft's broker.session.timeout.ms default (the cluster keeps it): the controller fences a dead broker within it, then its replicas leave the ISRs. */
+const FENCE_MS = 9_000;
+const screenshots = join(repoRoot, 'test-results');
+
+const skip =
+  prometheus === undefined || prometheus === ''
+    ? 'PULSE_TEST_PROMETHEUS_URL is not set: start Prometheus and Alertmanager with `bash scripts/stack up` and eval "$(bash scripts/stack env)"'
+    : false;
+
+/** A Prometheus or Alertmanager duration: `30s`, `1m30s`, `500ms`, `2h`. */
+function durationMs(text: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
+  assert.ok(parts.length > 0, `not a duration: ${text}`);
+  return parts.reduce((sum, [, value, unit]) => sum + Number(value) * (units[unit ?? 's'] ?? 0), 0);
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  assert.equal(response.ok, true, `${url}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** The intervals that bound how fast an alert can fire and arrive, as the running Prometheus and Alertmanager have them. */
+async function alertingTimes() {
+  const rules = await getJson<{ data: { groups: { rules: { name: string; type: string; duration?: number }[] }[] } }>(
+    `${prometheus}/api/v1/rules?type=alert`,
+  );
+  const forMs = (name: string): number => {
+    const rule = rules.data.groups.flatMap((g) => g.rules).find((r) => r.name === name);
+    assert.ok(rule !== undefined, `Prometheus has no rule ${name} loaded (ops/prometheus/rules/kafka-alerts.yml)`);
+    return (rule.duration ?? 0) * 1000;
+  };
+  const config = (await getJson<{ data: { yaml: string } }>(`${prometheus}/api/v1/status/config`)).data.yaml;
+  const global = (name: string) => durationMs(new RegExp(`^\\s+${name}: (\\S+)`, 'm').exec(config)?.[1] ?? '1m');
+  const amConfig = (await getJson<{ config: { original: string } }>(`${alertmanager}/api/v2/status`)).config.original;
+  const route = (name: string) => durationMs(new RegExp(`^\\s+${name}: (\\S+)`, 'm').exec(amConfig)?.[1] ?? '0s');
+  return {
+    brokerDownFor: forMs('KafkaBrokerDown'),
+    underReplicatedFor: forMs('KafkaUnderReplicatedPartitions'),
+    scrape: global('scrape_interval'),
+    evaluation: global('evaluation_interval'),
+    groupWait: route('group_wait'),
+    groupInterval: route('group_interval'),
+  };
+}
+
+interface PrometheusAlert {
+  labels: Record<string, string>;
+  state: 'pending' | 'firing';
+  activeAt: string;
+}
+
+const prometheusAlerts = async () => (await getJson<{ data: { alerts: PrometheusAlert[] } }>(`${prometheus}/api/v1/alerts`)).data.alerts;
+
+const isBrokerDown = (labels: Record<string, string>) =>
+  labels['alertname'] === 'KafkaBrokerDown' && labels['instance'] === BROKER_INSTANCE;
+const isUnderReplicated = (labels: Record<string, string>) =>
+  labels['alertname'] === 'KafkaUnderReplicatedPartitions' && labels['job'] === 'kafka';
+
+/** All three brokers scraped and neither alert pending or firing: a clean start (a previous test may have just restarted a broker). */
+async function clusterHealthy(): Promise<true | undefined> {
+  const up = await getJson<{ data: { result: { metric: Record<string, string>; value: [number, string] }[] } }>(
+    `${prometheus}/api/v1/query?query=${encodeURIComponent('up{job="kafka"}')}`,
+  );
+  const upCount = up.data.result.filter((r) => r.value[1] === '1').length;
+  const active = (await prometheusAlerts()).filter((a) => isBrokerDown(a.labels) || isUnderReplicated(a.labels));
+  return upCount === 3 && active.length === 0 ? true : undefined;
+}
+
+const boardOf = (base: string) => getJson<AlertBoardSnapshot>(`${base}/api/alerts`);
+
+async function diagnostics(base: string): Promise<string> {
+  const parts = await Promise.all(
+    [
+      boardOf(base).then((b) => `pulse board: ${JSON.stringify({ firing: b.firing.map(brief), resolved: b.resolved.map(brief) })}`),
+      prometheusAlerts().then(
+        (a) => `prometheus alerts: ${JSON.stringify(a.map((x) => [x.labels['alertname'], x.labels['instance'], x.state]))}`,
+      ),
+      getJson<{ labels: Record<string, string>; status: { state: string } }[]>(`${alertmanager}/api/v2/alerts`).then(
+        (a) => `alertmanager alerts: ${JSON.stringify(a.map((x) => [x.labels['alertname'], x.labels['instance'], x.status.state]))}`,
+      ),
+    ].map((p) => p.catch((error: unknown) => String(error))),
+  );
+  return parts.join('\n');
+}
+
+const brief = (a: BoardAlert) =>
+  `${a.name}{${a.labels['instance'] ?? a.labels['cluster'] ?? ''}} ${a.status} from ${new Date(a.startsAt).toISOString()}`;
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+test(
+  'a broker killed on the secured cluster: Prometheus fires KafkaBrokerDown and KafkaUnderReplicatedPartitions, Alertmanager delivers them to Pulse, the Alerts strip shows them, and they resolve after the restart',
+  { skip, timeout: 900_000 },
+  async (t: TestContext) => {
+    const times = await alertingTimes();
+    t.diagnostic(`loaded: ${JSON.stringify(times)}`);
+    const cycle = Math.max(times.scrape, times.evaluation);
+    // Prometheus: the failed scrape, the evaluation that sees it, then `for`; Alertmanager: group_wait (a new group per alertname).
+    const brokerDownBound = times.brokerDownFor + 2 * cycle;
+    const underReplicatedBound = times.underReplicatedFor + FENCE_MS + 2 * cycle + times.evaluation;
+    const deliveryBound = times.evaluation + times.groupWait + times.groupInterval + 5_000;
+    const fireDeadline = Math.max(brokerDownBound, underReplicatedBound) + deliveryBound + 30_000;
+
+    await buildDashboard(); // fast when the build is current
+    await waitFor(clusterHealthy, 'all three brokers up in Prometheus and no broker alert pending or firing', 180_000);
+
+    const dataDir = await mkdtemp(join(tmpdir(), 'pulse-alerts-cluster-'));
+    let pulse: Running | undefined;
+    let browser: Browser | undefined;
+    let killed = false;
+    try {
+      pulse = await startEmbedded(
+        loadConfig({ PULSE_PORT: WEBHOOK_PORT, PULSE_HOST: '127.0.0.1', PULSE_DATA_DIR: dataDir, PULSE_LOG_LEVEL: 'warn' }),
+      );
+      const base = pulse.url;
+
+      const killedAt = Date.now();
+      killed = true;
+      t.diagnostic(await clusterScript('kill-broker', BROKER));
+
+      // --- firing: on Pulse's board, sent by Alertmanager
+      const fresh = (a: BoardAlert) => a.startsAt >= killedAt - 1000;
+      const firing = await waitFor(
+        async () => {
+          const board = await boardOf(base);
+          const down = board.firing.find((a) => isBrokerDown(a.labels) && fresh(a));
+          const urp = board.firing.find((a) => isUnderReplicated(a.labels) && fresh(a));
+          return down !== undefined && urp !== undefined ? { down, urp } : undefined;
+        },
+        `KafkaBrokerDown{instance="${BROKER_INSTANCE}"} and KafkaUnderReplicatedPartitions firing on Pulse's board`,
+        fireDeadline,
+      ).catch(async (error: unknown) => {
+        throw new Error(`${String(error)}\n${await diagnostics(base)}`);
+      });
+      const { down, urp } = firing;
+      t.diagnostic(
+        `KafkaBrokerDown fired ${seconds(down.startsAt - killedAt)} after the kill (bound: for ${seconds(times.brokerDownFor)} + 2 × ${seconds(cycle)}), ` +
+          `reached Pulse ${seconds(down.firstReceivedAt - down.startsAt)} later`,
+      );
+      t.diagnostic(
+        `KafkaUnderReplicatedPartitions fired ${seconds(urp.startsAt - killedAt)} after the kill (bound: fencing ${seconds(FENCE_MS)} + for ${seconds(times.underReplicatedFor)} + 2 × ${seconds(cycle)} + evaluation), ` +
+          `reached Pulse ${seconds(urp.firstReceivedAt - urp.startsAt)} later; summary: ${urp.summary ?? ''}`,
+      );
+      assert.ok(
+        down.startsAt - killedAt <= brokerDownBound + 1000,
+        `KafkaBrokerDown fired ${seconds(down.startsAt - killedAt)} after the kill`,
+      );
+      assert.ok(down.startsAt - killedAt >= times.brokerDownFor, 'not before its `for` has passed');
+      assert.ok(
+        urp.startsAt - killedAt <= underReplicatedBound + 1000,
+        `under-replication fired ${seconds(urp.startsAt - killedAt)} after the kill`,
+      );
+      for (const alert of [down, urp]) {
+        assert.ok(
+          alert.firstReceivedAt - alert.startsAt <= deliveryBound,
+          `${alert.name} took ${seconds(alert.firstReceivedAt - alert.startsAt)} to arrive`,
+        );
+      }
+      assert.equal(down.severity, 'critical');
+      assert.equal(down.instance, BROKER_INSTANCE);
+      assert.equal(down.summary, `Kafka broker ${BROKER_INSTANCE} is down`);
+      assert.equal(urp.severity, 'warning');
+      assert.match(urp.summary ?? '', /under-replicated partition/);
+
+      // --- the dashboard shows them
+      browser = await launchChromium();
+      const { page, pageErrors } = await newVisitor(browser);
+      await page.goto(`${base}/dashboard/`);
+      const strip = page.locator('#alerts-strip');
+      const downItem = strip.locator(`.alert-item[data-alertname="KafkaBrokerDown"]`).filter({ hasText: BROKER_INSTANCE });
+      const urpItem = strip.locator(`.alert-item[data-alertname="KafkaUnderReplicatedPartitions"]`);
+      await downItem.waitFor({ state: 'visible', timeout: 10_000 });
+      await urpItem.waitFor({ state: 'visible', timeout: 10_000 });
+      assert.equal(await downItem.getAttribute('data-status'), 'firing');
+      assert.equal(await downItem.getAttribute('data-tone'), 'critical');
+      assert.equal(await urpItem.getAttribute('data-status'), 'firing');
+      assert.equal(await urpItem.getAttribute('data-tone'), 'warning');
+      assert.equal(await strip.getAttribute('data-state'), 'firing');
+      assert.equal(await strip.getAttribute('data-tone'), 'critical');
+      assert.match((await downItem.textContent()) ?? '', new RegExp(`Kafka broker ${BROKER_INSTANCE} is down.*for \\d`));
+      await mkdir(screenshots, { recursive: true });
+      await page.screenshot({ path: join(screenshots, 'alerts-strip.png') });
+      t.diagnostic(`screenshot: ${join(screenshots, 'alerts-strip.png')}`);
+
+      // --- the broker back: both resolve, on the board and live on the open page
+      const restartedAt = Date.now();
+      t.diagnostic((await clusterScript('start-broker', BROKER)).trim().split('\n').slice(-2).join(' | '));
+      killed = false;
+      t.diagnostic(`broker ${BROKER} serving again ${seconds(Date.now() - restartedAt)} after start-broker`);
+      const resolved = await waitFor(
+        async () => {
+          const board = await boardOf(base);
+          const back = board.resolved.find((a) => a.fingerprint === down.fingerprint);
+          const replicated = board.resolved.find((a) => a.fingerprint === urp.fingerprint);
+          return back !== undefined && replicated !== undefined ? { back, replicated } : undefined;
+        },
+        'both alerts resolved on the board',
+        times.underReplicatedFor + 180_000,
+      ).catch(async (error: unknown) => {
+        throw new Error(`${String(error)}\n${await diagnostics(base)}`);
+      });
+      for (const alert of [resolved.back, resolved.replicated]) {
+        assert.ok(alert.endsAt !== null && alert.endsAt >= restartedAt - 1000, `${alert.name} ended after the restart`);
+        t.diagnostic(`${alert.name} resolved ${seconds((alert.endsAt ?? 0) - restartedAt)} after start-broker began`);
+      }
+      await strip.locator('.alert-item[data-alertname="KafkaBrokerDown"][data-status="resolved"]').first().waitFor({ timeout: 10_000 });
+      await strip
+        .locator('.alert-item[data-alertname="KafkaUnderReplicatedPartitions"][data-status="resolved"]')
+        .first()
+        .waitFor({ timeout: 10_000 });
+      assert.match((await downItem.textContent()) ?? '', /resolved \d/);
+      await page.screenshot({ path: join(screenshots, 'alerts-strip-resolved.png') });
+      t.diagnostic(`screenshot: ${join(screenshots, 'alerts-strip-resolved.png')}`);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      if (killed) await clusterScript('start-broker', BROKER);
+      await browser?.close();
+      await pulse?.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  },
+);

@@ -10,6 +10,7 @@ const benchmarks: Record<string, string> = {
   'e2e-latency': './e2e-latency.ts',
   warehouse: './warehouse.ts',
   search: './search.ts',
+  'kafka-page': './kafka-page.ts',
 };
 
 const wanted = process.argv.slice(2);

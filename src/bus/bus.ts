@@ -104,3 +104,112 @@ export interface Bus {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/*
+ * The cluster view and its operator actions, for the dashboard's Kafka page. A port of its own beside
+ * the Bus (which stays what the pipeline needs); src/runtime/adapters.ts builds it for either bus.
+ */
+
+export interface BrokerInfo {
+  id: number;
+  host: string;
+  port: number;
+  controller: boolean;
+  /** Partitions (of every topic, internal ones included) this broker leads. */
+  partitionsLed: number;
+}
+
+export interface ClusterInfo {
+  /** The controller's broker id; null when the cluster reports none. */
+  controllerId: number | null;
+  brokers: BrokerInfo[];
+}
+
+export interface PartitionReplicas extends PartitionInfo {
+  /** Broker id of the leader; -1 while the partition has none (offline). */
+  leader: number;
+  replicas: number[];
+  /** In-sync replicas. */
+  isr: number[];
+}
+
+export interface TopicDescription {
+  name: string;
+  /** A topic of the bus itself (Kafka's `__consumer_offsets`, …). */
+  internal: boolean;
+  partitions: PartitionReplicas[];
+  /** The topic's effective configuration (defaults included), e.g. `retention.ms`, `cleanup.policy`. */
+  config: Record<string, string>;
+  /** Bytes on disk of one copy of the topic (the leaders' logs); null when the bus does not say. */
+  sizeBytes: number | null;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface TopicPartitionOffset extends TopicPartition {
+  offset: number;
+}
+
+export interface GroupListing {
+  group: string;
+  /** Kafka's group state: `Stable`, `Empty`, `PreparingRebalance`, `CompletingRebalance`, `Dead`, … */
+  state: string;
+}
+
+export interface GroupMemberInfo {
+  id: string;
+  clientId: string;
+  host: string;
+  assignments: Array<{ topic: string; partitions: number[] }>;
+}
+
+export interface GroupDescription {
+  group: string;
+  state: string;
+  members: GroupMemberInfo[];
+}
+
+export interface GroupCommittedOffsets {
+  group: string;
+  /** Every partition the group has a committed position on. */
+  offsets: TopicPartitionOffset[];
+}
+
+/** Where a reset moves a group: the oldest retained record, the end, or the first record at/after a time (epoch ms). */
+export type OffsetResetTarget = { to: 'earliest' } | { to: 'latest' } | { to: 'timestamp'; timestamp: number };
+
+export interface ClusterAdmin {
+  readonly kind: 'kafka' | 'embedded';
+  describeCluster(): Promise<ClusterInfo>;
+  /** Every topic's name, internal ones flagged (cheap: no offsets, no configs). */
+  topicNames(): Promise<Array<{ name: string; internal: boolean }>>;
+  /**
+   * The named topics (all when omitted), sorted by name; names that do not exist are left out.
+   * `configKeys` limits `config` to those keys (the topic list needs two, the detail view all).
+   */
+  describeTopics(names?: readonly string[], options?: { configKeys?: readonly string[] | undefined }): Promise<TopicDescription[]>;
+  /** Oldest and next offsets per partition of the named topics (cheaper than describeTopics); unknown names are left out. */
+  partitionOffsets(names: readonly string[]): Promise<TopicInfo[]>;
+  /** Every group the bus knows (members and committed offsets come from describeGroups and committedOffsets), sorted by name. */
+  listGroups(): Promise<GroupListing[]>;
+  /** Groups that do not exist are described as `Dead` with no members. */
+  describeGroups(groups: readonly string[]): Promise<GroupDescription[]>;
+  committedOffsets(groups: readonly string[]): Promise<GroupCommittedOffsets[]>;
+  /**
+   * Moves a group's committed positions on `topics` (default: the topics it has committed on) and
+   * returns them. Refused with BUS_GROUP_ACTIVE while the group has members.
+   */
+  resetGroupOffsets(group: string, target: OffsetResetTarget, topics?: readonly string[]): Promise<TopicPartitionOffset[]>;
+  /**
+   * Records of one partition from `fromOffset` on (the oldest retained one if that is older), in offset
+   * order, without any consumer group. At most `maxRecords`; fewer when a size limit is reached, but at
+   * least one whenever a record exists at or after `fromOffset`.
+   */
+  read(topic: string, partition: number, fromOffset: number, maxRecords: number): Promise<BusRecord[]>;
+  /** Per partition, the first offset whose record is at or after `timestamp` (epoch ms); the end offset when none is. */
+  offsetsForTimestamp(topic: string, timestamp: number): Promise<TopicPartitionOffset[]>;
+  close(): Promise<void>;
+}

@@ -91,7 +91,11 @@ export const configSchema = Type.Object({
     description: 'Requests per client IP per minute on /api/*; 0 disables.',
   }),
   PULSE_ADMIN_TOKEN: Type.Optional(
-    Type.String({ minLength: 16, description: 'If set, /api/topics* (message browser) needs `Authorization: Bearer <token>`.' }),
+    Type.String({
+      minLength: 16,
+      description:
+        'If set, /api/topics*, /api/admin/* and the Alertmanager webhook need `Authorization: Bearer <token>`; the Kafka page’s offset reset and test message need it and are refused without one.',
+    }),
   ),
   PULSE_PRODUCE_TIMEOUT_MS: Type.Integer({
     minimum: 100,

@@ -16,6 +16,7 @@ const answers: Record<ErrorCode, Answer> = {
   PULSE_BAD_REQUEST: { status: 400, name: 'bad_request' },
   PULSE_NOT_FOUND: { status: 404, name: 'not_found' },
   PULSE_UNAUTHORIZED: { status: 401, name: 'unauthorized' },
+  PULSE_FORBIDDEN: { status: 403, name: 'forbidden' },
   PULSE_BUS_UNAVAILABLE: {
     status: 503,
     name: 'unavailable',

@@ -55,7 +55,7 @@ export async function buildIngestApp(deps: IngestDeps): Promise<FastifyInstance>
   if (deps.settings.rateLimitPerMinute > 0) await app.register(rateLimit, { global: false });
 
   const now = deps.now ?? (() => new Date());
-  await registerTrackerRoutes(app, { settings: deps.settings }); // before the collect routes: CORS and origin checks apply to them
+  await registerTrackerRoutes(app, { settings: deps.settings, metrics: deps.metrics }); // before the collect routes: CORS and origin checks apply to them
   if (deps.settings.demo) await registerDemoRoutes(app);
   registerCollectRoutes(app, { bus: deps.bus, settings: deps.settings, metrics: deps.metrics, now });
   registerHealthRoutes(app, { bus: deps.bus, metrics: deps.metrics });

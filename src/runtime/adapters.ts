@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Bus } from '../bus/bus.ts';
-import { createEmbeddedBus } from '../bus/embedded/embedded-bus.ts';
+import type { Bus, ClusterAdmin } from '../bus/bus.ts';
+import { createEmbeddedBus, type EmbeddedBusWithAdmin } from '../bus/embedded/embedded-bus.ts';
 import { createKafkaBus } from '../bus/kafka/kafka-bus.ts';
+import { createKafkaClusterAdmin } from '../bus/kafka/kafka-cluster-admin.ts';
 import { kafkaBrokers, redisUrl, type Config } from '../config/config.ts';
 import { PulseError, errorCodes } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -28,10 +29,20 @@ export function kafkaBusFrom(config: Config): Bus {
   return createKafkaBus({ brokers: kafkaBrokers(config), clientId: config.PULSE_KAFKA_CLIENT_ID, ...kafkaSecurityFrom(config) });
 }
 
-export async function embeddedBusFrom(config: Config, logger: Logger): Promise<Bus> {
+export async function embeddedBusFrom(config: Config, logger: Logger): Promise<EmbeddedBusWithAdmin> {
   const dir = join(resolve(config.PULSE_DATA_DIR), 'bus');
   await mkdir(dir, { recursive: true });
   return createEmbeddedBus({ dir, logger: logger.child({ component: 'bus' }) });
+}
+
+/** The Kafka page's cluster view on Kafka: its own admin client and a consumer that never joins a group. */
+export function kafkaClusterAdminFrom(config: Config): ClusterAdmin {
+  return createKafkaClusterAdmin({ brokers: kafkaBrokers(config), clientId: config.PULSE_KAFKA_CLIENT_ID, ...kafkaSecurityFrom(config) });
+}
+
+/** The Kafka page's cluster view on the embedded log: one broker, this process, at its HTTP address. */
+export function embeddedClusterAdminOf(bus: EmbeddedBusWithAdmin, config: Config): ClusterAdmin {
+  return bus.clusterAdmin({ host: '127.0.0.1', port: config.PULSE_PORT });
 }
 
 export function redisStoreFrom(config: Config, logger: Logger): RealtimeStore {

@@ -1,4 +1,5 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { registerAlertRoutes } from '../alerts/alert-routes.ts';
 import type { Bus } from '../bus/bus.ts';
 import { ingestTopicSpecs, shopTopicSpecs, topicNames, topicSpecsOf } from '../bus/topics.ts';
 import { siteKeys, type Config } from '../config/config.ts';
@@ -14,12 +15,22 @@ import { createLiveHub } from '../query/live-hub.ts';
 import { pipelineHealth } from '../query/pipeline-health.ts';
 import { registerStatsRoutes } from '../query/stats-routes.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
+import { createSearchIndexMetrics, instrumentSearchIndex } from '../stores/search/instrumented-search-index.ts';
 import { realtimeWorker } from '../workers/realtime/realtime-worker.ts';
 import { warehouseGroup, warehouseTopics, warehouseWorker } from '../workers/warehouse/warehouse-worker.ts';
 import { createWorkerMetrics } from '../workers/worker-metrics.ts';
 import { startWorker, type RunningWorker, type WorkerDefinition, type WorkerOptions } from '../workers/worker-runner.ts';
 import { workerStatus } from '../workers/worker-status.ts';
-import { configuredWarehouses, kafkaBusFrom, openSearchIndexFrom, redisStoreFrom, warehouseFrom, type WarehouseSink } from './adapters.ts';
+import {
+  configuredWarehouses,
+  kafkaBusFrom,
+  kafkaClusterAdminFrom,
+  openSearchIndexFrom,
+  redisStoreFrom,
+  warehouseFrom,
+  type WarehouseSink,
+} from './adapters.ts';
+import { registerKafkaRoutes } from '../query/kafka-routes.ts';
 import { assemble, listen, type Running } from './lifecycle.ts';
 import { bannedFilter } from '../shop/banned-filter.ts';
 import { watchBans } from '../shop/ban-watch.ts';
@@ -27,6 +38,7 @@ import { startCategoryPublisher } from '../shop/category-publisher.ts';
 import { searchProductsSink, searchQueriesSink } from '../shop/search-sink.ts';
 import { registerShopRoutes } from '../shop/shop-routes.ts';
 import { createShopService } from '../shop/shop-service.ts';
+import { createShopMetrics } from '../shop/shop-metrics.ts';
 import { watchOf } from './watches.ts';
 
 /** `pulse ingest`: the HTTP collector alone, producing to Kafka. */
@@ -60,17 +72,21 @@ function single<T>(definition: WorkerDefinition<T>, check: ReadinessCheck, close
  * A worker process: members of consumer groups on Kafka writing to their sinks, with /health,
  * /ready, /status and /metrics on PULSE_PORT.
  */
-function startWorkerProcess(config: Config, role: string, openSink: (logger: Logger, bus: Bus) => Promise<OpenedSink>): Promise<Running> {
+function startWorkerProcess(
+  config: Config,
+  role: string,
+  openSink: (logger: Logger, bus: Bus, registry: Registry) => Promise<OpenedSink>,
+): Promise<Running> {
   const logger = createLogger(config.PULSE_LOG_LEVEL, `pulse-${role.replaceAll(' ', '-')}`);
   return assemble(logger, async (cleanup) => {
     const bus = kafkaBusFrom(config);
     cleanup.add(() => bus.close());
-    const sink = await openSink(logger, bus);
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const sink = await openSink(logger, bus, registry);
     cleanup.add(() => sink.close());
     // Only its own topics: on a secured cluster a worker's principal may see no others.
     await bus.ensureTopics(topicSpecsOf(config, sink.topics));
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
     const workers = await sink.start({ bus, logger, metrics: createWorkerMetrics(registry), batchSize: config.PULSE_WORKER_BATCH });
     for (const worker of workers) cleanup.add(() => worker.stop());
     const checks = [{ name: 'bus', ping: () => bus.ping() }, ...sink.checks];
@@ -140,10 +156,14 @@ export function startDashboard(config: Config): Promise<Running> {
     registerStatsRoutes(app, { store, bus, hub, sites: siteKeys(config), watches });
     registerHistoryRoutes(app, { warehouse: warehouses[0] });
     registerAdminRoutes(app, { realtime: store, warehouses });
+    const clusterAdmin = kafkaClusterAdminFrom(config);
+    cleanup.add(() => clusterAdmin.close());
+    registerKafkaRoutes(app, { bus, admin: clusterAdmin });
+    registerAlertRoutes(app, { token: config.PULSE_ADMIN_TOKEN });
     if (config.PULSE_OPENSEARCH_URL !== undefined) {
       // The marketplace's client API and Shop page, when the search index is configured.
       await bus.ensureTopics(shopTopicSpecs(config));
-      const index = await openSearchIndexFrom(config);
+      const index = instrumentSearchIndex(await openSearchIndexFrom(config), createSearchIndexMetrics(registry));
       cleanup.add(() => index.close());
       checks.push({ name: 'opensearch', ping: () => index.ping() });
       registerShopRoutes(app, createShopService({ bus, index, topics }));
@@ -156,19 +176,20 @@ export function startDashboard(config: Config): Promise<Running> {
 
 /** `pulse shop filter`: a member of the banned-products filter group, products → filtered-products. */
 export function startShopFilter(config: Config): Promise<Running> {
-  return startWorkerProcess(config, 'shop filter', async (logger, bus) => {
+  return startWorkerProcess(config, 'shop filter', async (logger, bus, registry) => {
     const topics = topicNames(config.PULSE_TOPIC_PREFIX);
     await bus.ensureTopics(topicSpecsOf(config, [topics.bannedProducts, topics.filteredProducts]));
-    const watch = await watchBans({ bus, topics, logger: logger.child({ component: 'shop-bans' }) });
-    return single(bannedFilter(bus, watch, topics), { name: 'bans', ping: () => watch.ready }, () => watch.close());
+    const metrics = createShopMetrics(registry);
+    const watch = await watchBans({ bus, topics, logger: logger.child({ component: 'shop-bans' }), metrics });
+    return single(bannedFilter(bus, watch, topics, metrics), { name: 'bans', ping: () => watch.ready }, () => watch.close());
   });
 }
 
 /** `pulse worker search`: filtered-products and client-queries → the OpenSearch indexes. */
 export function startSearchWorker(config: Config): Promise<Running> {
-  return startWorkerProcess(config, 'worker search', async () => {
+  return startWorkerProcess(config, 'worker search', async (_logger, _bus, registry) => {
     const topics = topicNames(config.PULSE_TOPIC_PREFIX);
-    const index = await openSearchIndexFrom(config);
+    const index = instrumentSearchIndex(await openSearchIndexFrom(config), createSearchIndexMetrics(registry));
     const products = searchProductsSink(index, topics);
     const queries = searchQueriesSink(index, topics);
     return {
@@ -188,10 +209,10 @@ export function startShopAnalytics(config: Config): Promise<Running> {
     const bus = kafkaBusFrom(config);
     cleanup.add(() => bus.close());
     await bus.ensureTopics(topicSpecsOf(config, [topics.filteredProducts, topics.recommendations]));
-    const publisher = await startCategoryPublisher({ bus, topics, logger });
-    cleanup.add(() => publisher.close());
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
+    const publisher = await startCategoryPublisher({ bus, topics, logger, metrics: createShopMetrics(registry) });
+    cleanup.add(() => publisher.close());
     const status = async () => ({ role: 'shop analytics', published: publisher.published() });
     const app = buildProcessServer({ logger, registry, checks: [{ name: 'bus', ping: () => bus.ping() }], status });
     cleanup.add(() => app.close());

@@ -1,3 +1,6 @@
+import { registerAlertRoutes } from '../alerts/alert-routes.ts';
+import { join, resolve } from 'node:path';
+import { registerEmbeddedDiskMetrics } from '../bus/embedded/disk-metrics.ts';
 import { ingestTopicSpecs, shopTopicSpecs, topicNames } from '../bus/topics.ts';
 import { siteKeys, type Config } from '../config/config.ts';
 import { ingestSettings } from '../config/ingest-settings.ts';
@@ -10,16 +13,19 @@ import { registerHistoryRoutes } from '../query/history-routes.ts';
 import { createLiveHub } from '../query/live-hub.ts';
 import { registerStatsRoutes } from '../query/stats-routes.ts';
 import { registerTopicRoutes } from '../query/topic-routes.ts';
+import { registerKafkaRoutes } from '../query/kafka-routes.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMemoryRealtimeStore } from '../stores/realtime/memory/index.ts';
+import { createSearchIndexMetrics, instrumentSearchIndex } from '../stores/search/instrumented-search-index.ts';
 import { realtimeWorker } from '../workers/realtime/realtime-worker.ts';
 import { warehouseWorker } from '../workers/warehouse/warehouse-worker.ts';
 import { createWorkerMetrics } from '../workers/worker-metrics.ts';
 import { startWorker } from '../workers/worker-runner.ts';
-import { embeddedBusFrom, pgliteStoresFrom } from './adapters.ts';
+import { embeddedBusFrom, embeddedClusterAdminOf, pgliteStoresFrom } from './adapters.ts';
 import { startShopPipeline } from './shop.ts';
 import { registerShopRoutes } from '../shop/shop-routes.ts';
 import { createShopService } from '../shop/shop-service.ts';
+import { createShopMetrics } from '../shop/shop-metrics.ts';
 import { assemble, listen, type Running } from './lifecycle.ts';
 import { watchOf } from './watches.ts';
 
@@ -35,6 +41,8 @@ export function startEmbedded(config: Config): Promise<Running> {
     cleanup.add(() => store.close());
     const metrics = createIngestMetrics();
     const workerMetrics = createWorkerMetrics(metrics.registry);
+    // The same directory embeddedBusFrom opens.
+    registerEmbeddedDiskMetrics(metrics.registry, join(resolve(config.PULSE_DATA_DIR), 'bus'));
     const workerOptions = { bus, logger, metrics: workerMetrics, batchSize: config.PULSE_WORKER_BATCH };
     // The in-memory store starts empty on every boot: forgetting the group's offsets makes the worker
     // rebuild the live figures from the retained log instead of showing zeros until new traffic arrives.
@@ -42,14 +50,23 @@ export function startEmbedded(config: Config): Promise<Running> {
     await bus.deleteGroup(live.group);
     const realtime = await startWorker(live, workerOptions);
     cleanup.add(() => realtime.stop());
-    const { warehouse, search } = await pgliteStoresFrom(config);
+    const stores = await pgliteStoresFrom(config);
+    const warehouse = stores.warehouse;
+    const search = instrumentSearchIndex(stores.search, createSearchIndexMetrics(metrics.registry));
     cleanup.add(() => warehouse.close());
     cleanup.add(() => search.close());
     const historyDefinition = warehouseWorker(warehouse, topics);
     const history = await startWorker(historyDefinition, workerOptions);
     cleanup.add(() => history.stop());
     await bus.ensureTopics(shopTopicSpecs(config));
-    const shopPipeline = await startShopPipeline({ bus, index: search, topics, logger, workerOptions });
+    const shopPipeline = await startShopPipeline({
+      bus,
+      index: search,
+      topics,
+      logger,
+      workerOptions,
+      metrics: createShopMetrics(metrics.registry),
+    });
     cleanup.add(() => shopPipeline.close());
     const shop = createShopService({ bus, index: search, topics });
     const watches = [watchOf(live), watchOf(historyDefinition)];
@@ -63,10 +80,12 @@ export function startEmbedded(config: Config): Promise<Running> {
       extend: async (a) => {
         guardAdminRoutes(a, config.PULSE_ADMIN_TOKEN);
         registerTopicRoutes(a, { bus });
+        registerKafkaRoutes(a, { bus, admin: embeddedClusterAdminOf(bus, config) });
         registerStatsRoutes(a, { store, bus, hub, sites: siteKeys(config), watches });
         registerHistoryRoutes(a, { warehouse });
         registerAdminRoutes(a, { realtime: store, warehouses: [warehouse] });
         registerShopRoutes(a, shop);
+        registerAlertRoutes(a, { token: config.PULSE_ADMIN_TOKEN });
         a.get('/status', async () => ({ workers: [realtime.status(), history.status(), ...shopPipeline.statuses()] }));
         await registerDashboardRoutes(a, {});
       },

@@ -9,6 +9,8 @@ export const errorCodes = {
   BAD_REQUEST: 'PULSE_BAD_REQUEST',
   NOT_FOUND: 'PULSE_NOT_FOUND',
   UNAUTHORIZED: 'PULSE_UNAUTHORIZED',
+  /** The action is refused whoever asks, as configured (e.g. no PULSE_ADMIN_TOKEN set for an admin action). */
+  FORBIDDEN: 'PULSE_FORBIDDEN',
   BUS_UNAVAILABLE: 'PULSE_BUS_UNAVAILABLE',
   BUS_UNKNOWN_TOPIC: 'PULSE_BUS_UNKNOWN_TOPIC',
   BUS_CLOSED: 'PULSE_BUS_CLOSED',
@@ -36,6 +38,7 @@ const retriableByDefault: Record<ErrorCode, boolean> = {
   PULSE_BAD_REQUEST: false,
   PULSE_NOT_FOUND: false,
   PULSE_UNAUTHORIZED: false,
+  PULSE_FORBIDDEN: false,
   PULSE_BUS_UNAVAILABLE: true,
   PULSE_BUS_UNKNOWN_TOPIC: false,
   PULSE_BUS_CLOSED: false,

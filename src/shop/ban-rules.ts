@@ -85,4 +85,8 @@ export class BanList {
   rules(): BanRule[] {
     return [...this.matchers.values()].map(({ rule }) => rule);
   }
+
+  get size(): number {
+    return this.matchers.size;
+  }
 }

@@ -4,6 +4,7 @@ import type { TopicNames } from '../bus/topics.ts';
 import type { Logger } from '../shared/logger.ts';
 import { BanList, parseBanRule, type BanRule } from './ban-rules.ts';
 import { validateProduct, type Product } from './product.ts';
+import type { ShopMetrics } from './shop-metrics.ts';
 
 /**
  * What a banned-products filter instance knows besides its share of `products`: the whole ban list
@@ -27,10 +28,14 @@ export interface BanWatchOptions {
   logger: Logger;
   /** Back-off between attempts while producing withdrawals fails. */
   retryMs?: number | undefined;
+  /** Withdrawals and the ban list size. */
+  metrics?: ShopMetrics | undefined;
 }
 
 export async function watchBans(options: BanWatchOptions): Promise<BanWatch> {
   const { bus, topics, logger } = options;
+  options.metrics?.banRules.set(0);
+  options.metrics?.withdrawals.inc(0);
   const bans = new BanList();
   const pending = new Set<string>();
   let live = false;
@@ -53,6 +58,7 @@ export async function watchBans(options: BanWatchOptions): Promise<BanWatch> {
     decode: (record) => parseBanRule(record.value),
     onChange: (key, rule) => {
       bans.set(key, rule);
+      options.metrics?.banRules.set(bans.size);
       if (rule !== undefined) sweep();
     },
     onError: (error) => logger.warn({ err: error }, 'reading banned-products failed'),
@@ -90,6 +96,7 @@ export async function watchBans(options: BanWatchOptions): Promise<BanWatch> {
           await bus.produce(records);
           for (const id of ids) pending.delete(id);
           withdrawn += ids.length;
+          options.metrics?.withdrawals.inc(ids.length);
           logger.info({ products: ids.length }, 'banned products withdrawn from filtered-products');
         } catch (error) {
           logger.warn({ err: error }, 'withdrawing banned products failed; retrying');

@@ -4,6 +4,7 @@ import type { TopicNames } from '../bus/topics.ts';
 import type { Logger } from '../shared/logger.ts';
 import { categoryFigures } from './category-figures.ts';
 import { validateProduct, type Product } from './product.ts';
+import type { ShopMetrics } from './shop-metrics.ts';
 
 /**
  * Seed 003's analytics: per-category figures (`category`, `product_count`, `avg_price`,
@@ -25,10 +26,12 @@ export interface CategoryPublisherOptions {
   /** Changes are gathered for this long before figures are published (default 500 ms). */
   intervalMs?: number | undefined;
   now?: () => Date;
+  metrics?: ShopMetrics | undefined;
 }
 
 export async function startCategoryPublisher(options: CategoryPublisherOptions): Promise<CategoryPublisher> {
   const { bus, topics, logger } = options;
+  options.metrics?.categoryFiguresPublished.inc(0);
   const byCategory = new Map<string, Map<string, Product>>();
   const dirty = new Set<string>();
   let published = 0;
@@ -82,6 +85,7 @@ export async function startCategoryPublisher(options: CategoryPublisherOptions):
     try {
       await bus.produce(records);
       published += records.length;
+      options.metrics?.categoryFiguresPublished.inc(records.length);
     } catch (error) {
       for (const category of categories) dirty.add(category);
       throw error;

@@ -3,6 +3,7 @@ import { dlqOf } from '../bus/topics.ts';
 import type { Pipeline } from '../contract/outcome.ts';
 import { isRetriable } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { startLagRefresh } from './lag-metrics.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
 
 export interface WorkerDefinition<T> {
@@ -37,6 +38,8 @@ export interface WorkerOptions {
   pollWaitMs?: number;
   /** Back-off cap while a sink keeps failing. */
   maxRetryDelayMs?: number;
+  /** How often the consumer-group lag metric is refreshed (default 5 s; only with `metrics`). */
+  lagIntervalMs?: number | undefined;
 }
 
 export interface WorkerStatus {
@@ -84,6 +87,26 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
   let running = true;
   const subscribe = () => options.bus.subscribe({ group: definition.group, topics: definition.topics, from: 'earliest' });
   let subscription: Subscription = await subscribe();
+  const metrics = options.metrics;
+  const worker = definition.name;
+  if (metrics !== undefined) {
+    // Exported from the start (at 0), so rate() and increase() see the first occurrence.
+    for (const outcome of ['ok', 'dlq', 'drop']) metrics.records.inc({ worker, outcome }, 0);
+    for (const retriable of ['true', 'false']) metrics.sinkErrors.inc({ worker, retriable }, 0);
+    for (const topic of definition.topics) metrics.dlqRecords.inc({ topic: dlqOf(topic) }, 0);
+  }
+  const lagRefresh =
+    metrics === undefined
+      ? undefined
+      : startLagRefresh({
+          bus: options.bus,
+          worker,
+          group: definition.group,
+          topics: definition.topics,
+          metrics,
+          logger: log,
+          intervalMs: options.lagIntervalMs,
+        });
   /** Failures in a row of the group membership (polls or commits); a few mean it is broken, not busy. */
   let membershipFailures = 0;
   /**
@@ -105,8 +128,10 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
   };
   status.state = 'running';
 
-  /** Repeats `work` with growing pauses until it succeeds or the worker is stopped; false if stopped. */
-  const untilDone = async (what: string, work: () => Promise<void>): Promise<boolean> => {
+  const sinkRetried = (): void => metrics?.sinkErrors.inc({ worker, retriable: 'true' });
+
+  /** Repeats `work` with growing pauses until it succeeds or the worker is stopped; false if stopped (each failure counted). */
+  const untilDone = async (what: string, work: () => Promise<void>, countFailure: () => void): Promise<boolean> => {
     for (let attempt = 0; running; attempt += 1) {
       try {
         await work();
@@ -115,7 +140,7 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
       } catch (error) {
         status.state = 'retrying';
         status.lastError = `${what}: ${error instanceof Error ? error.message : String(error)}`;
-        options.metrics?.sinkFailures.inc({ worker: definition.name });
+        countFailure();
         log.warn({ err: error, attempt }, `${what} failed; retrying`);
         await sleep(Math.min(maxDelay, 200 * 2 ** attempt));
       }
@@ -131,14 +156,22 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
   const writeIsolating = async (items: Decoded<T>[]): Promise<Reject[] | undefined> => {
     if (items.length === 0) return [];
     let poison: unknown;
-    const written = await untilDone('sink write', async () => {
-      try {
-        await definition.sink(items.map((item) => item.value));
-      } catch (error) {
-        if (isRetriable(error)) throw error;
-        poison = error;
-      }
-    });
+    const written = await untilDone(
+      'sink write',
+      async () => {
+        const stopTimer = metrics?.sinkSeconds.startTimer({ worker });
+        try {
+          await definition.sink(items.map((item) => item.value));
+        } catch (error) {
+          if (isRetriable(error)) throw error;
+          poison = error;
+          metrics?.sinkErrors.inc({ worker, retriable: 'false' });
+        } finally {
+          stopTimer?.();
+        }
+      },
+      sinkRetried,
+    );
     if (!written) return undefined;
     if (poison === undefined) return [];
     if (items.length === 1) {
@@ -168,16 +201,31 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     rejects.push(...refused);
     const deadLetters = rejects.map(({ record, reason }) => deadLetter(record, reason, definition.name));
     const recordRejects = definition.recordRejects;
-    if (rejects.length > 0 && recordRejects !== undefined && !(await untilDone('reject write', () => recordRejects(rejects)))) return false;
-    if (deadLetters.length > 0 && !(await untilDone('dead-letter produce', async () => void (await options.bus.produce(deadLetters))))) {
+    if (
+      rejects.length > 0 &&
+      recordRejects !== undefined &&
+      !(await untilDone('reject write', () => recordRejects(rejects), sinkRetried))
+    ) {
       return false;
     }
+    if (
+      deadLetters.length > 0 &&
+      !(await untilDone(
+        'dead-letter produce',
+        async () => void (await options.bus.produce(deadLetters)),
+        () => metrics?.busErrors.inc({ worker, operation: 'dlq_produce' }),
+      ))
+    ) {
+      return false;
+    }
+    if (metrics !== undefined) for (const { topic } of deadLetters) metrics.dlqRecords.inc({ topic });
     try {
       await subscription.commit(records);
       membershipFailures = 0;
     } catch (error) {
       // A rebalance took the partitions away: the new owner re-reads, the sink absorbs the repeat.
       log.warn({ err: error }, 'commit failed; the batch may be delivered again');
+      metrics?.busErrors.inc({ worker, operation: 'commit' });
       await renewAfterFailures('commit', error);
     }
     const written = decoded.length - refused.length;
@@ -190,8 +238,9 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     if (definition.eventTime !== undefined && decoded.length > 0) {
       const newest = Math.max(...decoded.map((item) => (definition.eventTime as (value: T) => number)(item.value)));
       status.newestEventTs = Math.max(status.newestEventTs ?? 0, newest);
-      options.metrics?.newestEventAge.set({ worker: definition.name }, (Date.now() - newest) / 1000);
+      metrics?.noteNewestEvent(worker, status.newestEventTs);
     }
+    metrics?.lastBatchTimestamp.set({ worker }, Date.now() / 1000);
     options.metrics?.records.inc({ worker: definition.name, outcome: 'ok' }, written);
     options.metrics?.records.inc({ worker: definition.name, outcome: 'dlq' }, deadLetters.length);
     options.metrics?.records.inc({ worker: definition.name, outcome: 'drop' }, dropped);
@@ -207,6 +256,7 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
         if (records.length > 0) await handle(records);
       } catch (error) {
         log.error({ err: error }, 'poll failed');
+        metrics?.busErrors.inc({ worker, operation: 'poll' });
         await sleep(1000);
         await renewAfterFailures('poll', error).catch((renewError: unknown) => log.error({ err: renewError }, 'joining again failed'));
       }
@@ -217,6 +267,7 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     status: () => ({ ...status, records: { ...status.records } }),
     async stop() {
       running = false;
+      lagRefresh?.stop();
       await loop;
       await subscription.close();
       status.state = 'stopped';

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type {
   Bus,
+  ClusterAdmin,
   Headers,
   OutgoingRecord,
   PartitionLag,
@@ -13,6 +14,8 @@ import type {
 import { createPartitioner } from '../partitioner.ts';
 import type { Partitioner } from '../partitioner.ts';
 import { acquireDirLock } from './dir-lock.ts';
+import { createEmbeddedClusterAdmin } from './embedded-admin.ts';
+import type { EmbeddedBrokerAddress } from './embedded-admin.ts';
 import type { DirLock } from './dir-lock.ts';
 import { EmbeddedBusError } from './errors.ts';
 import { GroupCoordinator } from './group-coordinator.ts';
@@ -23,11 +26,17 @@ import type { NewRecord, PartitionLog } from './partition-log.ts';
 import { TOMBSTONE_HEADER } from './record-codec.ts';
 import { TopicRegistry } from './topic-registry.ts';
 
+/** The embedded log as a Bus, plus its cluster view for the dashboard's Kafka page. */
+export interface EmbeddedBusWithAdmin extends Bus {
+  /** The ClusterAdmin port over this log; `broker` is where the process is reached (Pulse's HTTP address). */
+  clusterAdmin(broker?: EmbeddedBrokerAddress): ClusterAdmin;
+}
+
 /**
  * Opens (or creates) the embedded log in `options.dir`: loads topics, recovers every partition
  * (cutting off a torn last write) and applies retention before returning.
  */
-export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Bus> {
+export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<EmbeddedBusWithAdmin> {
   const resolved = resolveOptions(options);
   await mkdir(resolved.dir, { recursive: true });
   const lock = await acquireDirLock(resolved.dir);
@@ -41,7 +50,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Bu
   }
 }
 
-class EmbeddedBus implements Bus {
+class EmbeddedBus implements EmbeddedBusWithAdmin {
   readonly kind = 'embedded' as const;
   private readonly options: ResolvedOptions;
   private readonly lock: DirLock;
@@ -144,6 +153,17 @@ class EmbeddedBus implements Bus {
 
   async ping(): Promise<void> {
     this.assertOpen();
+  }
+
+  clusterAdmin(broker: EmbeddedBrokerAddress = { host: '127.0.0.1', port: 0 }): ClusterAdmin {
+    return createEmbeddedClusterAdmin({
+      registry: this.registry,
+      offsets: this.offsets,
+      coordinator: this.coordinator,
+      options: this.options,
+      broker,
+      assertOpen: () => this.assertOpen(),
+    });
   }
 
   /** Ends subscriptions, writes everything already accepted, then releases the directory. */

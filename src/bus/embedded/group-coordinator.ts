@@ -73,6 +73,16 @@ export class GroupCoordinator {
     return (this.groups.get(group)?.length ?? 0) > 0;
   }
 
+  /** Groups with at least one member now. */
+  activeGroups(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  /** The members of a group, in join order. */
+  membersOf(group: string): readonly GroupMember[] {
+    return this.groups.get(group) ?? [];
+  }
+
   async join(options: SubscribeOptions): Promise<GroupMember> {
     if (typeof options.group !== 'string' || options.group === '') {
       throw new EmbeddedBusError('INVALID_OPTIONS', 'subscribe needs a non-empty group');

@@ -46,6 +46,11 @@ export class GroupMember implements Subscription {
     this.context = context;
   }
 
+  /** The partitions this member owns now. */
+  assignment(): Array<{ topic: string; partition: number }> {
+    return [...this.owned.values()].map((part) => ({ topic: part.log.topic, partition: part.log.partition }));
+  }
+
   /** Partitions kept across a rebalance keep their position; new ones start from the commit. */
   assign(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
     const next = new Map<string, OwnedPartition>();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, writeFileAtomic } from './atomic-file.ts';
 import type { EmbeddedBusLogger } from './options.ts';
@@ -30,6 +30,8 @@ export class OffsetStore {
   private readonly logger: EmbeddedBusLogger;
   private readonly groups = new Map<string, Promise<GroupOffsets>>();
   private readonly resolved = new Map<string, GroupOffsets>();
+  /** Group name of each offsets file already read (names are hashed into file names). */
+  private readonly fileGroups = new Map<string, string>();
 
   constructor(dir: string, fsync: boolean, logger: EmbeddedBusLogger) {
     this.dir = join(dir, 'groups');
@@ -45,6 +47,46 @@ export class OffsetStore {
   /** Requires `load(group)` to have completed. */
   committed(group: string, topic: string, partition: number): number | undefined {
     return this.resolved.get(group)?.offsets.get(topic)?.get(partition);
+  }
+
+  /** Every committed position of a group. Requires `load(group)` to have completed. */
+  entries(group: string): OffsetUpdate[] {
+    const out: OffsetUpdate[] = [];
+    for (const [topic, partitions] of this.resolved.get(group)?.offsets ?? []) {
+      for (const [partition, offset] of partitions) out.push({ topic, partition, offset });
+    }
+    return out;
+  }
+
+  /** Whether the group has committed offsets (in memory or on disk), without loading it. */
+  async exists(group: string): Promise<boolean> {
+    if ((this.resolved.get(group)?.offsets.size ?? 0) > 0) return true;
+    try {
+      await stat(this.fileFor(group));
+      return true;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    }
+  }
+
+  /** Groups with committed offsets: those on disk and those committed in this process. */
+  async knownGroups(): Promise<string[]> {
+    const groups = new Set<string>();
+    for (const [group, state] of this.resolved) if (state.offsets.size > 0) groups.add(group);
+    let files: string[];
+    try {
+      files = (await readdir(this.dir)).filter((name) => name.endsWith('.json'));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return [...groups];
+      throw err;
+    }
+    // A bounded number of files open at once, however many groups there are.
+    for (let at = 0; at < files.length; at += 64) {
+      const names = await Promise.all(files.slice(at, at + 64).map((file) => this.groupOfFile(file)));
+      for (const name of names) if (name !== null) groups.add(name);
+    }
+    return [...groups];
   }
 
   /** Updates the in-memory view at once (other members see it), resolves when it is on disk. */
@@ -77,6 +119,21 @@ export class OffsetStore {
     for (const pending of this.groups.values()) {
       const state = await pending.catch(() => null);
       await state?.writing?.catch(() => undefined);
+    }
+  }
+
+  private async groupOfFile(file: string): Promise<string | null> {
+    const known = this.fileGroups.get(file);
+    if (known !== undefined) return known;
+    try {
+      const parsed = JSON.parse(await readFile(join(this.dir, file), 'utf8')) as { group?: unknown };
+      if (typeof parsed.group !== 'string') return null;
+      this.fileGroups.set(file, parsed.group);
+      return parsed.group;
+    } catch (err) {
+      // Deleted meanwhile, or unreadable (reported when the group itself is loaded).
+      if (isErrno(err, 'ENOENT') || err instanceof SyntaxError) return null;
+      throw err;
     }
   }
 

@@ -105,6 +105,13 @@ export class PartitionLog {
     return this.active.endOffset;
   }
 
+  /** Bytes of the segment files. */
+  get sizeBytes(): number {
+    let bytes = 0;
+    for (const segment of this.segments) bytes += segment.size;
+    return bytes;
+  }
+
   /** Resolves with the offset of the first record once all of them are written. */
   append(records: readonly NewRecord[]): Promise<number> {
     if (this.closing !== null) return Promise.reject(new EmbeddedBusError('BUS_CLOSED', 'embedded bus is closed'));

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bus } from '../../bus/bus.ts';
+import { dlqOf } from '../../bus/topics.ts';
 import type { IngestSettings } from '../../config/ingest-settings.ts';
 import { AnyEvent, MouseMove, eventTypes, type EventType } from '../../contract/event-schema.ts';
 import { PulseError, errorCodes, withTimeout } from '../../shared/errors.ts';
@@ -30,6 +31,11 @@ export function registerCollectRoutes(app: FastifyInstance, deps: CollectDeps): 
   const { sites, topics } = deps.settings;
   const limit = deps.settings.rateLimitPerMinute;
   const rateLimit = limit > 0 ? { rateLimit: { max: limit, timeWindow: 60_000 } } : {};
+  // The series of the collect topics exist from the start (at 0), so dashboards and alerts see them before traffic.
+  for (const topic of [topics.userActivity, topics.mouseCoordinates]) {
+    deps.metrics.accepted.inc({ topic }, 0);
+    deps.metrics.dlqRecords.inc({ topic: dlqOf(topic) }, 0);
+  }
   const route = (url: string, allowedTypes: readonly EventType[], bodyDoc: object, description: string) =>
     app.post(url, {
       config: rateLimit,
@@ -62,6 +68,7 @@ async function collect(
   const events = Array.isArray(request.body) ? request.body : [request.body];
   if (events.length === 0) return reply.code(400).send({ error: 'empty_batch', message: 'the batch contains no events' });
   if (events.length > deps.settings.maxBatch) {
+    deps.metrics.rejected.inc({ reason: 'batch_too_large' }, events.length);
     return reply
       .code(413)
       .send({ error: 'batch_too_large', message: `a batch holds at most ${deps.settings.maxBatch} events, got ${events.length}` });
@@ -73,8 +80,8 @@ async function collect(
     anonymizeIp: deps.settings.anonymizeIp,
   };
   const plan = planBatch(events, context, options);
-  if (plan.records.length > 0) await produce(plan, deps);
   for (const rejection of plan.rejections) deps.metrics.rejected.inc({ reason: rejection.kind });
+  if (plan.records.length > 0) await produce(plan, deps);
   const errors = plan.rejections.map(({ index, reason }) => ({ index, reason }));
   if (plan.accepted === 0) {
     const refusedSite = plan.rejections.every((r) => r.kind === 'unknown_site');
@@ -97,13 +104,14 @@ async function produce(plan: BatchPlan, deps: CollectDeps): Promise<void> {
     stop({ outcome: 'ok' });
   } catch (error) {
     stop({ outcome: 'error' });
-    deps.metrics.rejected.inc({ reason: 'unavailable' }, plan.records.length);
+    deps.metrics.rejected.inc({ reason: 'unavailable' }, plan.accepted);
     throw error instanceof PulseError &&
       (error.code === errorCodes.BUS_UNAVAILABLE || error.code === errorCodes.BUS_CLOSED || error.code === errorCodes.BUS_INVALID_RECORD)
       ? error
       : new PulseError(errorCodes.BUS_UNAVAILABLE, 'the bus refused the events', { cause: error, retriable: true });
   }
   for (const record of plan.records) {
-    if (!record.topic.endsWith('.dlq')) deps.metrics.accepted.inc({ topic: record.topic });
+    if (record.topic.endsWith('.dlq')) deps.metrics.dlqRecords.inc({ topic: record.topic });
+    else deps.metrics.accepted.inc({ topic: record.topic });
   }
 }

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { originAllowed } from '../../config/cors-origins.ts';
 import type { IngestSettings } from '../../config/ingest-settings.ts';
+import type { IngestMetrics } from '../ingest-metrics.ts';
 
 /** The paths browsers post events to; CORS and the origin check apply to these only. */
 export const collectPaths: ReadonlySet<string> = new Set(['/api/events', '/api/coordinates']);
@@ -69,7 +70,7 @@ export function collectPathRewriter(alias: string | undefined): ((request: { url
  */
 export async function registerTrackerRoutes(
   app: FastifyInstance,
-  deps: { settings: IngestSettings; loadScript?: () => Promise<string> },
+  deps: { settings: IngestSettings; loadScript?: () => Promise<string>; metrics?: IngestMetrics | undefined },
 ): Promise<void> {
   const policy = deps.settings.origins;
 
@@ -103,6 +104,7 @@ export async function registerTrackerRoutes(
       );
       for (const site of sites) {
         if (originAllowed(policy, origin, typeof site === 'string' ? site : undefined)) continue;
+        deps.metrics?.rejected.inc({ reason: 'origin_not_allowed' }, events.length);
         // Readable by the page, so its tracker sees a final refusal and drops the batch instead of retrying.
         await reply
           .code(403)

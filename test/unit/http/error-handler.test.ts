@@ -65,6 +65,7 @@ const expected: Record<ErrorCode, { status: number; error: string; leaks: boolea
   PULSE_BAD_REQUEST: { status: 400, error: 'bad_request', leaks: true, retryAfter: false },
   PULSE_NOT_FOUND: { status: 404, error: 'not_found', leaks: true, retryAfter: false },
   PULSE_UNAUTHORIZED: { status: 401, error: 'unauthorized', leaks: true, retryAfter: false },
+  PULSE_FORBIDDEN: { status: 403, error: 'forbidden', leaks: true, retryAfter: false },
   PULSE_BUS_UNAVAILABLE: { status: 503, error: 'unavailable', leaks: false, retryAfter: true },
   PULSE_BUS_CLOSED: { status: 503, error: 'unavailable', leaks: false, retryAfter: true },
   PULSE_BUS_UNKNOWN_TOPIC: { status: 503, error: 'unavailable', leaks: false, retryAfter: true },

@@ -10,6 +10,7 @@
  * pipeline panel, and the Live | History switch (view-router.ts).
  */
 import './styles.css';
+import { alertsStrip } from './alerts-strip.ts';
 import type { LiveUpdate, RealtimeSnapshot } from './api-types.ts';
 import { byId } from './dom.ts';
 import { heatPanel } from './heat-panel.ts';
@@ -78,6 +79,8 @@ const stream = siteStream({
 });
 
 router.start();
+// Alertmanager's alerts, on every view (hidden while there are none).
+alertsStrip(byId('alerts-strip')).start();
 
 // A page restored from the back/forward cache or brought back to the front shows a stale map: read it now.
 window.addEventListener('pageshow', () => {

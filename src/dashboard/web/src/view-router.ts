@@ -1,16 +1,18 @@
 /**
- * Live | History | Shop, chosen by the URL hash (`#live`, `#history?…`,
- * `#shop`), so a view can be bookmarked. The History and Shop views' code
- * (and their charts) is fetched the first time each is shown, which keeps
- * the live view's first load small.
+ * Live | History | Shop | Kafka, chosen by the URL hash (`#live`,
+ * `#history?…`, `#shop`, `#kafka/…`), so a view can be bookmarked. The
+ * History, Shop and Kafka views' code (and their charts) is fetched the
+ * first time each is shown, which keeps the live view's first load small.
  */
 import { byId, errorText } from './dom.ts';
 import type { HistoryView } from './history-view.ts';
+import type { KafkaView } from './kafka-view.ts';
 import type { ShopView } from './shop-view.ts';
 
-export type View = 'live' | 'history' | 'shop';
+export type View = 'live' | 'history' | 'shop' | 'kafka';
 
-const viewOf = (hash: string): View => (hash.startsWith('#history') ? 'history' : hash.startsWith('#shop') ? 'shop' : 'live');
+const viewOf = (hash: string): View =>
+  hash.startsWith('#history') ? 'history' : hash.startsWith('#shop') ? 'shop' : hash.startsWith('#kafka') ? 'kafka' : 'live';
 
 export interface ViewRouterHooks {
   /** The live view is on screen again. */
@@ -33,15 +35,19 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
     liveView: byId('live-view'),
     historyView: byId('history-view'),
     shopView: byId('shop-view'),
+    kafkaView: byId('kafka-view'),
     tabLive: byId<HTMLAnchorElement>('tab-live'),
     tabHistory: byId<HTMLAnchorElement>('tab-history'),
     tabShop: byId<HTMLAnchorElement>('tab-shop'),
+    tabKafka: byId<HTMLAnchorElement>('tab-kafka'),
   };
   let current: View = 'live';
   let historyPanel: HistoryView | undefined;
   let historyLoading: Promise<HistoryView> | undefined;
   let shopPanel: ShopView | undefined;
   let shopLoading: Promise<ShopView> | undefined;
+  let kafkaPanel: KafkaView | undefined;
+  let kafkaLoading: Promise<KafkaView> | undefined;
 
   function loadHistory(): Promise<HistoryView> {
     historyLoading ??= import('./history-view.ts').then(({ historyView }) => {
@@ -58,11 +64,19 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
     return shopLoading;
   }
 
+  function loadKafka(): Promise<KafkaView> {
+    kafkaLoading ??= import('./kafka-view.ts').then(
+      ({ kafkaView }) => (kafkaPanel = kafkaView(ui.kafkaView, { onHash: (hash) => ui.tabKafka.setAttribute('href', hash) })),
+    );
+    return kafkaLoading;
+  }
+
   function markTabs(): void {
     for (const [tab, view] of [
       [ui.tabLive, 'live'],
       [ui.tabHistory, 'history'],
       [ui.tabShop, 'shop'],
+      [ui.tabKafka, 'kafka'],
     ] as const) {
       if (view === current) tab.setAttribute('aria-current', 'page');
       else tab.removeAttribute('aria-current');
@@ -84,8 +98,21 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
       shopPanel?.hide();
       ui.shopView.hidden = true;
     }
+    if (current !== 'kafka') {
+      kafkaPanel?.hide();
+      ui.kafkaView.hidden = true;
+    }
     if (current === 'live') {
       hooks.liveShown();
+      return;
+    }
+    if (current === 'kafka') {
+      ui.kafkaView.hidden = false;
+      loadKafka()
+        .then((panel) => {
+          if (current === 'kafka') panel.show(window.location.hash);
+        })
+        .catch((error: unknown) => hooks.failed(`The Kafka view did not load: ${errorText(error)}`));
       return;
     }
     if (current === 'shop') {

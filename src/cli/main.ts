@@ -14,6 +14,7 @@ import { warehouseGroup, warehouseTopics } from '../workers/warehouse/warehouse-
 import { registerDbCommands } from './db-commands.ts';
 import { sampleEvents } from './sample-events.ts';
 import { shopCommand } from './shop-commands.ts';
+import { sitesCommand, usersCommand } from './account-commands.ts';
 import { FILTER_GROUP } from '../shop/banned-filter.ts';
 import { searchProductsGroup, searchQueriesGroup } from '../shop/search-sink.ts';
 
@@ -203,6 +204,8 @@ export function buildCli(): Command {
 
   program.addCommand(generateCommand());
   program.addCommand(shopCommand(runUntilSignal));
+  program.addCommand(usersCommand());
+  program.addCommand(sitesCommand());
 
   return program;
 }

@@ -79,7 +79,8 @@ export const configSchema = Type.Object({
   PULSE_SITES: Type.String({
     pattern: `^\\*$|^${siteKeySource}(,${siteKeySource})*$`,
     default: 'demo',
-    description: 'Comma-separated site keys that may send events, or * for any.',
+    description:
+      'Comma-separated site keys Pulse collects for, kept as site records from the first start on (add more with `pulse sites add` or the dashboard), or * to accept any key.',
   }),
   PULSE_ANONYMIZE_IP: Type.Boolean({ default: false, description: 'Zero the last IPv4 octet / keep an IPv6 /48 before storing.' }),
   PULSE_TRUST_PROXY: Type.Boolean({ default: false, description: 'Take the client IP from X-Forwarded-For (behind a reverse proxy).' }),
@@ -90,11 +91,24 @@ export const configSchema = Type.Object({
     default: 6000,
     description: 'Requests per client IP per minute on /api/*; 0 disables.',
   }),
+  PULSE_SITE_RATE_LIMIT_PER_MINUTE: Type.Integer({
+    minimum: 0,
+    default: 60_000,
+    description:
+      'Events per site key per minute on the collect routes, from all client IPs together (per ingest process); 0 disables. ' +
+      'The default, 1,000 events/s, covers a busy site and is about 2% of what one ingest process takes, so one flooded key cannot starve the others.',
+  }),
   PULSE_ADMIN_TOKEN: Type.Optional(
     Type.String({
       minLength: 16,
       description:
-        'If set, /api/topics*, /api/admin/* and the Alertmanager webhook need `Authorization: Bearer <token>`; the Kafka page’s offset reset and test message need it and are refused without one.',
+        'The deployment’s own admin credential: `Authorization: Bearer <token>` acts as an admin on every API (for scripts, the CLI and the Alertmanager webhook). Users sign in with accounts (`pulse users`).',
+    }),
+  ),
+  PULSE_METRICS_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description: 'If set, GET /metrics needs `Authorization: Bearer <token>` (Prometheus: `authorization.credentials`).',
     }),
   ),
   PULSE_PRODUCE_TIMEOUT_MS: Type.Integer({
@@ -194,7 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** Settings whose values never appear in messages. */
-const secretVariables: ReadonlySet<string> = new Set(['PULSE_KAFKA_PASSWORD', 'PULSE_ADMIN_TOKEN']);
+const secretVariables: ReadonlySet<string> = new Set(['PULSE_KAFKA_PASSWORD', 'PULSE_ADMIN_TOKEN', 'PULSE_METRICS_TOKEN']);
 
 /** The Kafka security settings must make one whole: a mechanism with its user and one password source, a key with its certificate. */
 function checkKafkaSecurity(config: Config): void {

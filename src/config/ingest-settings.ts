@@ -7,11 +7,15 @@ import { originPolicy, type OriginPolicy } from './cors-origins.ts';
 export interface IngestSettings {
   sites: SiteSet;
   origins: OriginPolicy;
+  /** The origins a site's record allows (they replace PULSE_CORS_ORIGINS for that site), when it names any. */
+  siteOrigins?: ((site: string) => ReadonlySet<string> | undefined) | undefined;
   topics: TopicNames;
   maxBodyBytes: number;
   maxBatch: number;
   /** Requests per client IP per minute on the collect routes; 0: no limit. */
   rateLimitPerMinute: number;
+  /** Events per site key per minute on the collect routes, over all client IPs; 0: no limit. */
+  siteRateLimitPerMinute: number;
   produceTimeoutMs: number;
   anonymizeIp: boolean;
   trustProxy: boolean;
@@ -30,6 +34,7 @@ export function ingestSettings(config: Config): IngestSettings {
     maxBodyBytes: config.PULSE_MAX_BODY_BYTES,
     maxBatch: config.PULSE_MAX_BATCH,
     rateLimitPerMinute: config.PULSE_RATE_LIMIT_PER_MINUTE,
+    siteRateLimitPerMinute: config.PULSE_SITE_RATE_LIMIT_PER_MINUTE,
     produceTimeoutMs: config.PULSE_PRODUCE_TIMEOUT_MS,
     anonymizeIp: config.PULSE_ANONYMIZE_IP,
     trustProxy: config.PULSE_TRUST_PROXY,

@@ -15,6 +15,7 @@ const answers: Record<ErrorCode, Answer> = {
   PULSE_CONFIG_INVALID: { status: 500, name: 'internal', message: 'internal error' },
   PULSE_BAD_REQUEST: { status: 400, name: 'bad_request' },
   PULSE_NOT_FOUND: { status: 404, name: 'not_found' },
+  PULSE_METHOD_NOT_ALLOWED: { status: 405, name: 'method_not_allowed' },
   PULSE_UNAUTHORIZED: { status: 401, name: 'unauthorized' },
   PULSE_FORBIDDEN: { status: 403, name: 'forbidden' },
   PULSE_BUS_UNAVAILABLE: {
@@ -42,6 +43,8 @@ const answers: Record<ErrorCode, Answer> = {
   PULSE_STORE_FAILED: { status: 503, name: 'store_unavailable', message: 'a data store is unavailable; retry later', retryAfter: true },
   PULSE_STORE_REJECTED: { status: 500, name: 'internal', message: 'internal error' },
   PULSE_HISTORY_UNAVAILABLE: { status: 503, name: 'history_unavailable' },
+  PULSE_CONFLICT: { status: 409, name: 'conflict' },
+  PULSE_TOO_MANY_ATTEMPTS: { status: 429, name: 'too_many_attempts', retryAfter: true },
 };
 
 export interface ErrorHandlerOptions {
@@ -69,7 +72,7 @@ export function installErrorHandler(app: FastifyInstance, options: ErrorHandlerO
 function answerPulseError(error: PulseError, reply: FastifyReply, retryAfter: string, log: FastifyReply['log']): FastifyReply {
   const answer = answers[error.code];
   if (answer.status >= 500) log.warn({ err: error }, answer.name);
-  if (answer.retryAfter === true) void reply.header('retry-after', retryAfter);
+  if (answer.retryAfter === true) void reply.header('retry-after', String(error.retryAfterSeconds ?? retryAfter));
   const message = answer.message ?? error.message;
   return reply.code(answer.status).send({ error: error.detail ?? answer.name, message });
 }

@@ -39,15 +39,6 @@ export function registerStatsRoutes(app: FastifyInstance, deps: StatsDeps): void
     return chosen;
   };
 
-  app.get(
-    '/api/sites',
-    { schema: { description: 'Site keys Pulse collects for (empty when any key is accepted) and the default one.' } },
-    async () => ({
-      sites: sites === 'any' ? [] : [...sites],
-      default: defaultSite,
-    }),
-  );
-
   app.get<{ Querystring: { site?: string } }>(
     '/api/stats/realtime',
     { schema: { description: 'Live figures: active users (5 min), top pages, events/s, sessions, live feed.', querystring: siteQuery } },

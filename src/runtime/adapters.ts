@@ -17,6 +17,8 @@ import { openPgliteSearchIndex, pgliteSearchExtensions } from '../stores/search/
 import type { Warehouse } from '../stores/warehouse/warehouse.ts';
 import { createOpenSearchIndex } from '../stores/search/opensearch/index.ts';
 import type { SearchIndex } from '../stores/search/search-index.ts';
+import type { AccountStore } from '../stores/accounts/account-store.ts';
+import { createPostgresAccountStore } from '../stores/accounts/postgres/index.ts';
 
 /**
  * Every adapter Pulse can use, built from configuration. This folder is the only place that
@@ -53,18 +55,20 @@ export function redisStoreFrom(config: Config, logger: Logger): RealtimeStore {
  * Embedded mode's PGlite, shared by the warehouse and the marketplace's search index: one
  * in-process PostgreSQL instead of two (memory is what a small box has least of).
  */
-export async function pgliteStoresFrom(config: Config): Promise<{ warehouse: Warehouse; search: SearchIndex }> {
+export async function pgliteStoresFrom(config: Config): Promise<{ warehouse: Warehouse; search: SearchIndex; accounts: AccountStore }> {
   const executor = await pgliteExecutor({ dir: join(resolve(config.PULSE_DATA_DIR), 'pglite'), extensions: pgliteSearchExtensions });
   const warehouse = warehouseOver(executor, { schema: 'public' });
   const search = await openPgliteSearchIndex({ executor });
+  const accounts = createPostgresAccountStore({ executor, closeExecutor: false });
   try {
     await warehouse.migrate();
     await search.migrate();
+    await accounts.migrate();
   } catch (error) {
     await warehouse.close();
     throw error;
   }
-  return { warehouse, search };
+  return { warehouse, search, accounts };
 }
 
 /** The warehouse of one sink; its URL must be configured. Migrations run before it is used. */

@@ -5,7 +5,10 @@ import { createLogger } from '../shared/logger.ts';
 import { topicNames } from '../bus/topics.ts';
 import { busShopAdmin, type ShopAdmin } from '../shop/shop-admin.ts';
 import { httpShopClient, type ShopClient } from '../shop/shop-client.ts';
-import { configuredWarehouses, kafkaBusFrom, redisStoreFrom } from './adapters.ts';
+import { configuredWarehouses, kafkaBusFrom, pgliteStoresFrom, redisStoreFrom } from './adapters.ts';
+import { directAccountsAdmin, httpAccountsAdmin, type AccountsAdmin } from '../auth/accounts-admin.ts';
+import { PulseError, errorCodes } from '../shared/errors.ts';
+import { accountStoreFrom, openAccounts } from './accounts.ts';
 
 /**
  * The ports CLI commands work through. With service URLs configured they open the services
@@ -47,4 +50,37 @@ export function openShopAdmin(config: Config): ShopAdmin & { where: string; clos
     where: `Kafka ${config.PULSE_KAFKA_BROKERS}`,
     close: () => bus.close(),
   };
+}
+
+/**
+ * `pulse users` / `pulse sites`: on PostgreSQL when it is configured; else inside the running Pulse
+ * at PULSE_URL (as its operator, PULSE_ADMIN_TOKEN); else, with no Pulse running, on the embedded
+ * PGlite in PULSE_DATA_DIR directly (how the first admin is made before the first start).
+ */
+export async function openAccountsAdmin(config: Config): Promise<AccountsAdmin> {
+  if (config.PULSE_POSTGRES_URL !== undefined) {
+    const store = await accountStoreFrom(config);
+    const { accounts } = await openAccounts(config, store);
+    return directAccountsAdmin(accounts, 'PostgreSQL (PULSE_POSTGRES_URL)', () => store.close());
+  }
+  const url = pulseUrl(config);
+  const running = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then(
+    (response) => response.ok,
+    () => false,
+  );
+  if (running) {
+    if (config.PULSE_ADMIN_TOKEN === undefined) {
+      throw new PulseError(
+        errorCodes.CONFIG_INVALID,
+        `Pulse is running at ${url}: set PULSE_ADMIN_TOKEN to the value it runs with, use the dashboard, or stop it to change accounts directly`,
+      );
+    }
+    return httpAccountsAdmin(url, config.PULSE_ADMIN_TOKEN);
+  }
+  const stores = await pgliteStoresFrom(config);
+  const { accounts } = await openAccounts(config, stores.accounts);
+  return directAccountsAdmin(accounts, `${config.PULSE_DATA_DIR} (Pulse is not running)`, async () => {
+    await stores.search.close();
+    await stores.warehouse.close();
+  });
 }

@@ -2,13 +2,12 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { registerAlertRoutes } from '../alerts/alert-routes.ts';
 import type { Bus } from '../bus/bus.ts';
 import { ingestTopicSpecs, shopTopicSpecs, topicNames, topicSpecsOf } from '../bus/topics.ts';
-import { siteKeys, type Config } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
 import { ingestSettings } from '../config/ingest-settings.ts';
 import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { buildProcessServer, type ReadinessCheck } from '../http/process-server.ts';
 import { buildIngestApp } from '../ingest/ingest-app.ts';
 import { createIngestMetrics } from '../ingest/ingest-metrics.ts';
-import { guardAdminRoutes } from '../query/admin-guard.ts';
 import { registerAdminRoutes } from '../query/admin-routes.ts';
 import { registerHistoryRoutes } from '../query/history-routes.ts';
 import { createLiveHub } from '../query/live-hub.ts';
@@ -40,6 +39,10 @@ import { registerShopRoutes } from '../shop/shop-routes.ts';
 import { createShopService } from '../shop/shop-service.ts';
 import { createShopMetrics } from '../shop/shop-metrics.ts';
 import { watchOf } from './watches.ts';
+import { accountStoreFrom, announceSetup, openAccounts, refreshSitesEvery, registerAccountRoutes } from './accounts.ts';
+import { createSiteDirectory } from '../auth/site-directory.ts';
+import { siteKeys } from '../config/config.ts';
+import { connectPostgresAccountStore } from '../stores/accounts/postgres/index.ts';
 
 /** `pulse ingest`: the HTTP collector alone, producing to Kafka. */
 export function startIngest(config: Config): Promise<Running> {
@@ -48,7 +51,17 @@ export function startIngest(config: Config): Promise<Running> {
     const bus = kafkaBusFrom(config);
     cleanup.add(() => bus.close());
     await bus.ensureTopics(ingestTopicSpecs(config));
-    const app = await buildIngestApp({ bus, settings: ingestSettings(config), logger, metrics: createIngestMetrics() });
+    // With PostgreSQL configured, the site records the dashboard manages are collected for too (re-read every 10 s).
+    const store = config.PULSE_POSTGRES_URL === undefined ? undefined : connectPostgresAccountStore({ url: config.PULSE_POSTGRES_URL });
+    if (store !== undefined) {
+      cleanup.add(() => store.close());
+      await store.migrate();
+    }
+    const sites = createSiteDirectory(store, siteKeys(config));
+    await sites.refresh();
+    refreshSitesEvery(sites, 10_000, logger, cleanup);
+    const settings = { ...ingestSettings(config), sites: sites.accepted, siteOrigins: sites.originsOf };
+    const app = await buildIngestApp({ bus, settings, logger, metrics: createIngestMetrics() });
     cleanup.add(() => app.close());
     return listen(app, config, logger, 'ingest', cleanup);
   });
@@ -151,9 +164,13 @@ export function startDashboard(config: Config): Promise<Running> {
       warehouses: warehouses.map((w) => w.kind),
       pipeline: await pipelineHealth(bus, watches, Date.now()),
     });
+    const accountStore = await accountStoreFrom(config);
+    cleanup.add(() => accountStore.close());
+    const { accounts, sites } = await openAccounts(config, accountStore);
+    refreshSitesEvery(sites, 10_000, logger, cleanup);
     const app = buildProcessServer({ logger, registry, checks, status });
-    guardAdminRoutes(app, config.PULSE_ADMIN_TOKEN);
-    registerStatsRoutes(app, { store, bus, hub, sites: siteKeys(config), watches });
+    await registerAccountRoutes(app, accounts, config);
+    registerStatsRoutes(app, { store, bus, hub, sites: sites.accepted, watches });
     registerHistoryRoutes(app, { warehouse: warehouses[0] });
     registerAdminRoutes(app, { realtime: store, warehouses });
     const clusterAdmin = kafkaClusterAdminFrom(config);
@@ -170,7 +187,9 @@ export function startDashboard(config: Config): Promise<Running> {
     }
     await registerDashboardRoutes(app, {});
     cleanup.add(() => app.close());
-    return listen(app, config, logger, 'dashboard', cleanup);
+    const running = await listen(app, config, logger, 'dashboard', cleanup);
+    await announceSetup(accounts, running.url, logger);
+    return running;
   });
 }
 

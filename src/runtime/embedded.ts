@@ -2,12 +2,11 @@ import { registerAlertRoutes } from '../alerts/alert-routes.ts';
 import { join, resolve } from 'node:path';
 import { registerEmbeddedDiskMetrics } from '../bus/embedded/disk-metrics.ts';
 import { ingestTopicSpecs, shopTopicSpecs, topicNames } from '../bus/topics.ts';
-import { siteKeys, type Config } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
 import { ingestSettings } from '../config/ingest-settings.ts';
 import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { buildIngestApp } from '../ingest/ingest-app.ts';
 import { createIngestMetrics } from '../ingest/ingest-metrics.ts';
-import { guardAdminRoutes } from '../query/admin-guard.ts';
 import { registerAdminRoutes } from '../query/admin-routes.ts';
 import { registerHistoryRoutes } from '../query/history-routes.ts';
 import { createLiveHub } from '../query/live-hub.ts';
@@ -28,6 +27,7 @@ import { createShopService } from '../shop/shop-service.ts';
 import { createShopMetrics } from '../shop/shop-metrics.ts';
 import { assemble, listen, type Running } from './lifecycle.ts';
 import { watchOf } from './watches.ts';
+import { announceSetup, openAccounts, registerAccountRoutes } from './accounts.ts';
 
 /** `pulse start`: ingest, both workers, the query API and the dashboard in one process over the embedded bus and stores. */
 export function startEmbedded(config: Config): Promise<Running> {
@@ -52,6 +52,7 @@ export function startEmbedded(config: Config): Promise<Running> {
     cleanup.add(() => realtime.stop());
     const stores = await pgliteStoresFrom(config);
     const warehouse = stores.warehouse;
+    const { accounts, sites } = await openAccounts(config, stores.accounts);
     const search = instrumentSearchIndex(stores.search, createSearchIndexMetrics(metrics.registry));
     cleanup.add(() => warehouse.close());
     cleanup.add(() => search.close());
@@ -74,14 +75,14 @@ export function startEmbedded(config: Config): Promise<Running> {
     cleanup.add(() => hub.close());
     const app = await buildIngestApp({
       bus,
-      settings: ingestSettings(config),
+      settings: { ...ingestSettings(config), sites: sites.accepted, siteOrigins: sites.originsOf },
       logger,
       metrics,
       extend: async (a) => {
-        guardAdminRoutes(a, config.PULSE_ADMIN_TOKEN);
+        await registerAccountRoutes(a, accounts, config);
         registerTopicRoutes(a, { bus });
         registerKafkaRoutes(a, { bus, admin: embeddedClusterAdminOf(bus, config) });
-        registerStatsRoutes(a, { store, bus, hub, sites: siteKeys(config), watches });
+        registerStatsRoutes(a, { store, bus, hub, sites: sites.accepted, watches });
         registerHistoryRoutes(a, { warehouse });
         registerAdminRoutes(a, { realtime: store, warehouses: [warehouse] });
         registerShopRoutes(a, shop);
@@ -91,6 +92,8 @@ export function startEmbedded(config: Config): Promise<Running> {
       },
     });
     cleanup.add(() => app.close());
-    return listen(app, config, logger, 'embedded', cleanup);
+    const running = await listen(app, config, logger, 'embedded', cleanup);
+    await announceSetup(accounts, running.url, logger);
+    return running;
   });
 }

@@ -8,6 +8,8 @@ export const errorCodes = {
   /** The request itself is wrong (a bad range, an unknown site): answering it again cannot help. */
   BAD_REQUEST: 'PULSE_BAD_REQUEST',
   NOT_FOUND: 'PULSE_NOT_FOUND',
+  /** The path exists, but not with this method (the answer names the allowed ones). */
+  METHOD_NOT_ALLOWED: 'PULSE_METHOD_NOT_ALLOWED',
   UNAUTHORIZED: 'PULSE_UNAUTHORIZED',
   /** The action is refused whoever asks, as configured (e.g. no PULSE_ADMIN_TOKEN set for an admin action). */
   FORBIDDEN: 'PULSE_FORBIDDEN',
@@ -28,6 +30,10 @@ export const errorCodes = {
   STORE_FAILED: 'PULSE_STORE_FAILED',
   /** This process has no warehouse to answer history questions from. */
   HISTORY_UNAVAILABLE: 'PULSE_HISTORY_UNAVAILABLE',
+  /** What the request would create exists already, or the change would break a rule (the last admin). */
+  CONFLICT: 'PULSE_CONFLICT',
+  /** Too many attempts (failed logins from one address, a locked account): later, the same request can succeed. */
+  TOO_MANY_ATTEMPTS: 'PULSE_TOO_MANY_ATTEMPTS',
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];
@@ -37,6 +43,7 @@ const retriableByDefault: Record<ErrorCode, boolean> = {
   PULSE_CONFIG_INVALID: false,
   PULSE_BAD_REQUEST: false,
   PULSE_NOT_FOUND: false,
+  PULSE_METHOD_NOT_ALLOWED: false,
   PULSE_UNAUTHORIZED: false,
   PULSE_FORBIDDEN: false,
   PULSE_BUS_UNAVAILABLE: true,
@@ -49,6 +56,8 @@ const retriableByDefault: Record<ErrorCode, boolean> = {
   PULSE_STORE_REJECTED: false,
   PULSE_STORE_FAILED: true,
   PULSE_HISTORY_UNAVAILABLE: false,
+  PULSE_CONFLICT: false,
+  PULSE_TOO_MANY_ATTEMPTS: true,
 };
 
 export class PulseError extends Error {
@@ -57,13 +66,20 @@ export class PulseError extends Error {
   readonly retriable: boolean;
   /** A short machine-readable name for clients (`bad_range`, `unknown_site`); the code's own when absent. */
   readonly detail: string | undefined;
+  /** When retrying can help after a known wait (a lock's end), the seconds to wait; sent as Retry-After. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retriable?: boolean; detail?: string } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; retriable?: boolean; detail?: string; retryAfterSeconds?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'PulseError';
     this.code = code;
     this.retriable = options.retriable ?? retriableByDefault[code];
     this.detail = options.detail;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { originAllowed } from '../../config/cors-origins.ts';
 import type { IngestSettings } from '../../config/ingest-settings.ts';
+import { emptyResponse, textResponse } from '../../http/api-contract.ts';
 import type { IngestMetrics } from '../ingest-metrics.ts';
 
 /** The paths browsers post events to; CORS and the origin check apply to these only. */
@@ -63,6 +64,14 @@ export function collectPathRewriter(alias: string | undefined): ((request: { url
   };
 }
 
+function canonicalOrigin(origin: string): string {
+  try {
+    return new URL(origin).origin;
+  } catch {
+    return origin;
+  }
+}
+
 /**
  * What a page with the tracker needs from ingest: the script at /t.js (and
  * PULSE_TRACKER_PATH) with caching headers, and CORS on the collect
@@ -94,7 +103,14 @@ export async function registerTrackerRoutes(
 
   // CORS only decides whether a page may read the answer: a simple POST (text/plain, as the
   // tracker and sendBeacon send) reaches the handler anyway, so the site's origins are checked here.
-  if (!policy.any) {
+  const recordedOrigins = deps.settings.siteOrigins;
+  /** A site whose record lists origins takes only those (and PULSE_CORS_ORIGINS' explicit ones); others follow PULSE_CORS_ORIGINS. */
+  const allowedFor = (origin: string, site: string | undefined): boolean => {
+    const recorded = site === undefined ? undefined : recordedOrigins?.(site);
+    if (recorded === undefined) return originAllowed(policy, origin, site);
+    return recorded.has(canonicalOrigin(origin)) || (!policy.any && originAllowed(policy, origin, site));
+  };
+  if (!policy.any || recordedOrigins !== undefined) {
     app.addHook('preHandler', async (request, reply) => {
       const origin = request.headers.origin;
       if (origin === undefined || !collectPaths.has(request.routeOptions.url ?? '') || sameOrigin(request, origin)) return;
@@ -103,7 +119,7 @@ export async function registerTrackerRoutes(
         events.map((event) => (typeof event === 'object' && event !== null ? (event as { site?: unknown }).site : undefined)),
       );
       for (const site of sites) {
-        if (originAllowed(policy, origin, typeof site === 'string' ? site : undefined)) continue;
+        if (allowedFor(origin, typeof site === 'string' ? site : undefined)) continue;
         deps.metrics?.rejected.inc({ reason: 'origin_not_allowed' }, events.length);
         // Readable by the page, so its tracker sees a final refusal and drops the batch instead of retrying.
         await reply
@@ -112,7 +128,7 @@ export async function registerTrackerRoutes(
           .header('vary', 'Origin')
           .send({
             error: 'origin_not_allowed',
-            message: `pages at ${origin} may not send events${typeof site === 'string' ? ` for site "${site}"` : ''} (PULSE_CORS_ORIGINS)`,
+            message: `pages at ${origin} may not send events${typeof site === 'string' ? ` for site "${site}"` : ''} (the site's allowed origins, PULSE_CORS_ORIGINS)`,
           });
         return;
       }
@@ -141,7 +157,15 @@ export async function registerTrackerRoutes(
   for (const path of paths) {
     app.get(
       path,
-      { schema: { description: 'The tracker script (`<script src="/t.js" data-site="…">`), cached for an hour, revalidated by ETag.' } },
+      {
+        schema: {
+          description: 'The tracker script (`<script src="/t.js" data-site="…">`), cached for an hour, revalidated by ETag.',
+          response: {
+            200: textResponse('text/javascript', 'The script (gzip-encoded when the client accepts it).'),
+            304: emptyResponse('Not modified: the `If-None-Match` ETag is current.'),
+          },
+        },
+      },
       async (request, reply) => {
         const { plain, gzipped, etag } = await compiled();
         reply

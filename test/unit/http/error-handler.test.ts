@@ -64,6 +64,7 @@ const expected: Record<ErrorCode, { status: number; error: string; leaks: boolea
   PULSE_CONFIG_INVALID: { status: 500, error: 'internal', leaks: false, retryAfter: false },
   PULSE_BAD_REQUEST: { status: 400, error: 'bad_request', leaks: true, retryAfter: false },
   PULSE_NOT_FOUND: { status: 404, error: 'not_found', leaks: true, retryAfter: false },
+  PULSE_METHOD_NOT_ALLOWED: { status: 405, error: 'method_not_allowed', leaks: true, retryAfter: false },
   PULSE_UNAUTHORIZED: { status: 401, error: 'unauthorized', leaks: true, retryAfter: false },
   PULSE_FORBIDDEN: { status: 403, error: 'forbidden', leaks: true, retryAfter: false },
   PULSE_BUS_UNAVAILABLE: { status: 503, error: 'unavailable', leaks: false, retryAfter: true },
@@ -76,6 +77,8 @@ const expected: Record<ErrorCode, { status: number; error: string; leaks: boolea
   PULSE_STORE_FAILED: { status: 503, error: 'store_unavailable', leaks: false, retryAfter: true },
   PULSE_STORE_REJECTED: { status: 500, error: 'internal', leaks: false, retryAfter: false },
   PULSE_HISTORY_UNAVAILABLE: { status: 503, error: 'history_unavailable', leaks: true, retryAfter: false },
+  PULSE_CONFLICT: { status: 409, error: 'conflict', leaks: true, retryAfter: false },
+  PULSE_TOO_MANY_ATTEMPTS: { status: 429, error: 'too_many_attempts', leaks: true, retryAfter: true },
 };
 
 test('every app Pulse builds answers errors through the one handler: codes to statuses, no internals in 5xx bodies, JSON 404', async () => {

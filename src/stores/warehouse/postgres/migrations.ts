@@ -37,21 +37,27 @@ export async function loadMigrations(dir = migrationsDir): Promise<Migration[]> 
  * error (fix forward with a new file); so is a recorded one this version does not know (a downgrade).
  * Returns the versions applied now.
  */
-export async function migrate(executor: SqlExecutor, options: { schema: string; dir?: string }): Promise<number[]> {
+export async function migrate(
+  executor: SqlExecutor,
+  options: { schema: string; dir?: string; table?: string; lockName?: string },
+): Promise<number[]> {
   const migrations = await loadMigrations(options.dir);
-  const lockKey = `pulse-warehouse-migrate:${options.schema}`;
+  // Another set of files (the accounts store's) records its versions in a table and lock of its own.
+  const table = options.table ?? 'schema_migrations';
+  if (!/^[a-z_]+$/.test(table)) throw new RangeError(`invalid migrations table ${JSON.stringify(table)}`);
+  const lockKey = `${options.lockName ?? 'pulse-warehouse-migrate'}:${options.schema}`;
   return executor.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey]);
     // The schema name was checked against schemaNamePattern: a plain identifier, safe to quote.
     await tx.script(`CREATE SCHEMA IF NOT EXISTS "${options.schema}";
-      CREATE TABLE IF NOT EXISTS schema_migrations (
+      CREATE TABLE IF NOT EXISTS ${table} (
         version integer PRIMARY KEY,
         name text NOT NULL,
         checksum text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now()
       );`);
     const applied = new Map(
-      (await tx.query<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations')).map((row) => [
+      (await tx.query<{ version: number; checksum: string }>(`SELECT version, checksum FROM ${table}`)).map((row) => [
         row.version,
         row.checksum,
       ]),
@@ -66,7 +72,7 @@ export async function migrate(executor: SqlExecutor, options: { schema: string; 
         continue;
       }
       await tx.script(migration.sql);
-      await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+      await tx.query(`INSERT INTO ${table} (version, name, checksum) VALUES ($1, $2, $3)`, [
         migration.version,
         migration.name,
         migration.checksum,

@@ -1,0 +1,6 @@
+export {
+  accountMigrationsDir,
+  connectPostgresAccountStore,
+  createPostgresAccountStore,
+  openPgliteAccountStore,
+} from './postgres-account-store.ts';

@@ -23,7 +23,7 @@ const publicRoutes = new Set([
   '/api/alerts/webhook',
 ]);
 const readPrefixes = ['/api/stats', '/api/history', '/query/'];
-const readRoutes = new Set(['/api/sites', '/api/auth/me']);
+const readRoutes = new Set(['/api/sites', '/api/auth/me', '/api/stream']);
 const memberPrefixes = ['/api/auth/', '/api/alerts', '/api/shop/categories', '/api/shop/stats', '/api/shop/stream'];
 
 const isSafe = (method: string) => method === 'GET' || method === 'HEAD';

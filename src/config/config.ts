@@ -102,7 +102,14 @@ export const configSchema = Type.Object({
     Type.String({
       minLength: 16,
       description:
-        'The deployment’s own admin credential: `Authorization: Bearer <token>` acts as an admin on every API (for scripts, the CLI and the Alertmanager webhook). Users sign in with accounts (`pulse users`).',
+        'The deployment’s own admin credential: `Authorization: Bearer <token>` acts as an admin on every API (for scripts and the CLI). People sign in with accounts (`pulse users`).',
+    }),
+  ),
+  PULSE_ALERT_WEBHOOK_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description:
+        'If set, the Alertmanager webhook (POST /api/alerts/webhook) needs `Authorization: Bearer <token>` (Alertmanager: `http_config.authorization.credentials`); its own token, so Alertmanager never holds an admin credential.',
     }),
   ),
   PULSE_METRICS_TOKEN: Type.Optional(
@@ -208,7 +215,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** Settings whose values never appear in messages. */
-const secretVariables: ReadonlySet<string> = new Set(['PULSE_KAFKA_PASSWORD', 'PULSE_ADMIN_TOKEN', 'PULSE_METRICS_TOKEN']);
+const secretVariables: ReadonlySet<string> = new Set([
+  'PULSE_KAFKA_PASSWORD',
+  'PULSE_ADMIN_TOKEN',
+  'PULSE_METRICS_TOKEN',
+  'PULSE_ALERT_WEBHOOK_TOKEN',
+]);
 
 /** The Kafka security settings must make one whole: a mechanism with its user and one password source, a key with its certificate. */
 function checkKafkaSecurity(config: Config): void {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Bus, ClusterAdmin, PartitionInfo } from '../bus/bus.ts';
+import { errorResponse, errorResponses, textResponse } from '../http/api-contract.ts';
 import { PulseError, badRequest, errorCodes } from '../shared/errors.ts';
 import { createLagHistory, groupsLag, listGroupRows } from './kafka-groups.ts';
 import { tailTopic } from './kafka-live.ts';
@@ -54,7 +55,7 @@ const unknownTopic = (topic: string): PulseError =>
  * port): brokers, topics, partitions, consumer groups with lag and offset reset, a message browser
  * that seeks (newest first by default, by offset or time, filtered on the server, paged with a
  * cursor), a live tail over SSE, and producing a test message. Resetting offsets and producing are
- * admin actions (src/query/admin-guard.ts).
+ * admin actions (src/auth/access-policy.ts: the Kafka page is for admins).
  */
 export function registerKafkaRoutes(app: FastifyInstance, deps: KafkaRoutesDeps): void {
   const { admin } = deps;
@@ -73,7 +74,12 @@ export function registerKafkaRoutes(app: FastifyInstance, deps: KafkaRoutesDeps)
 
   app.get(
     '/api/kafka/overview',
-    { schema: { description: 'Kafka page: the brokers, the controller and the partitions each leads.', response: { 200: overviewReply } } },
+    {
+      schema: {
+        description: 'Kafka page: the brokers, the controller and the partitions each leads.',
+        response: { 200: overviewReply, ...errorResponses(503) },
+      },
+    },
     async () => ({ kind: admin.kind, ...(await admin.describeCluster()) }),
   );
 
@@ -83,7 +89,7 @@ export function registerKafkaRoutes(app: FastifyInstance, deps: KafkaRoutesDeps)
       schema: {
         description: 'Kafka page: topics with partitions, replication, in-sync replicas, records, size and retention.',
         querystring: topicsQuery,
-        response: { 200: topicsReply },
+        response: { 200: topicsReply, ...errorResponses(503) },
       },
     },
     async (request) => {
@@ -115,7 +121,7 @@ export function registerKafkaRoutes(app: FastifyInstance, deps: KafkaRoutesDeps)
       schema: {
         description: "Kafka page: a topic's configuration and partitions (leader, replicas, ISR, offsets).",
         params: topicParams,
-        response: { 200: topicReply },
+        response: { 200: topicReply, ...errorResponses(404, 503) },
       },
     },
     async (request) => {
@@ -142,7 +148,7 @@ export function registerKafkaRoutes(app: FastifyInstance, deps: KafkaRoutesDeps)
       schema: {
         description: 'Kafka page: consumer groups with state, members, topics and total lag, by id, `limit` at a time.',
         querystring: groupsQuery,
-        response: { 200: groupsReply },
+        response: { 200: groupsReply, ...errorResponses(503) },
       },
     },
     async (request) => listGroupRows(admin, request.query),
@@ -154,7 +160,7 @@ export function registerKafkaRoutes(app: FastifyInstance, deps: KafkaRoutesDeps)
       schema: {
         description: "Kafka page: a group's members and assignments, lag per partition, and total lag over the last hour.",
         params: groupParams,
-        response: { 200: groupReply },
+        response: { 200: groupReply, ...errorResponses(404, 503) },
       },
     },
     async (request) => {
@@ -182,7 +188,12 @@ export function registerKafkaRoutes(app: FastifyInstance, deps: KafkaRoutesDeps)
           "Admin: move a group's committed offsets to the earliest or latest records, or to a time. Refused (409) while the group has members.",
         params: groupParams,
         body: resetBody,
-        response: { 200: resetReply },
+        response: {
+          200: resetReply,
+          404: errorResponse(404, 'A topic named does not exist, or the group has no committed offsets and no topics were named.'),
+          409: errorResponse(409, 'The group has members: stop them first.'),
+          ...errorResponses(503),
+        },
       },
     },
     async (request) => {
@@ -213,7 +224,7 @@ export function registerKafkaRoutes(app: FastifyInstance, deps: KafkaRoutesDeps)
           'Kafka page: records of a topic, newest first by default, from an offset or a time, filtered on the server, paged with a cursor (a scan budget per request: a page may hold fewer than `limit` with a cursor to go on).',
         params: topicParams,
         querystring: messagesQuery,
-        response: { 200: messagesReply },
+        response: { 200: messagesReply, ...errorResponses(404, 503) },
       },
     },
     async (request) => {
@@ -239,6 +250,10 @@ export function registerKafkaRoutes(app: FastifyInstance, deps: KafkaRoutesDeps)
           'Kafka page: server-sent events of new records (one message object per event, filters as for /messages); an `skipped` event counts records passed over when they arrive faster than shown.',
         params: topicParams,
         querystring: liveQuery,
+        response: {
+          200: textResponse('text/event-stream', 'The stream; it ends when the client disconnects.'),
+          ...errorResponses(404, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -282,7 +297,7 @@ export function registerKafkaRoutes(app: FastifyInstance, deps: KafkaRoutesDeps)
         description: 'Admin: produce a test message to a topic.',
         params: topicParams,
         body: produceBody,
-        response: { 200: producedReply },
+        response: { 200: producedReply, ...errorResponses(404, 503) },
       },
     },
     async (request) => {

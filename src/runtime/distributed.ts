@@ -176,7 +176,7 @@ export function startDashboard(config: Config): Promise<Running> {
     const clusterAdmin = kafkaClusterAdminFrom(config);
     cleanup.add(() => clusterAdmin.close());
     registerKafkaRoutes(app, { bus, admin: clusterAdmin });
-    registerAlertRoutes(app, { token: config.PULSE_ADMIN_TOKEN });
+    registerAlertRoutes(app, { token: config.PULSE_ALERT_WEBHOOK_TOKEN });
     if (config.PULSE_OPENSEARCH_URL !== undefined) {
       // The marketplace's client API and Shop page, when the search index is configured.
       await bus.ensureTopics(shopTopicSpecs(config));

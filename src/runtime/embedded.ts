@@ -86,7 +86,7 @@ export function startEmbedded(config: Config): Promise<Running> {
         registerHistoryRoutes(a, { warehouse });
         registerAdminRoutes(a, { realtime: store, warehouses: [warehouse] });
         registerShopRoutes(a, shop);
-        registerAlertRoutes(a, { token: config.PULSE_ADMIN_TOKEN });
+        registerAlertRoutes(a, { token: config.PULSE_ALERT_WEBHOOK_TOKEN });
         a.get('/status', async () => ({ workers: [realtime.status(), history.status(), ...shopPipeline.statuses()] }));
         await registerDashboardRoutes(a, {});
       },

@@ -11,7 +11,7 @@ import { startEmbedded } from '../../src/runtime/embedded.ts';
 import type { Running } from '../../src/runtime/lifecycle.ts';
 import { launchChromium, newVisitor } from '../e2e/support/browser.ts';
 import { clusterScript } from '../helpers/cluster.ts';
-import { repoRoot, waitFor } from '../helpers/services.ts';
+import { adminHeaders, repoRoot, testAdminToken, waitFor } from '../helpers/services.ts';
 
 /**
  * The alerting path end to end, on the real thing: the test stack's Prometheus scrapes the
@@ -48,7 +48,7 @@ function durationMs(text: string): number {
 }
 
 async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000), headers: adminHeaders });
   assert.equal(response.ok, true, `${url}: HTTP ${response.status}`);
   return (await response.json()) as T;
 }
@@ -144,7 +144,13 @@ test(
     let killed = false;
     try {
       pulse = await startEmbedded(
-        loadConfig({ PULSE_PORT: WEBHOOK_PORT, PULSE_HOST: '127.0.0.1', PULSE_DATA_DIR: dataDir, PULSE_LOG_LEVEL: 'warn' }),
+        loadConfig({
+          PULSE_PORT: WEBHOOK_PORT,
+          PULSE_HOST: '127.0.0.1',
+          PULSE_DATA_DIR: dataDir,
+          PULSE_LOG_LEVEL: 'warn',
+          PULSE_ADMIN_TOKEN: testAdminToken,
+        }),
       );
       const base = pulse.url;
 
@@ -198,7 +204,8 @@ test(
 
       // --- the dashboard shows them
       browser = await launchChromium();
-      const { page, pageErrors } = await newVisitor(browser);
+      const { context, page, pageErrors } = await newVisitor(browser);
+      await context.setExtraHTTPHeaders(adminHeaders);
       await page.goto(`${base}/dashboard/`);
       const strip = page.locator('#alerts-strip');
       const downItem = strip.locator(`.alert-item[data-alertname="KafkaBrokerDown"]`).filter({ hasText: BROKER_INSTANCE });

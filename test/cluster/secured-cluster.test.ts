@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { topics } from '../../src/bus/topics.ts';
@@ -120,7 +123,13 @@ test('the generator and the dashboard run as their own principals on the secured
   ) as { acked?: number; failed?: number };
   assert.deepEqual([final.acked, final.failed], [50, 0], generator.output());
 
-  const dashboard = await startService(['dashboard'], { ...clusterEnv('DASHBOARD'), PULSE_REDIS_URL: redisUrl, PULSE_LOG_LEVEL: 'warn' });
+  const dashboard = await startService(['dashboard'], {
+    ...clusterEnv('DASHBOARD'),
+    PULSE_REDIS_URL: redisUrl,
+    PULSE_LOG_LEVEL: 'warn',
+    // Its accounts (no PostgreSQL here) in a PGlite of its own.
+    PULSE_DATA_DIR: await mkdtemp(join(tmpdir(), 'pulse-secured-dashboard-')),
+  });
   try {
     const status = (await (await fetch(`${dashboard.base}/status`)).json()) as {
       pipeline: { error: string | null; groups: { group: string }[] };

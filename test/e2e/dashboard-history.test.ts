@@ -18,7 +18,7 @@ import {
   totals,
 } from '../../src/dashboard/web/src/history-model.ts';
 import { CHROME_UA } from '../helpers/events.ts';
-import { freePort, repoRoot, spawnPulse, waitFor, waitForHealth, type PulseProcess } from '../helpers/services.ts';
+import { adminHeaders, freePort, repoRoot, spawnPulse, waitFor, waitForHealth, type PulseProcess } from '../helpers/services.ts';
 import { launchChromium } from './support/browser.ts';
 
 /**
@@ -254,7 +254,7 @@ describe('dashboard History view in Chromium → pulse start', { timeout: 180_00
     await waitForHealth(base, pulse);
     browser = await launchChromium();
     // Reduced motion: the charts draw without transitions, so the screenshot shows them finished.
-    context = await browser.newContext({ viewport: { width: 1366, height: 768 }, reducedMotion: 'reduce' });
+    context = await browser.newContext({ viewport: { width: 1366, height: 768 }, reducedMotion: 'reduce', extraHTTPHeaders: adminHeaders });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -294,7 +294,7 @@ describe('dashboard History view in Chromium → pulse start', { timeout: 180_00
     await postKnownSet();
     const stored = await waitFor(
       async () => {
-        const response = await fetch(`${base}/api/history/pages?site=demo`);
+        const response = await fetch(`${base}/api/history/pages?site=demo`, { headers: adminHeaders });
         const body = (await response.json()) as { pages: { views: number }[] };
         return body.pages.reduce((sum, row) => sum + row.views, 0) === TOTAL_VIEWS ? body : undefined;
       },

@@ -11,7 +11,7 @@ import { loadSampleCatalog } from '../../src/shop/catalog/read-catalog.ts';
 import { categoryFigures } from '../../src/shop/category-figures.ts';
 import type { Product } from '../../src/shop/product.ts';
 import type { CategoryFigure, QueryStats } from '../../src/stores/search/search-index.ts';
-import { freePort, repoRoot, spawnPulse, waitFor, waitForHealth, type PulseProcess } from '../helpers/services.ts';
+import { adminHeaders, freePort, repoRoot, spawnPulse, waitFor, waitForHealth, type PulseProcess } from '../helpers/services.ts';
 import { launchChromium } from './support/browser.ts';
 
 /**
@@ -74,8 +74,8 @@ const shopRequests: { url: URL; type: string }[] = [];
 async function api<T>(path: string, init?: { method: string; body: unknown }): Promise<T> {
   const response = await fetch(`${base}${path}`, {
     ...(init === undefined
-      ? {}
-      : { method: init.method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body) }),
+      ? { headers: adminHeaders }
+      : { method: init.method, headers: { 'content-type': 'application/json', ...adminHeaders }, body: JSON.stringify(init.body) }),
     signal: AbortSignal.timeout(15_000),
   });
   const text = await response.text();
@@ -160,7 +160,7 @@ describe('dashboard Shop view in Chromium → pulse start', { timeout: 240_000 }
     await waitForHealth(base, pulse);
     browser = await launchChromium();
     // Reduced motion: the charts draw without transitions, so the screenshot shows them finished.
-    context = await browser.newContext({ viewport: { width: 1366, height: 768 }, reducedMotion: 'reduce' });
+    context = await browser.newContext({ viewport: { width: 1366, height: 768 }, reducedMotion: 'reduce', extraHTTPHeaders: adminHeaders });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildDashboard } from '../../src/dashboard/build.ts';
 import { CHROME_UA, pageView } from '../helpers/events.ts';
-import { freePort, repoRoot, spawnPulse, waitFor, waitForHealth, type PulseProcess } from '../helpers/services.ts';
+import { adminHeaders, freePort, repoRoot, spawnPulse, waitFor, waitForHealth, type PulseProcess } from '../helpers/services.ts';
 import { launchChromium } from './support/browser.ts';
 
 /**
@@ -134,7 +134,7 @@ describe('dashboard in Chromium → pulse start', { timeout: 120_000 }, () => {
     base = `http://127.0.0.1:${port}`;
     await startPulse();
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    context = await browser.newContext({ viewport: { width: 1366, height: 768 }, extraHTTPHeaders: adminHeaders });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -5,7 +5,7 @@ import { Producer, ProduceAcks } from '@platformatic/kafka';
 import type { FastifyInstance } from 'fastify';
 import type { Bus, ClusterAdmin } from '../../src/bus/bus.ts';
 import { createHttpApp } from '../../src/http/http-app.ts';
-import { guardAdminRoutes } from '../../src/query/admin-guard.ts';
+import { memoryAccounts, userWithToken, withTestAccess, type TestAccounts } from './accounts.ts';
 import type { MessageView } from '../../src/query/kafka-messages.ts';
 import { registerKafkaRoutes } from '../../src/query/kafka-routes.ts';
 import { createLogger } from '../../src/shared/logger.ts';
@@ -90,16 +90,17 @@ export function defineKafkaPageSuite(name: string, open: () => Promise<KafkaPage
     const groups = [activeGroup, idleGroup, `${prefix}-never`];
     let target: KafkaPageTarget;
     let guarded: FastifyInstance;
-    let unguarded: FastifyInstance;
+    let accounts: TestAccounts;
+    /** A viewer's credentials: the Kafka page is for admins. */
+    let viewer: Record<string, string> = {};
     let base = '';
-    let openBase = '';
     /** Every record of `orders`, oldest first per partition, as the API shows them. */
     let all: MessageView[] = [];
     /** First timestamp of each produce batch (they are ≥ 40 ms apart). */
     const batchStarts: number[] = [];
 
     const call = async <T>(path: string, init: RequestInit & { on?: string } = {}): Promise<Answer<T>> => {
-      const response = await fetch(`${init.on ?? base}${path}`, init);
+      const response = await fetch(`${init.on ?? base}${path}`, { ...init, headers: init.headers ?? auth });
       const text = await response.text();
       return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as T };
     };
@@ -159,13 +160,11 @@ export function defineKafkaPageSuite(name: string, open: () => Promise<KafkaPage
       ]);
       const logger = createLogger('silent', 'kafka-page-test');
       guarded = createHttpApp({ logger });
-      guardAdminRoutes(guarded, TOKEN);
+      accounts = await memoryAccounts({ sites: ['demo'], operatorToken: TOKEN });
+      await withTestAccess(guarded, accounts.accounts, TOKEN);
+      viewer = (await userWithToken(accounts.accounts, { username: 'vic', role: 'viewer', sites: ['demo'] })).headers;
       registerKafkaRoutes(guarded, { bus: target.bus, admin: target.admin });
-      unguarded = createHttpApp({ logger });
-      guardAdminRoutes(unguarded, undefined);
-      registerKafkaRoutes(unguarded, { bus: target.bus, admin: target.admin });
       base = await guarded.listen({ host: '127.0.0.1', port: 0 });
-      openBase = await unguarded.listen({ host: '127.0.0.1', port: 0 });
       all = (await everyPage(orders, 'order=oldest&limit=500')).sort((a, b) => a.partition - b.partition || a.offset - b.offset);
       for (let batch = 0; batch < BATCHES; batch++) {
         const first = all.find((m) => (m.value as { seq?: number } | null)?.seq === batch * PER_BATCH);
@@ -184,7 +183,8 @@ export function defineKafkaPageSuite(name: string, open: () => Promise<KafkaPage
     });
 
     after(async () => {
-      await Promise.allSettled([guarded?.close(), unguarded?.close()]);
+      await Promise.allSettled([guarded?.close()]);
+      await accounts?.close();
       await target?.close(topics, groups);
     });
 
@@ -443,22 +443,16 @@ export function defineKafkaPageSuite(name: string, open: () => Promise<KafkaPage
       }
     });
 
-    test('offset reset is for admins: 401 without the token or with a wrong one, 403 when no token is configured', async () => {
+    test('the Kafka page is for admins: 401 without credentials or with a wrong token, 403 for a viewer', async () => {
       assert.equal((await post(`/api/kafka/groups/${idleGroup}/reset`, { to: 'earliest' }, {})).status, 401);
       assert.equal((await post(`/api/kafka/groups/${idleGroup}/reset`, { to: 'earliest' }, { authorization: 'Bearer wrong' })).status, 401);
-      const forbidden = await post<{ error: string; message: string }>(
-        `/api/kafka/groups/${idleGroup}/reset`,
-        { to: 'earliest' },
-        {},
-        openBase,
-      );
+      const forbidden = await post<{ error: string; message: string }>(`/api/kafka/groups/${idleGroup}/reset`, { to: 'earliest' }, viewer);
       assert.equal(forbidden.status, 403);
-      assert.equal(forbidden.body.error, 'admin_token_not_configured');
-      assert.match(forbidden.body.message, /PULSE_ADMIN_TOKEN/);
-      const withToken = await post(`/api/kafka/groups/${idleGroup}/reset`, { to: 'earliest' }, auth, openBase);
-      assert.equal(withToken.status, 403, 'no token configured: nobody is admin');
-      // Reading stays open.
-      assert.equal((await call(`/api/kafka/groups/${idleGroup}`, { on: openBase })).status, 200);
+      assert.equal(forbidden.body.error, 'admin_only');
+      // Reading too: messages carry every site's events.
+      assert.equal((await call(`/api/kafka/groups/${idleGroup}`, { headers: viewer })).status, 403);
+      assert.equal((await call(`/api/kafka/topics/${orders}/messages`, { headers: {} })).status, 401);
+      assert.equal((await call(`/api/kafka/groups/${idleGroup}`)).status, 200);
     });
 
     test('offset reset to earliest, latest and a time moves the committed offsets (once the group has no members)', async () => {
@@ -519,14 +513,14 @@ export function defineKafkaPageSuite(name: string, open: () => Promise<KafkaPage
         { key: 'probe', value: { hello: 'kafka page' }, headers: { source: 'test' } },
       );
       assert.equal((await post(`/api/kafka/topics/${scratch}/messages`, { value: 'x' }, {})).status, 401);
-      assert.equal((await post(`/api/kafka/topics/${scratch}/messages`, { value: 'x' }, {}, openBase)).status, 403);
+      assert.equal((await post(`/api/kafka/topics/${scratch}/messages`, { value: 'x' }, viewer)).status, 403);
       assert.equal((await post(`/api/kafka/topics/${scratch}/messages`, { value: 'x', partition: 7 })).status, 400);
       assert.equal((await post(`/api/kafka/topics/${prefix}-missing/messages`, { value: 'x' })).status, 404);
     });
 
     test('live: new records arrive over SSE as message objects, filters applied', async () => {
       const stop = new AbortController();
-      const response = await fetch(`${base}/api/kafka/topics/${scratch}/live?key=wanted`, { signal: stop.signal });
+      const response = await fetch(`${base}/api/kafka/topics/${scratch}/live?key=wanted`, { signal: stop.signal, headers: auth });
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
       const reader = response.body?.getReader();

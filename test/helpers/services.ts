@@ -37,11 +37,19 @@ export interface PulseProcess {
   stop: () => Promise<void>;
 }
 
+/**
+ * The operator credential every Pulse a test starts runs with (PULSE_ADMIN_TOKEN), so tests about
+ * other things reach the protected APIs as an admin; the accounts tests sign in as users instead.
+ * A test that wants no operator token passes `PULSE_ADMIN_TOKEN: ''`.
+ */
+export const testAdminToken = 'pulse-test-operator-token-0123456789';
+export const adminHeaders: Readonly<Record<string, string>> = { authorization: `Bearer ${testAdminToken}` };
+
 /** Starts `bin/pulse.js <args>` as a real process, as a user would. */
 export function spawnPulse(args: string[], env: Record<string, string>): PulseProcess {
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'pulse.js'), ...args], {
     cwd: repoRoot,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', PULSE_ADMIN_TOKEN: testAdminToken, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

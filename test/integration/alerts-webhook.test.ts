@@ -14,7 +14,7 @@ import { startEmbedded } from '../../src/runtime/embedded.ts';
 import type { Running } from '../../src/runtime/lifecycle.ts';
 import { launchChromium, newVisitor } from '../e2e/support/browser.ts';
 import { deleteKafkaTopics } from '../helpers/kafka-topics.ts';
-import { kafkaBrokers, redisUrl, waitFor } from '../helpers/services.ts';
+import { adminHeaders, kafkaBrokers, redisUrl, testAdminToken, waitFor } from '../helpers/services.ts';
 
 /**
  * Pulse as Alertmanager's webhook receiver, assembled as `pulse start` and `pulse dashboard`
@@ -75,7 +75,7 @@ async function send(base: string, body: unknown, headers: Record<string, string>
   });
 }
 
-const board = async (base: string) => (await (await fetch(`${base}/api/alerts`)).json()) as AlertBoardSnapshot;
+const board = async (base: string) => (await (await fetch(`${base}/api/alerts`, { headers: adminHeaders })).json()) as AlertBoardSnapshot;
 
 describe('embedded Pulse (`pulse start`) as the Alertmanager webhook receiver', () => {
   let running: Running;
@@ -87,7 +87,14 @@ describe('embedded Pulse (`pulse start`) as the Alertmanager webhook receiver', 
     await buildDashboard(); // fast when the build is current
     dataDir = await mkdtemp(join(tmpdir(), 'pulse-alerts-'));
     running = await startEmbedded(
-      loadConfig({ PULSE_PORT: '0', PULSE_HOST: '127.0.0.1', PULSE_DATA_DIR: dataDir, PULSE_LOG_LEVEL: 'warn', PULSE_ADMIN_TOKEN: TOKEN }),
+      loadConfig({
+        PULSE_PORT: '0',
+        PULSE_HOST: '127.0.0.1',
+        PULSE_DATA_DIR: dataDir,
+        PULSE_LOG_LEVEL: 'warn',
+        PULSE_ALERT_WEBHOOK_TOKEN: TOKEN,
+        PULSE_ADMIN_TOKEN: testAdminToken,
+      }),
     );
     base = running.url;
   });
@@ -98,10 +105,12 @@ describe('embedded Pulse (`pulse start`) as the Alertmanager webhook receiver', 
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('the webhook needs the admin token; the board and its stream are readable without', async () => {
+  test('the webhook needs its own token; the board needs a signed-in user', async () => {
     const refused = await send(base, notification([brokerDown]), {});
     assert.equal(refused.status, 401);
     assert.equal(((await refused.json()) as { error: string }).error, 'unauthorized');
+    assert.equal((await send(base, notification([brokerDown]), adminHeaders)).status, 401, 'the admin token is not the webhook’s');
+    assert.equal((await fetch(`${base}/api/alerts`)).status, 401);
     assert.deepEqual((await board(base)).firing, []);
     const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     assert.ok(openapi.paths['/api/alerts/webhook'] !== undefined, 'the webhook is in the OpenAPI document');
@@ -119,6 +128,7 @@ describe('embedded Pulse (`pulse start`) as the Alertmanager webhook receiver', 
   test('the strip shows firing alerts live on every view, then greys them when they resolve (Chromium)', async (t) => {
     browser = await launchChromium();
     const { context, page, pageErrors } = await newVisitor(browser);
+    await context.setExtraHTTPHeaders(adminHeaders); // the dashboard as the operator; signing in is tested in dashboard-accounts
     try {
       await page.goto(`${base}/dashboard/`);
       await page.locator('#live-view').waitFor({ state: 'visible' });
@@ -210,13 +220,15 @@ test('`pulse dashboard` serves the same receiver', async () => {
     PULSE_KAFKA_BROKERS: kafkaBrokers,
     PULSE_REDIS_URL: redisUrl,
     PULSE_TOPIC_PREFIX: prefix,
+    PULSE_ADMIN_TOKEN: testAdminToken,
+    PULSE_DATA_DIR: await mkdtemp(join(tmpdir(), 'pulse-alerts-dashboard-')),
   });
   const bus = kafkaBusFrom(config);
   await bus.ensureTopics(ingestTopicSpecs(config));
   await bus.close();
   const running = await startDashboard(config);
   try {
-    const stream = await fetch(`${running.url}/api/alerts/stream`);
+    const stream = await fetch(`${running.url}/api/alerts/stream`, { headers: adminHeaders });
     assert.equal(stream.status, 200);
     assert.match(stream.headers.get('content-type') ?? '', /text\/event-stream/);
     await stream.body?.cancel();

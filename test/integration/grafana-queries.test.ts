@@ -11,7 +11,7 @@ import { startEmbedded } from '../../src/runtime/embedded.ts';
 import type { Running } from '../../src/runtime/lifecycle.ts';
 import { busAs, withBus } from '../helpers/cluster.ts';
 import { pageView } from '../helpers/events.ts';
-import { waitFor } from '../helpers/services.ts';
+import { adminHeaders, testAdminToken, waitFor } from '../helpers/services.ts';
 
 /**
  * Grafana is not installable here, so this is the evidence that the dashboards of ops/grafana/ work:
@@ -234,7 +234,9 @@ describe('Grafana dashboards: every panel query returns series from the real Pro
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pulse-grafana-'));
-    running = await startEmbedded(loadConfig({ PULSE_PORT: '0', PULSE_DATA_DIR: dataDir, PULSE_LOG_LEVEL: 'silent' }));
+    running = await startEmbedded(
+      loadConfig({ PULSE_PORT: '0', PULSE_DATA_DIR: dataDir, PULSE_LOG_LEVEL: 'silent', PULSE_ADMIN_TOKEN: testAdminToken }),
+    );
     base = running.url.replace(/\/$/, '');
     address = new URL(base).host;
     targetFile = join(targetsDir ?? '', `grafana-queries-${process.pid}.json`);
@@ -243,7 +245,7 @@ describe('Grafana dashboards: every panel query returns series from the real Pro
     await pulseTraffic(base);
     const published = await fetch(`${base}/api/admin/shop/products`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...adminHeaders },
       body: JSON.stringify([
         product(`probe-${randomUUID()}`, 'Часы наручные Probe'),
         product(`probe-${randomUUID()}`, 'Часы настенные Probe'),

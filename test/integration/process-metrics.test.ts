@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { Running } from '../../src/runtime/lifecycle.ts';
 import { startEmbedded } from '../../src/runtime/embedded.ts';
 import { pageView } from '../helpers/events.ts';
-import { waitFor } from '../helpers/services.ts';
+import { adminHeaders, testAdminToken, waitFor } from '../helpers/services.ts';
 
 interface Sample {
   name: string;
@@ -62,7 +62,9 @@ describe('embedded Pulse exports the metrics operators need on /metrics', () => 
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pulse-process-metrics-'));
-    pulse = await startEmbedded(loadConfig({ PULSE_PORT: '0', PULSE_DATA_DIR: dataDir, PULSE_LOG_LEVEL: 'silent' }));
+    pulse = await startEmbedded(
+      loadConfig({ PULSE_PORT: '0', PULSE_DATA_DIR: dataDir, PULSE_LOG_LEVEL: 'silent', PULSE_ADMIN_TOKEN: testAdminToken }),
+    );
   });
   after(async () => {
     await pulse.close();
@@ -80,7 +82,7 @@ describe('embedded Pulse exports the metrics operators need on /metrics', () => 
     const products = [product('metrics-p1', 'Aurora Chronograph'), product('metrics-p2', 'Aurora Diver')];
     const published = await fetch(`${pulse.url}/api/admin/shop/products`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...adminHeaders },
       body: JSON.stringify(products),
     });
     assert.equal(published.status, 200, await published.text());

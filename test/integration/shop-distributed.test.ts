@@ -6,7 +6,16 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { Recommendation } from '../../src/shop/recommend.ts';
 import type { CategoryFigure, SearchResult } from '../../src/stores/search/search-index.ts';
 import { deleteKafkaTopics } from '../helpers/kafka-topics.ts';
-import { freePort, kafkaBrokers, postgresUrl, redisUrl, spawnPulse, waitFor, type PulseProcess } from '../helpers/services.ts';
+import {
+  adminHeaders,
+  freePort,
+  kafkaBrokers,
+  postgresUrl,
+  redisUrl,
+  spawnPulse,
+  waitFor,
+  type PulseProcess,
+} from '../helpers/services.ts';
 
 const opensearchUrl = process.env['PULSE_OPENSEARCH_URL'] ?? 'http://127.0.0.1:19200';
 
@@ -66,7 +75,7 @@ test('distributed marketplace: shop filter, analytics, search worker and dashboa
     await cli('ban', '--brand', 'FakeBrand');
     assert.match(await cli('emit'), /published 368 products to Kafka/);
 
-    const get = async <T>(path: string): Promise<T> => (await (await fetch(`${dashboard}${path}`)).json()) as T;
+    const get = async <T>(path: string): Promise<T> => (await (await fetch(`${dashboard}${path}`, { headers: adminHeaders })).json()) as T;
     const categories = await waitFor(
       async () => {
         const { categories } = await get<{ categories: CategoryFigure[] }>('/api/shop/categories');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Bus, BusRecord, Subscription } from '../../../src/bus/bus.ts';
 import { createKafkaBus } from '../../../src/bus/kafka/kafka-bus.ts';
 import { endOffsets } from '../../helpers/read-topic.ts';
-import { freePort, kafkaBrokers, spawnPulse, waitForHealth, type PulseProcess } from '../../helpers/services.ts';
+import { adminHeaders, freePort, kafkaBrokers, spawnPulse, waitForHealth, type PulseProcess } from '../../helpers/services.ts';
 
 /** The topics the tracker's events land in. */
 export const trackerTopics = ['user-activity', 'mouse-coordinates'] as const;
@@ -62,7 +62,7 @@ export async function embeddedPulse(extraEnv: Record<string, string> = {}): Prom
   let server: PulseProcess | undefined = await serve(['start'], env, base);
 
   const ends = async (): Promise<Map<string, { partition: number; start: number; end: number }[]>> => {
-    const body = (await (await fetch(`${base}/api/topics`)).json()) as {
+    const body = (await (await fetch(`${base}/api/topics`, { headers: adminHeaders })).json()) as {
       topics: { name: string; partitions: { partition: number; startOffset: number; endOffset: number }[] }[];
     };
     return new Map(
@@ -91,6 +91,7 @@ export async function embeddedPulse(extraEnv: Record<string, string> = {}): Prom
             const total = (now.get(topic) ?? []).reduce((sum, p) => sum + p.end - p.start, 0);
             if (total === 0) continue;
             const response = await fetch(`${base}/api/topics/${topic}/tail?from=earliest&limit=${total}`, {
+              headers: adminHeaders,
               signal: AbortSignal.timeout(10_000),
             });
             const lines = (await response.text()).split('\n');

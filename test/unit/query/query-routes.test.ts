@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Bus } from '../../../src/bus/bus.ts';
 import { createEmbeddedBus } from '../../../src/bus/embedded/embedded-bus.ts';
 import { createHttpApp } from '../../../src/http/http-app.ts';
-import { guardAdminRoutes } from '../../../src/query/admin-guard.ts';
+import { memoryAccounts, userWithToken, withTestAccess, type TestAccounts } from '../../helpers/accounts.ts';
 import { registerAdminRoutes } from '../../../src/query/admin-routes.ts';
 import { registerHistoryRoutes } from '../../../src/query/history-routes.ts';
 import { createLiveHub } from '../../../src/query/live-hub.ts';
@@ -29,6 +29,7 @@ let warehouse: Warehouse;
 let dir: string;
 const store = createMemoryRealtimeStore();
 let closeHub: () => void = () => undefined;
+let accounts: TestAccounts;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pulse-routes-'));
@@ -38,7 +39,8 @@ before(async () => {
   await warehouse.migrate();
   const hub = createLiveHub({ store, bus, watches: [] });
   app = createHttpApp({ logger });
-  guardAdminRoutes(app, TOKEN);
+  accounts = await memoryAccounts({ sites: ['demo', 'shop'], operatorToken: TOKEN });
+  await withTestAccess(app, accounts.accounts, TOKEN);
   registerTopicRoutes(app, { bus });
   registerStatsRoutes(app, { store, bus, hub, sites: new Set(['demo', 'shop']), watches: [] });
   registerHistoryRoutes(app, { warehouse });
@@ -54,6 +56,7 @@ before(async () => {
 after(async () => {
   await Promise.all([app.close(), bare.close(), closeHub()]);
   await warehouse.close();
+  await accounts.close();
   await bus.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -66,7 +69,8 @@ async function expectStatus(
   error?: string,
   options: { method?: 'GET' | 'DELETE'; headers?: Record<string, string>; on?: FastifyInstance } = {},
 ) {
-  const response = await (options.on ?? app).inject({ method: options.method ?? 'GET', url, headers: options.headers ?? {} });
+  // As the operator unless a test says otherwise (the access tests below send other credentials or none).
+  const response = await (options.on ?? app).inject({ method: options.method ?? 'GET', url, headers: options.headers ?? auth });
   assert.equal(response.statusCode, status, `${url}: ${response.body.slice(0, 300)}`);
   if (error !== undefined) assert.equal(response.json<{ error: string }>().error, error, url);
   return response;
@@ -119,19 +123,45 @@ describe('stats routes', () => {
     assert.equal((await expectStatus('/api/stats/heatmap?path=/', 200)).json<{ grid: number }>().grid, 50);
     await expectStatus('/api/stats/heatmap?site=other', 400, 'unknown_site');
     await expectStatus('/api/stats/pipeline', 200);
-    assert.deepEqual((await expectStatus('/api/sites', 200)).json(), { sites: ['demo', 'shop'], default: 'demo' });
+    const sites = (await expectStatus('/api/sites', 200)).json<{ sites: string[]; default: string }>();
+    assert.deepEqual({ sites: sites.sites, default: sites.default }, { sites: ['demo', 'shop'], default: 'demo' });
     await expectStatus('/api/stream?site=other', 400, 'unknown_site');
   });
 });
 
-describe('admin guard and admin routes', () => {
-  test('the topic browser and /api/admin/* need the token; other routes do not', async () => {
-    for (const url of ['/api/topics', '/api/admin/counts', '/api/admin/export', '/api/topics/user-activity/tail']) {
-      await expectStatus(url, 401, 'unauthorized');
-      await expectStatus(url, 401, 'unauthorized', { headers: { authorization: 'Bearer wrong-token-0123456789' } });
+describe('access and admin routes', () => {
+  test('without credentials, or with a wrong token, every query and admin route is 401', async () => {
+    const urls = [
+      '/api/stats/realtime',
+      '/api/history/pages',
+      '/query/aggregates',
+      '/api/topics',
+      '/api/admin/counts',
+      '/api/admin/export',
+    ];
+    for (const url of [...urls, '/api/topics/user-activity/tail', '/api/sites']) {
+      await expectStatus(url, 401, 'unauthorized', { headers: {} });
+      await expectStatus(url, 401, 'invalid_token', { headers: { authorization: 'Bearer wrong-token-0123456789' } });
     }
-    await expectStatus('/api/admin/users/u-1?site=demo', 401, 'unauthorized', { method: 'DELETE' });
-    await expectStatus('/api/stats/realtime', 200);
+    await expectStatus('/api/admin/users/u-1?site=demo', 401, 'unauthorized', { method: 'DELETE', headers: {} });
+  });
+
+  test('a viewer reads only the sites granted, and no admin route', async () => {
+    const viewer = await userWithToken(accounts.accounts, { username: 'vera', role: 'viewer', sites: ['shop'] });
+    await expectStatus('/api/stats/realtime?site=shop', 200, undefined, { headers: viewer.headers });
+    // With no site named, a viewer gets their first site, never another one.
+    assert.equal(
+      (await expectStatus('/api/stats/realtime', 200, undefined, { headers: viewer.headers })).json<{ site: string }>().site,
+      'shop',
+    );
+    await expectStatus('/api/stats/realtime?site=demo', 403, 'site_forbidden', { headers: viewer.headers });
+    await expectStatus('/api/history/pages?site=demo', 403, 'site_forbidden', { headers: viewer.headers });
+    for (const url of ['/api/topics', '/api/admin/counts', '/api/admin/export'])
+      await expectStatus(url, 403, 'admin_only', { headers: viewer.headers });
+    await expectStatus('/api/admin/users/u-1?site=shop', 403, 'admin_only', { method: 'DELETE', headers: viewer.headers });
+    assert.deepEqual((await expectStatus('/api/sites', 200, undefined, { headers: viewer.headers })).json<{ sites: string[] }>().sites, [
+      'shop',
+    ]);
   });
 
   test('with the token: counts, export, erase, topic list; bad parameters are 400, unknown topics 404', async () => {

@@ -11,6 +11,7 @@ const benchmarks: Record<string, string> = {
   warehouse: './warehouse.ts',
   search: './search.ts',
   'kafka-page': './kafka-page.ts',
+  auth: './auth.ts',
 };
 
 const wanted = process.argv.slice(2);

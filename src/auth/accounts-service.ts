@@ -34,6 +34,9 @@ export interface NewSession {
   principal: Principal;
 }
 
+/** How long a credential's principal is reused without a database lookup. */
+export const CACHE_MS = 10_000;
+
 export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$';
 const usernamePattern = new RegExp(USERNAME_PATTERN);
 
@@ -84,6 +87,22 @@ export function createAccounts(options: AccountsOptions) {
   const lockMs = options.lockMs ?? 15 * 60_000;
   const throttle = options.throttle ?? createLoginThrottle({ now });
   let setupDigest: string | undefined;
+  /**
+   * Principals of recent credentials, for CACHE_MS: without it every dashboard request is a database
+   * lookup (BENCHMARKS.md, "Accounts"). Any change to accounts in this process empties it; another
+   * process (a second `pulse dashboard`) sees a revocation within CACHE_MS.
+   */
+  const cache = new Map<string, { principal: Principal; until: number }>();
+  const forget = () => cache.clear();
+  const cached = async (key: string, expires: (p: Principal) => number, load: () => Promise<Principal | undefined>) => {
+    const hit = cache.get(key);
+    if (hit !== undefined && hit.until > now()) return hit.principal;
+    const principal = await load();
+    if (principal === undefined) return undefined;
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(key, { principal, until: Math.min(now() + CACHE_MS, expires(principal)) });
+    return principal;
+  };
 
   const knownSites = (keys: readonly string[]): string[] => {
     const records = new Set(sites.records().map((r) => r.key));
@@ -183,31 +202,63 @@ export function createAccounts(options: AccountsOptions) {
       return openSession(user);
     },
 
-    logout: (sessionDigest: string): Promise<void> => store.deleteSession(sessionDigest),
+    async logout(sessionDigest: string): Promise<void> {
+      forget();
+      await store.deleteSession(sessionDigest);
+    },
 
     /** The principal behind a request's credentials; undefined when it brings none; 401 when they are wrong. */
     async authenticate(credentials: Credentials): Promise<Principal | undefined> {
       const { bearer } = credentials;
       if (bearer !== undefined) {
-        if (options.operatorToken !== undefined && safeEqual(bearer, options.operatorToken))
+        if (options.operatorToken !== undefined && safeEqual(bearer, options.operatorToken)) {
           return { kind: 'operator', role: 'admin', sites: 'all' };
-        const user = isSecretOf('token', bearer) ? await store.useToken(digestOf(bearer), now()) : undefined;
-        if (user === undefined)
+        }
+        const digest = digestOf(bearer);
+        const principal = !isSecretOf('token', bearer)
+          ? undefined
+          : await cached(
+              `t:${digest}`,
+              () => Infinity,
+              async () => {
+                const user = await store.useToken(digest, now());
+                return user === undefined ? undefined : { kind: 'token', user, role: user.role, sites: scopeOf(user) };
+              },
+            );
+        if (principal === undefined) {
           throw new PulseError(errorCodes.UNAUTHORIZED, 'this API token is not valid (revoked, or never issued)', {
             detail: 'invalid_token',
           });
-        return { kind: 'token', user, role: user.role, sites: scopeOf(user) };
+        }
+        return principal;
       }
       if (credentials.session !== undefined && isSecretOf('session', credentials.session)) {
         const sessionDigest = digestOf(credentials.session);
-        const found = await store.findSession(sessionDigest, now());
-        if (found !== undefined) {
-          return { kind: 'session', user: found.user, role: found.user.role, sites: scopeOf(found.user), csrf: found.csrf, sessionDigest };
-        }
+        let expiresAt = 0;
+        const principal = await cached(
+          `s:${sessionDigest}`,
+          () => expiresAt,
+          async () => {
+            const found = await store.findSession(sessionDigest, now());
+            if (found === undefined) return undefined;
+            expiresAt = found.expiresAt;
+            const user = found.user;
+            return { kind: 'session', user, role: user.role, sites: scopeOf(user), csrf: found.csrf, sessionDigest };
+          },
+        );
+        if (principal !== undefined) return principal;
       }
       if (credentials.share !== undefined && isSecretOf('share', credentials.share)) {
-        const site = await store.findShare(digestOf(credentials.share));
-        if (site !== undefined) return { kind: 'share', role: 'share', sites: new Set([site]) };
+        const digest = digestOf(credentials.share);
+        const principal = await cached(
+          `h:${digest}`,
+          () => Infinity,
+          async () => {
+            const site = await store.findShare(digest);
+            return site === undefined ? undefined : { kind: 'share', role: 'share', sites: new Set([site]) };
+          },
+        );
+        if (principal !== undefined) return principal;
       }
       return undefined;
     },
@@ -217,20 +268,24 @@ export function createAccounts(options: AccountsOptions) {
     async removeUser(username: string): Promise<void> {
       await requireUser(username);
       await keepAnAdmin(username);
+      forget();
       await store.removeUser(username);
     },
     async setPassword(username: string, password: string): Promise<void> {
       checkPassword(password);
+      forget();
       if (!(await store.setPassword(username, await hashPassword(password)))) throw notFound(`no user "${username}"`);
     },
     async setRole(username: string, role: Role): Promise<UserRecord> {
       const user = await requireUser(username);
       if (user.role === 'admin' && role !== 'admin') await keepAnAdmin(username);
+      forget();
       await store.setRole(username, role);
       return requireUser(username);
     },
     async grantSites(username: string, keys: readonly string[]): Promise<UserRecord> {
       await requireUser(username);
+      forget();
       await store.setGrants(username, knownSites(keys));
       return requireUser(username);
     },
@@ -243,6 +298,7 @@ export function createAccounts(options: AccountsOptions) {
     },
     listTokens: (userId?: string): Promise<TokenRecord[]> => store.listTokens(userId),
     async revokeToken(id: string, userId?: string): Promise<void> {
+      forget();
       if (!(await store.deleteToken(id, userId))) throw notFound(`no API token ${id}`);
     },
 
@@ -265,6 +321,7 @@ export function createAccounts(options: AccountsOptions) {
     },
     async removeSite(key: string): Promise<void> {
       if (sites.bootstrap.has(key)) throw conflict(`site "${key}" is listed in PULSE_SITES: remove it there first`);
+      forget();
       if (!(await store.removeSite(key))) throw notFound(`no site "${key}"`);
       await sites.refresh();
     },
@@ -278,6 +335,7 @@ export function createAccounts(options: AccountsOptions) {
     },
     listShares: (siteKey: string): Promise<ShareRecord[]> => store.listShares(siteKey),
     async revokeShare(siteKey: string, id: string): Promise<void> {
+      forget();
       if (!(await store.deleteShare(siteKey, id))) throw notFound(`no share link ${id} on site "${siteKey}"`);
     },
     /** The site a share link opens, or undefined. */

@@ -83,7 +83,7 @@ export interface AccountStore {
   deleteSession(idHash: string): Promise<void>;
 
   createToken(token: { id: string; userId: string; name: string; tokenHash: string }): Promise<void>;
-  /** The token's owner; marks the token used. */
+  /** The token's owner; records its use (to the minute). */
   useToken(tokenHash: string, now: number): Promise<StoredUser | undefined>;
   listTokens(userId?: string): Promise<TokenRecord[]>;
   /** Deletes a token, only the user's own when userId is given. */

@@ -1,4 +1,4 @@
-import type { Role, SiteRecord, TokenRecord, UserRecord } from '../stores/accounts/account-store.ts';
+import type { Role, SiteChange, SiteRecord, TokenRecord, UserRecord } from '../stores/accounts/account-store.ts';
 import { PulseError, errorCodes, type ErrorCode } from '../shared/errors.ts';
 import type { Accounts } from './accounts-service.ts';
 
@@ -20,6 +20,7 @@ export interface AccountsAdmin {
   listSites(): Promise<readonly SiteRecord[]>;
   addSite(input: { key: string; name?: string | undefined; origins?: string[] | undefined }): Promise<SiteRecord>;
   removeSite(key: string): Promise<void>;
+  updateSite(key: string, change: SiteChange): Promise<SiteRecord>;
   close(): Promise<void>;
 }
 
@@ -46,6 +47,7 @@ export function directAccountsAdmin(accounts: Accounts, where: string, close: ()
     listSites: async () => accounts.listSites(),
     addSite: (input) => accounts.addSite(input),
     removeSite: (key) => accounts.removeSite(key),
+    updateSite: (key, change) => accounts.updateSite(key, change),
     close,
   };
 }
@@ -90,6 +92,7 @@ export function httpAccountsAdmin(baseUrl: string, adminToken: string): Accounts
     listSites: async () => (await call<{ records: SiteRecord[] }>('GET', '/api/sites')).records,
     addSite: (input) => call('POST', '/api/sites', input),
     removeSite: (key) => call('DELETE', `/api/sites/${encodeURIComponent(key)}`),
+    updateSite: (key, change) => call('PATCH', `/api/sites/${encodeURIComponent(key)}`, change),
     close: async () => {},
   };
 }

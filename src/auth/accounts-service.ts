@@ -7,6 +7,7 @@ import { digestOf, isSecretOf, newId, newSecret } from './secrets.ts';
 import type { SiteDirectory } from './site-directory.ts';
 import { safeEqual } from '../http/safe-equal.ts';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle.ts';
+import { ipRuleProblem, pathRuleProblem } from '../ingest/shields.ts';
 
 export interface AccountsOptions {
   store: AccountStore;
@@ -310,10 +311,24 @@ export function createAccounts(options: AccountsOptions) {
       await sites.refresh();
       return sites.records().find((r) => r.key === input.key) as SiteRecord;
     },
-    async updateSite(key: string, change: { name?: string | undefined; origins?: readonly string[] | undefined }): Promise<SiteRecord> {
+    async updateSite(
+      key: string,
+      change: {
+        name?: string | undefined;
+        origins?: readonly string[] | undefined;
+        excludedIps?: readonly string[] | undefined;
+        excludedPaths?: readonly string[] | undefined;
+      },
+    ): Promise<SiteRecord> {
+      const problems = [...(change.excludedIps ?? []).map(ipRuleProblem), ...(change.excludedPaths ?? []).map(pathRuleProblem)].filter(
+        (p) => p !== undefined,
+      );
+      if (problems.length > 0) throw badRequest('invalid_shield', problems.join('; '));
       const updated = await store.updateSite(key, {
         ...(change.name === undefined ? {} : { name: change.name }),
         ...(change.origins === undefined ? {} : { origins: normalizeOrigins(change.origins) }),
+        ...(change.excludedIps === undefined ? {} : { excludedIps: [...new Set(change.excludedIps)] }),
+        ...(change.excludedPaths === undefined ? {} : { excludedPaths: [...new Set(change.excludedPaths)] }),
       });
       if (!updated) throw notFound(`no site "${key}"`);
       await sites.refresh();

@@ -76,8 +76,25 @@ export const IssuedToken = Type.Object(
 );
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
+export const IpRule = Type.String({
+  minLength: 2,
+  maxLength: 50,
+  description: 'An IP address or a CIDR range (203.0.113.0/24, 2001:db8::/32).',
+});
+export const PathRule = Type.String({
+  pattern: '^/\\S*$',
+  maxLength: 300,
+  description: 'A page path; * matches any run of characters (/admin/*).',
+});
 export const Site = Type.Object(
-  { key: Type.String(), name: Type.String(), origins: Type.Array(Type.String()), createdAt: Type.String({ format: 'date-time' }) },
+  {
+    key: Type.String(),
+    name: Type.String(),
+    origins: Type.Array(Type.String()),
+    excludedIps: Type.Array(Type.String(), { description: 'Shield: visits from these addresses or ranges are dropped at ingest.' }),
+    excludedPaths: Type.Array(Type.String(), { description: 'Shield: visits to these paths are dropped at ingest.' }),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
   { additionalProperties: false },
 );
 export const SiteList = Type.Object(
@@ -102,6 +119,8 @@ export const SiteChangeBody = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     origins: Type.Optional(Type.Array(Origin, { maxItems: 100, uniqueItems: true })),
+    excludedIps: Type.Optional(Type.Array(IpRule, { maxItems: 1000, uniqueItems: true })),
+    excludedPaths: Type.Optional(Type.Array(PathRule, { maxItems: 1000, uniqueItems: true })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -39,7 +39,8 @@ export function registerSiteRoutes(app: FastifyInstance, deps: { accounts: Accou
     '/api/sites/:key',
     {
       schema: {
-        description: 'Renames a site or replaces its allowed origins (admins).',
+        description:
+          'Renames a site, or replaces its allowed origins or its shields (addresses and paths whose visits are dropped at ingest) (admins).',
         params: SiteParams,
         body: SiteChangeBody,
         response: { 200: Site },

@@ -15,6 +15,12 @@ const siteList = (value: string): string[] => {
   return sites;
 };
 
+const listOrEmpty = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
 const roleOption = () =>
   new Option('--role <role>', 'admin (every site, manages users and sites) or viewer (granted sites only)').choices(['admin', 'viewer']);
 
@@ -159,7 +165,31 @@ export function sitesCommand(): Command {
     .action(async (options: { json?: boolean }) => {
       const list = await withAdmin((admin) => admin.listSites());
       if (options.json === true) return print(JSON.stringify(list, null, 2));
-      for (const site of list) print(`${site.key}\t${site.name}\t${site.origins.join(',') || '*'}\t${site.createdAt}`);
+      for (const site of list) {
+        const shields = [...site.excludedIps, ...site.excludedPaths].join(',') || '-';
+        print(`${site.key}\t${site.name}\t${site.origins.join(',') || '*'}\tshields: ${shields}\t${site.createdAt}`);
+      }
+    });
+  sites
+    .command('shield <key>')
+    .description('exclude addresses / CIDR ranges and page paths (with *) from a site: their visits are dropped at ingest, never stored')
+    .option('--ips <rules>', 'comma-separated addresses or ranges, replacing the current ones ("" clears them)', (v: string) =>
+      listOrEmpty(v),
+    )
+    .option('--paths <rules>', 'comma-separated paths such as /admin/*, replacing the current ones ("" clears them)', (v: string) =>
+      listOrEmpty(v),
+    )
+    .action(async (key: string, options: { ips?: string[]; paths?: string[] }) => {
+      if (options.ips === undefined && options.paths === undefined) throw new InvalidArgumentError('give --ips and/or --paths');
+      const site = await withAdmin((admin) =>
+        admin.updateSite(key, {
+          ...(options.ips === undefined ? {} : { excludedIps: options.ips }),
+          ...(options.paths === undefined ? {} : { excludedPaths: options.paths }),
+        }),
+      );
+      print(
+        `${site.key}: excluded addresses ${site.excludedIps.join(', ') || 'none'}; excluded paths ${site.excludedPaths.join(', ') || 'none'}`,
+      );
     });
   sites
     .command('remove <key>')

@@ -2,6 +2,7 @@ import type { TopicNames } from '../bus/topics.ts';
 import { topicNames } from '../bus/topics.ts';
 import { siteKeys, type Config, type SiteSet } from './config.ts';
 import { originPolicy, type OriginPolicy } from './cors-origins.ts';
+import type { Shield } from '../ingest/shields.ts';
 
 /** What the ingest server needs from the configuration, resolved once by the composition root. */
 export interface IngestSettings {
@@ -9,6 +10,8 @@ export interface IngestSettings {
   origins: OriginPolicy;
   /** The origins a site's record allows (they replace PULSE_CORS_ORIGINS for that site), when it names any. */
   siteOrigins?: ((site: string) => ReadonlySet<string> | undefined) | undefined;
+  /** A site's shields (src/ingest/shields.ts), from its record. */
+  shieldOf?: ((site: string) => Shield | undefined) | undefined;
   topics: TopicNames;
   maxBodyBytes: number;
   maxBatch: number;

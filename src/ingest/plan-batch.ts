@@ -5,6 +5,7 @@ import { enrichEvent, type RequestContext } from '../contract/enrich-event.ts';
 import type { EventType, WireEvent } from '../contract/event-schema.ts';
 import { dlq, drop, ok, pipeline, type Outcome, type Pipeline } from '../contract/outcome.ts';
 import { validateEvent } from '../contract/validate-event.ts';
+import type { Shield } from './shields.ts';
 
 export interface Rejection {
   index: number;
@@ -17,6 +18,8 @@ export interface BatchPlan {
   records: OutgoingRecord[];
   accepted: number;
   rejections: Rejection[];
+  /** Events a site's shields dropped, by reason (`shield_ip`, `shield_path`): neither stored nor an error. */
+  shielded: Partial<Record<'shield_ip' | 'shield_path', number>>;
 }
 
 export interface PlanOptions {
@@ -27,6 +30,8 @@ export interface PlanOptions {
   /** Applied when an event omits `type` (seed 000's coordinates carry none). */
   defaultType?: EventType | undefined;
   source: string;
+  /** A site's shields (excluded addresses and paths): its events they match are dropped, never stored. */
+  shieldOf?: ((site: string) => Shield | undefined) | undefined;
 }
 
 /** The drop reason of an event for a site Pulse does not collect for. */
@@ -73,6 +78,7 @@ export function planBatch(events: readonly unknown[], context: RequestContext, o
   const records: OutgoingRecord[] = [];
   const rejections: Rejection[] = [];
   let accepted = 0;
+  const shielded: BatchPlan['shielded'] = {};
   events.forEach((raw, index) => {
     const outcome = steps(raw);
     if (outcome.kind === 'drop') {
@@ -86,6 +92,11 @@ export function planBatch(events: readonly unknown[], context: RequestContext, o
       return;
     }
     const event = outcome.value;
+    const shield = options.shieldOf?.(event.site)?.reasonFor(context.ip, event.url);
+    if (shield !== undefined) {
+      shielded[shield] = (shielded[shield] ?? 0) + 1;
+      return;
+    }
     const enriched = enrichEvent(event, context);
     records.push({
       topic: topicForEvent(event.type, options.topics),
@@ -95,7 +106,7 @@ export function planBatch(events: readonly unknown[], context: RequestContext, o
     });
     accepted += 1;
   });
-  return { records, accepted, rejections };
+  return { records, accepted, rejections, shielded };
 }
 
 function deadLetter(input: Outcome<unknown>, reason: string, context: RequestContext, options: PlanOptions): OutgoingRecord {

@@ -26,7 +26,18 @@ export interface SiteRecord {
   name: string;
   /** Origins whose pages may send events for this site; empty: as PULSE_CORS_ORIGINS says. */
   origins: string[];
+  /** Shields: addresses / CIDR ranges and paths (with *) whose visits are dropped at ingest. */
+  excludedIps: string[];
+  excludedPaths: string[];
   createdAt: string;
+}
+
+/** What can change on a site record. */
+export interface SiteChange {
+  name?: string;
+  origins?: readonly string[];
+  excludedIps?: readonly string[];
+  excludedPaths?: readonly string[];
 }
 
 export interface SessionRecord {
@@ -92,7 +103,7 @@ export interface AccountStore {
   listSites(): Promise<SiteRecord[]>;
   /** False when the key exists. */
   addSite(site: { key: string; name: string; origins: readonly string[] }): Promise<boolean>;
-  updateSite(key: string, change: { name?: string; origins?: readonly string[] }): Promise<boolean>;
+  updateSite(key: string, change: SiteChange): Promise<boolean>;
   removeSite(key: string): Promise<boolean>;
 
   createShare(share: { id: string; siteKey: string; tokenHash: string }): Promise<void>;

@@ -10,6 +10,7 @@
 import { el } from './dom.ts';
 import { stripModel, type StripItem } from './alerts-model.ts';
 import type { AlertBoardSnapshot } from './alerts-types.ts';
+import { apiFetch } from './session.ts';
 
 export const ALERTS_URL = '/api/alerts';
 export const ALERTS_STREAM_URL = '/api/alerts/stream';
@@ -34,7 +35,7 @@ export interface AlertsStrip {
 class NoAlertReceiver extends Error {}
 
 async function readBoard(signal: AbortSignal): Promise<AlertBoardSnapshot> {
-  const response = await fetch(ALERTS_URL, { headers: { accept: 'application/json' }, signal });
+  const response = await apiFetch(ALERTS_URL, { signal });
   if (response.status === 404) throw new NoAlertReceiver('this server has no alert receiver');
   if (!response.ok) throw new Error(`${ALERTS_URL}: HTTP ${response.status}`);
   return (await response.json()) as AlertBoardSnapshot;

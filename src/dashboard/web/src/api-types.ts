@@ -87,10 +87,44 @@ export interface UserStats {
 
 /** GET /api/sites (optional: the dashboard falls back to the site of the first snapshot and `?site=`). */
 export interface SitesResponse {
-  /** Site keys from PULSE_SITES; empty when any key is accepted (`*`). */
+  /** Keys of the sites the signed-in account may read (PULSE_SITES and site records). */
   sites: string[];
   /** The site the stats API answers for when none is given. */
   default: string;
+  /** The readable sites' records. */
+  records: SiteRecord[];
+}
+
+// ---------------------------------------------------------------- accounts (sites, share links, users)
+
+export interface SiteRecord {
+  key: string;
+  name: string;
+  /** Pages on these origins may send the site's events (none: any). */
+  origins: string[];
+  createdAt: string;
+}
+
+export interface ShareRecord {
+  id: string;
+  siteKey: string;
+  createdAt: string;
+}
+
+/** POST /api/sites/:key/shares: `url` (`/share/<token>`) is in this answer only. */
+export interface IssuedShare {
+  id: string;
+  siteKey: string;
+  url: string;
+}
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  role: 'admin' | 'viewer';
+  /** Sites granted to a viewer (an admin sees every site). */
+  sites: string[];
+  createdAt: string;
 }
 
 // ---------------------------------------------------------------- history (warehouse)

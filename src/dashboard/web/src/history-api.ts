@@ -5,6 +5,7 @@
  */
 import type { BreakdownDimension, HistoryBreakdown, HistoryPages, HistoryTimeseries, HistoryUnavailable } from './api-types.ts';
 import { historyQuery, type ResolvedRange } from './history-model.ts';
+import { apiFetch } from './session.ts';
 
 export class HistoryHttpError extends Error {
   readonly status: number;
@@ -20,7 +21,7 @@ export const isHistoryOff = (error: unknown): error is HistoryHttpError =>
   error instanceof HistoryHttpError && error.status === 503 && error.body.error === 'history_unavailable';
 
 async function getJson<T>(url: string, signal: AbortSignal): Promise<T> {
-  const response = await fetch(url, { headers: { accept: 'application/json' }, signal });
+  const response = await apiFetch(url, { signal });
   if (!response.ok) throw new HistoryHttpError(response.status, (await response.json().catch(() => ({}))) as HistoryUnavailable, url);
   return (await response.json()) as T;
 }

@@ -1,13 +1,16 @@
 /**
  * The admin step of the Kafka view's writes (offset reset, test message): a
- * modal dialog that says what will happen, asks for the admin token
- * (`PULSE_ADMIN_TOKEN`; filled in from this tab's sessionStorage when it was
- * typed before) and only then lets the write go. The server decides: a
- * missing or wrong token is sent as it is and its refusal shown, so the page
- * never pretends to enforce what only the server can.
+ * modal dialog that says what will happen and only then lets the write go.
+ * Signed in as an admin, the session is enough; the admin token field
+ * (`PULSE_ADMIN_TOKEN` or an admin's API token; filled in from this tab's
+ * sessionStorage when it was typed before) is optional then, and sent
+ * instead of the session when filled. The server decides: a missing or wrong
+ * token is sent as it is and its refusal shown, so the page never pretends
+ * to enforce what only the server can.
  */
 import { adminToken, setAdminToken } from './kafka-api.ts';
 import { h } from './kafka-dom.ts';
+import { me } from './session.ts';
 
 export interface AdminConfirmation {
   title: string;
@@ -21,6 +24,8 @@ let opened = 0;
 /** Resolves to the token to send ('' for none) once confirmed, or null when cancelled. */
 export function confirmAdmin(request: AdminConfirmation): Promise<string | null> {
   opened += 1;
+  const principal = me();
+  const sessionAdmin = principal?.via === 'session' && principal.role === 'admin';
   const titleId = `kafka-dialog-title-${opened}`;
   const token = h('input', {
     type: 'password',
@@ -39,11 +44,13 @@ export function confirmAdmin(request: AdminConfirmation): Promise<string | null>
     { method: 'dialog', class: 'kdialog-form' },
     h('h2', { id: titleId }, request.title),
     h('ul', { class: 'kdialog-lines' }, ...request.lines.map((line) => h('li', {}, line))),
-    h('label', { class: 'kfield' }, h('span', {}, 'Admin token'), token),
+    h('label', { class: 'kfield' }, h('span', {}, sessionAdmin ? 'Admin token (optional)' : 'Admin token'), token),
     h(
       'p',
       { class: 'kdialog-note' },
-      'Only an admin may do this. The token is kept for this tab only (sessionStorage); without it the server refuses.',
+      sessionAdmin
+        ? `Only an admin may do this: you are signed in as ${principal?.user?.username ?? 'an admin'}, which is enough. A token typed here is sent instead of your session and kept for this tab only (sessionStorage).`
+        : 'Only an admin may do this. The token is kept for this tab only (sessionStorage); without it the server refuses.',
     ),
     h('div', { class: 'kdialog-actions' }, cancel, confirm),
   );
@@ -62,6 +69,6 @@ export function confirmAdmin(request: AdminConfirmation): Promise<string | null>
       resolve(answer);
     });
     dialog.showModal();
-    (token.value === '' ? token : confirm).focus();
+    (token.value === '' && !sessionAdmin ? token : confirm).focus();
   });
 }

@@ -1,9 +1,10 @@
 /**
  * Reads and writes of `/api/kafka/*`. A refusal keeps the server's status,
  * error code and message, so a form can show exactly why it was refused.
- * Writes (offset reset, test message) carry the admin token, which the
- * visitor types once per tab: it is kept in sessionStorage, never in
- * localStorage, so closing the tab forgets it.
+ * Writes (offset reset, test message) go with the admin's session (and its
+ * CSRF token, added by session.ts); an admin token typed in the dialog, when
+ * there is one, is sent as `Authorization: Bearer` instead. It is kept in
+ * sessionStorage, never in localStorage, so closing the tab forgets it.
  */
 import type { BrowseQuery } from './kafka-route.ts';
 import { messagesParams } from './kafka-route.ts';
@@ -20,6 +21,7 @@ import type {
   KafkaTopicDetail,
   KafkaTopicList,
 } from './kafka-types.ts';
+import { apiFetch } from './session.ts';
 
 export class KafkaApiError extends Error {
   readonly status: number;
@@ -65,7 +67,7 @@ async function call<T>(
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token !== undefined && options.token !== '') headers['authorization'] = `Bearer ${options.token}`;
-  const response = await fetch(path, {
+  const response = await apiFetch(path, {
     method,
     headers,
     ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
@@ -151,7 +153,11 @@ export function refusalText(error: unknown): string {
       error.status === 401
         ? 'needs the admin token'
         : error.status === 403
-          ? 'no admin on this server'
+          ? error.code === 'admin_only'
+            ? 'needs an admin'
+            : error.code === 'csrf'
+              ? 'CSRF check failed'
+              : 'no admin on this server'
           : error.status === 409
             ? 'conflict'
             : error.code;

@@ -119,9 +119,6 @@ textarea.kfield-input { width: 100%; resize: vertical; font-family: var(--mono);
 .kform-result[data-level='busy'] { color: var(--muted); }
 .kform-warn { margin: 0; padding: 8px 10px; border: 1px solid color-mix(in srgb, var(--amber) 45%, transparent); border-radius: 8px; background: color-mix(in srgb, var(--amber) 10%, transparent); color: #fde68a; font-size: 12.5px; }
 .card-k-reset .table-scroll { margin-top: 12px; max-height: 220px; }
-.btn--danger { border-color: color-mix(in srgb, var(--red) 50%, transparent); background: color-mix(in srgb, var(--red) 18%, transparent); }
-.btn--danger:hover { background: color-mix(in srgb, var(--red) 30%, transparent); }
-.btn--ghost { background: none; }
 .btn:disabled { opacity: 0.55; cursor: default; }
 
 .kdialog { width: min(540px, calc(100vw - 32px)); padding: 0; border: 1px solid var(--border-strong); border-radius: var(--radius); background: var(--card); color: var(--text); box-shadow: 0 24px 64px rgba(0, 0, 0, 0.5); }

@@ -2,6 +2,7 @@
  * Reads of the shop API. A 404 is told apart from other failures: the
  * server has no marketplace (no search index), so retrying would not help.
  */
+import { apiFetch } from './session.ts';
 import type { ShopCategory, ShopSearchResult, ShopStats, ShopUpdate } from './shop-types.ts';
 
 export class ShopHttpError extends Error {
@@ -16,7 +17,7 @@ export class ShopHttpError extends Error {
 export const isShopOff = (error: unknown): boolean => error instanceof ShopHttpError && error.status === 404;
 
 async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
-  const response = await fetch(url, { headers: { accept: 'application/json' }, ...(signal === undefined ? {} : { signal }) });
+  const response = await apiFetch(url, signal === undefined ? {} : { signal });
   if (!response.ok) {
     const body = (await response.json().catch(() => ({}))) as { message?: string };
     throw new ShopHttpError(response.status, body.message ?? `${url.split('?')[0] ?? url}: HTTP ${response.status}`);

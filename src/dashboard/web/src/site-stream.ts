@@ -7,6 +7,7 @@
 import type { LiveUpdate, RealtimeSnapshot, SitesResponse } from './api-types.ts';
 import { byId, el, errorText } from './dom.ts';
 import { connectLive, type ConnectionState, type LiveConnection } from './live.ts';
+import { ApiError } from './session.ts';
 import { getJson, withSite } from './stats-api.ts';
 
 /** After the stats API did not answer, the site is opened again this much later. */
@@ -31,6 +32,8 @@ export interface SiteStream {
   serverNow(): number;
   /** Opens `site` (null: the server's default), with `notice` in the banner once it answered. */
   open(site: string | null, notice?: string | null): Promise<void>;
+  /** Reads the sites offered in the picker again (after the Sites view added or removed one). */
+  refreshSites(): Promise<void>;
 }
 
 function renderSiteOptions(select: HTMLSelectElement, sites: readonly string[], selected: string): void {
@@ -46,7 +49,7 @@ function renderSiteOptions(select: HTMLSelectElement, sites: readonly string[], 
   select.disabled = all.length < 2;
 }
 
-/** The sites to offer: from /api/sites when the server has it, else the one being shown. */
+/** The sites to offer: /api/sites (only those the signed-in account may read), else the one being shown. */
 async function knownSites(): Promise<string[]> {
   try {
     const response = await getJson<SitesResponse>('/api/sites');
@@ -75,7 +78,13 @@ export function siteStream(hooks: SiteStreamHooks): SiteStream {
     try {
       snapshot = await getJson<RealtimeSnapshot>(withSite('/api/stats/realtime', wanted));
     } catch (error) {
+      if (opened !== generation) return;
       if (wanted !== null) return open(null, `Site "${wanted}": ${errorText(error)}. Showing the default site.`);
+      if (error instanceof ApiError && error.status === 403) {
+        // Not a failure that retrying mends (e.g. no site is shared with this account yet).
+        hooks.banner(errorText(error));
+        return;
+      }
       hooks.banner(`The stats API did not answer: ${errorText(error)}. Retrying…`);
       window.setTimeout(() => void open(wanted, notice), RETRY_MS);
       return;
@@ -110,5 +119,8 @@ export function siteStream(hooks: SiteStreamHooks): SiteStream {
     latest: () => latest,
     serverNow: () => latest?.serverTime ?? Date.now(),
     open,
+    async refreshSites() {
+      if (site !== null) renderSiteOptions(select, await knownSites(), site);
+    },
   };
 }

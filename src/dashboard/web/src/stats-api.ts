@@ -1,4 +1,5 @@
-/** Reads of the live stats API (/api/stats/*, /api/sites); a failed read throws with the server's message. */
+/** Reads of the live stats API (/api/stats/*, /api/sites); a failed read throws an ApiError with the server's message. */
+import { apiError, apiFetch } from './session.ts';
 
 const siteParam = (site: string | null) => (site === null ? '' : `site=${encodeURIComponent(site)}`);
 
@@ -9,10 +10,7 @@ export const withSite = (path: string, site: string | null, extra: Record<string
 };
 
 export async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { headers: { accept: 'application/json' } });
-  if (!response.ok) {
-    const body = (await response.json().catch(() => ({}))) as { message?: string };
-    throw new Error(body.message ?? `${url}: HTTP ${response.status}`);
-  }
+  const response = await apiFetch(url);
+  if (!response.ok) throw await apiError(response, url.split('?')[0] ?? url);
   return (await response.json()) as T;
 }

@@ -1,18 +1,29 @@
 /**
- * Live | History | Shop | Kafka, chosen by the URL hash (`#live`,
- * `#history?…`, `#shop`, `#kafka/…`), so a view can be bookmarked. The
- * History, Shop and Kafka views' code (and their charts) is fetched the
- * first time each is shown, which keeps the live view's first load small.
+ * Live | History | Shop | Kafka | Sites, chosen by the URL hash (`#live`,
+ * `#history?…`, `#shop`, `#kafka/…`, `#sites`), so a view can be bookmarked.
+ * The History, Shop, Kafka and Sites views' code (and their charts) is
+ * fetched the first time each is shown, which keeps the live view's first
+ * load small. A view the signed-in role may not use (`allowed`) has no tab,
+ * and its hash shows the live view.
  */
 import { byId, errorText } from './dom.ts';
 import type { HistoryView } from './history-view.ts';
 import type { KafkaView } from './kafka-view.ts';
 import type { ShopView } from './shop-view.ts';
+import type { SitesView } from './sites-view.ts';
 
-export type View = 'live' | 'history' | 'shop' | 'kafka';
+export type View = 'live' | 'history' | 'shop' | 'kafka' | 'sites';
 
 const viewOf = (hash: string): View =>
-  hash.startsWith('#history') ? 'history' : hash.startsWith('#shop') ? 'shop' : hash.startsWith('#kafka') ? 'kafka' : 'live';
+  hash.startsWith('#history')
+    ? 'history'
+    : hash.startsWith('#shop')
+      ? 'shop'
+      : hash.startsWith('#kafka')
+        ? 'kafka'
+        : hash.startsWith('#sites')
+          ? 'sites'
+          : 'live';
 
 export interface ViewRouterHooks {
   /** The live view is on screen again. */
@@ -20,6 +31,10 @@ export interface ViewRouterHooks {
   /** The History view was just made: it is given what the live view already knows. */
   historyCreated(panel: HistoryView): void;
   failed(message: string): void;
+  /** Whether the signed-in role may use a view (its tab is hidden otherwise). */
+  allowed(view: View): boolean;
+  /** The Sites view added or removed a site: the site picker is read again. */
+  sitesChanged(): void;
 }
 
 export interface ViewRouter {
@@ -40,6 +55,8 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
     tabHistory: byId<HTMLAnchorElement>('tab-history'),
     tabShop: byId<HTMLAnchorElement>('tab-shop'),
     tabKafka: byId<HTMLAnchorElement>('tab-kafka'),
+    sitesView: byId('sites-view'),
+    tabSites: byId<HTMLAnchorElement>('tab-sites'),
   };
   let current: View = 'live';
   let historyPanel: HistoryView | undefined;
@@ -48,6 +65,8 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
   let shopLoading: Promise<ShopView> | undefined;
   let kafkaPanel: KafkaView | undefined;
   let kafkaLoading: Promise<KafkaView> | undefined;
+  let sitesPanel: SitesView | undefined;
+  let sitesLoading: Promise<SitesView> | undefined;
 
   function loadHistory(): Promise<HistoryView> {
     historyLoading ??= import('./history-view.ts').then(({ historyView }) => {
@@ -71,13 +90,24 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
     return kafkaLoading;
   }
 
+  function loadSites(): Promise<SitesView> {
+    sitesLoading ??= import('./sites-view.ts').then(
+      ({ sitesView }) => (sitesPanel = sitesView(ui.sitesView, { sitesChanged: hooks.sitesChanged })),
+    );
+    return sitesLoading;
+  }
+
+  const tabs = [
+    [ui.tabLive, 'live'],
+    [ui.tabHistory, 'history'],
+    [ui.tabShop, 'shop'],
+    [ui.tabKafka, 'kafka'],
+    [ui.tabSites, 'sites'],
+  ] as const;
+
   function markTabs(): void {
-    for (const [tab, view] of [
-      [ui.tabLive, 'live'],
-      [ui.tabHistory, 'history'],
-      [ui.tabShop, 'shop'],
-      [ui.tabKafka, 'kafka'],
-    ] as const) {
+    for (const [tab, view] of tabs) {
+      tab.hidden = !hooks.allowed(view);
       if (view === current) tab.setAttribute('aria-current', 'page');
       else tab.removeAttribute('aria-current');
     }
@@ -88,6 +118,7 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
   function showView(): void {
     const hash = window.location.hash;
     current = viewOf(hash);
+    if (!hooks.allowed(current)) current = 'live';
     ui.liveView.hidden = current !== 'live';
     markTabs();
     if (current !== 'history') {
@@ -102,8 +133,21 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
       kafkaPanel?.hide();
       ui.kafkaView.hidden = true;
     }
+    if (current !== 'sites') {
+      sitesPanel?.hide();
+      ui.sitesView.hidden = true;
+    }
     if (current === 'live') {
       hooks.liveShown();
+      return;
+    }
+    if (current === 'sites') {
+      ui.sitesView.hidden = false;
+      loadSites()
+        .then((panel) => {
+          if (current === 'sites') panel.show();
+        })
+        .catch((error: unknown) => hooks.failed(`The Sites view did not load: ${errorText(error)}`));
       return;
     }
     if (current === 'kafka') {

@@ -209,13 +209,23 @@ export function createPostgresAccountStore(options: PostgresAccountStoreOptions)
       changed('DELETE FROM accounts_tokens WHERE id = $1 AND ($2::text IS NULL OR user_id = $2)', [id, userId ?? null]),
 
     async listSites() {
-      const rows = await db.query<{ key: string; name: string; origins: string[] | string; created_at: string }>(
-        `SELECT key, name, origins, ${iso('created_at')} AS created_at FROM accounts_sites ORDER BY created_at, key`,
+      const rows = await db.query<{
+        key: string;
+        name: string;
+        origins: string[] | string;
+        excluded_ips: string[] | string;
+        excluded_paths: string[] | string;
+        created_at: string;
+      }>(
+        `SELECT key, name, origins, excluded_ips, excluded_paths, ${iso('created_at')} AS created_at FROM accounts_sites ORDER BY created_at, key`,
       );
+      const list = (value: string[] | string): string[] => (typeof value === 'string' ? (JSON.parse(value) as string[]) : value);
       return rows.map((r): SiteRecord => ({
         key: r.key,
         name: r.name,
-        origins: typeof r.origins === 'string' ? (JSON.parse(r.origins) as string[]) : r.origins,
+        origins: list(r.origins),
+        excludedIps: list(r.excluded_ips),
+        excludedPaths: list(r.excluded_paths),
         createdAt: r.created_at,
       }));
     },
@@ -225,12 +235,15 @@ export function createPostgresAccountStore(options: PostgresAccountStoreOptions)
         site.name,
         JSON.stringify(site.origins),
       ]),
-    updateSite: (key, change) =>
-      changed('UPDATE accounts_sites SET name = coalesce($2, name), origins = coalesce($3::jsonb, origins) WHERE key = $1', [
-        key,
-        change.name ?? null,
-        change.origins === undefined ? null : JSON.stringify(change.origins),
-      ]),
+    updateSite: (key, change) => {
+      const json = (value: readonly string[] | undefined) => (value === undefined ? null : JSON.stringify(value));
+      return changed(
+        `UPDATE accounts_sites SET name = coalesce($2, name), origins = coalesce($3::jsonb, origins),
+           excluded_ips = coalesce($4::jsonb, excluded_ips), excluded_paths = coalesce($5::jsonb, excluded_paths)
+         WHERE key = $1`,
+        [key, change.name ?? null, json(change.origins), json(change.excludedIps), json(change.excludedPaths)],
+      );
+    },
     removeSite: (key) => changed('DELETE FROM accounts_sites WHERE key = $1', [key]),
 
     async createShare(share) {

@@ -409,4 +409,38 @@ describe('dashboard accounts in Chromium → pulse start', { timeout: 240_000 },
     t.diagnostic(`share link ${new URL(shareUrl).pathname.slice(0, 12)}… issued, used, revoked`);
     assert.deepEqual(pageErrors, []);
   });
+
+  test('(f) shields set in the Sites tab drop a path’s visits at ingest, counted and never stored', async () => {
+    const page = adminPage;
+    await page.selectOption('[data-shield-site]', 'alpha');
+    await page.fill('[data-shield-paths]', '/checkout/*\n/preview');
+    await page.click('[data-shield-save]');
+    await page.waitForFunction(
+      () => (globalThis as unknown as InPage).document.querySelector('[data-shield-status]')?.getAttribute('data-level') === 'ok',
+      undefined,
+      { timeout: 10_000 },
+    );
+    assert.match((await text(page, '[data-shield-status]')) ?? '', /^Shields of alpha saved: 0 address rule\(s\), 2 path rule\(s\)/);
+    const counted = async () => {
+      const metrics = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+      const line = metrics.split('\n').find((l) => l.startsWith('pulse_ingest_events_rejected_total{reason="shield_path"}'));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const before = await counted();
+    const sent = await fetch(`${base}/api/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': CHROME_UA },
+      body: JSON.stringify([
+        pageView({ site: 'alpha', url: 'https://alpha.example/checkout/pay' }),
+        pageView({ site: 'alpha', url: 'https://alpha.example/preview' }),
+        pageView({ site: 'alpha', url: 'https://alpha.example/checkout' }),
+      ]),
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.deepEqual(await sent.json(), { accepted: 1, rejected: 0, errors: [] }, 'only /checkout (no slash after it) passes /checkout/*');
+    assert.equal(await counted(), before + 2);
+    const record = (await (await api('/api/sites')).json()) as { records: { key: string; excludedPaths: string[] }[] };
+    assert.deepEqual(record.records.find((r) => r.key === 'alpha')?.excludedPaths, ['/checkout/*', '/preview']);
+    assert.deepEqual(pageErrors, []);
+  });
 });

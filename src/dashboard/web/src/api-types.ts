@@ -102,6 +102,9 @@ export interface SiteRecord {
   name: string;
   /** Pages on these origins may send the site's events (none: any). */
   origins: string[];
+  /** Shields: addresses / CIDR ranges and paths (with *) whose visits are dropped at ingest. */
+  excludedIps: string[];
+  excludedPaths: string[];
   createdAt: string;
 }
 

@@ -2,7 +2,8 @@
  * The Sites view (`#sites`, admins only): the site records (key, name,
  * allowed origins), adding and removing a site; per site its share links
  * (a new link's full address is shown once, with a copy button; existing
- * ones are listed by id and can be revoked); and a compact list of users
+ * ones are listed by id and can be revoked); per site its shields (excluded
+ * addresses and paths, one rule per line); and a compact list of users
  * with a form to add one (role, and for a viewer the sites granted).
  *
  * Everything is read when the view is shown and after each change; the
@@ -197,7 +198,38 @@ export function sitesView(root: HTMLElement, hooks: SitesViewHooks): SitesView {
   );
   usersCard.section.append(usersTable.scroll, userForm);
 
-  root.replaceChildren(bar, sitesCard.section, sharesCard.section, usersCard.section);
+  // ---------------------------------------------------------------- shields
+  const shieldsCard = card('Shields', 'card-shields', 'visits dropped at ingest, never stored');
+  const shieldSelect = h('select', { id: 'shield-site', 'aria-label': 'Site of the shields', 'data-shield-site': true });
+  const shieldIps = h('textarea', {
+    class: 'input',
+    rows: '3',
+    'data-shield-ips': true,
+    'aria-label': 'Excluded addresses',
+    placeholder: '203.0.113.0/24',
+  });
+  const shieldPaths = h('textarea', {
+    class: 'input',
+    rows: '3',
+    'data-shield-paths': true,
+    'aria-label': 'Excluded paths',
+    placeholder: '/admin/*',
+  });
+  const shieldSave = h('button', { type: 'button', class: 'btn btn--primary', 'data-shield-save': true }, 'Save shields');
+  const shieldStatus = status('shield-status', 'data-shield-status');
+  shieldsCard.section.append(
+    h(
+      'p',
+      { class: 'auth-lead' },
+      'One rule per line. Addresses or CIDR ranges (your office), and page paths where * matches anything: their visits are dropped at ingest and counted only as pulse_ingest_events_rejected_total{reason="shield_ip"|"shield_path"}.',
+    ),
+    h('div', { class: 'share-controls' }, shieldSelect),
+    h('div', { class: 'inline-form' }, field('Excluded addresses', shieldIps, true), field('Excluded paths', shieldPaths, true)),
+    h('div', { class: 'share-controls' }, shieldSave),
+    shieldStatus,
+  );
+
+  root.replaceChildren(bar, sitesCard.section, sharesCard.section, shieldsCard.section, usersCard.section);
 
   // ---------------------------------------------------------------- rendering
 
@@ -227,6 +259,10 @@ export function sitesView(root: HTMLElement, hooks: SitesViewHooks): SitesView {
     );
     if (sites.length === 0) sitesTable.body.append(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No site yet.')));
 
+    const shielded = shieldSelect.value;
+    replaceChildren(shieldSelect, ...sites.map((site) => h('option', { value: site.key }, site.key)));
+    shieldSelect.value = sites.some((site) => site.key === shielded) ? shielded : (sites[0]?.key ?? '');
+    fillShields();
     if (shareSite === null || !sites.some((site) => site.key === shareSite)) shareSite = sites[0]?.key ?? null;
     replaceChildren(shareSelect, ...sites.map((site) => h('option', { value: site.key }, site.key)));
     shareSelect.value = shareSite ?? '';
@@ -465,6 +501,35 @@ export function sitesView(root: HTMLElement, hooks: SitesViewHooks): SitesView {
         await load();
       })
       .catch((error: unknown) => userStatus.say(refusal(error), 'error'));
+  });
+
+  function fillShields(): void {
+    const site = sites.find((s) => s.key === shieldSelect.value);
+    shieldIps.value = (site?.excludedIps ?? []).join('\n');
+    shieldPaths.value = (site?.excludedPaths ?? []).join('\n');
+    shieldSave.disabled = site === undefined;
+  }
+  const rules = (text: string): string[] =>
+    text
+      .split(/[\n,]/)
+      .map((rule) => rule.trim())
+      .filter((rule) => rule !== '');
+  shieldSelect.addEventListener('change', () => {
+    shieldStatus.say('');
+    fillShields();
+  });
+  shieldSave.addEventListener('click', () => {
+    const key = shieldSelect.value;
+    shieldStatus.say('Saving…', 'busy');
+    apiJson<SiteRecord>('PATCH', `/api/sites/${enc(key)}`, { excludedIps: rules(shieldIps.value), excludedPaths: rules(shieldPaths.value) })
+      .then(async (site) => {
+        shieldStatus.say(
+          `Shields of ${site.key} saved: ${site.excludedIps.length} address rule(s), ${site.excludedPaths.length} path rule(s).`,
+          'ok',
+        );
+        await load();
+      })
+      .catch((error: unknown) => shieldStatus.say(refusal(error), 'error'));
   });
 
   reload.addEventListener('click', () => void load());

@@ -410,7 +410,7 @@ describe('dashboard accounts in Chromium → pulse start', { timeout: 240_000 },
     assert.deepEqual(pageErrors, []);
   });
 
-  test('(f) shields set in the Sites tab drop a path’s visits at ingest, counted and never stored', async () => {
+  test('(f) shields set in the Sites tab drop a path’s visits at ingest, counted by reason (storage: test/integration/shields)', async () => {
     const page = adminPage;
     await page.selectOption('[data-shield-site]', 'alpha');
     await page.fill('[data-shield-paths]', '/checkout/*\n/preview');

@@ -239,7 +239,13 @@ async function cleanRedis(redis: Redis): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const env = { PULSE_KAFKA_BROKERS: kafkaBrokers, PULSE_REDIS_URL: redisUrl, PULSE_SITES: site, PULSE_RATE_LIMIT_PER_MINUTE: '0' };
+  const env = {
+    PULSE_KAFKA_BROKERS: kafkaBrokers,
+    PULSE_REDIS_URL: redisUrl,
+    PULSE_SITES: site,
+    PULSE_RATE_LIMIT_PER_MINUTE: '0',
+    PULSE_SITE_RATE_LIMIT_PER_MINUTE: '0',
+  };
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   const servers: ServerProcess[] = [];
   const results: RateResult[] = [];

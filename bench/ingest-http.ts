@@ -169,7 +169,7 @@ interface Target {
 async function main(): Promise<void> {
   const loads = buildLoads();
   const dataDir = await mkdtemp(join(tmpdir(), 'pulse-bench-embedded-'));
-  const pulseEnv = { PULSE_SITES: site, PULSE_RATE_LIMIT_PER_MINUTE: '0' };
+  const pulseEnv = { PULSE_SITES: site, PULSE_RATE_LIMIT_PER_MINUTE: '0', PULSE_SITE_RATE_LIMIT_PER_MINUTE: '0' };
   const targets: Target[] = [
     { label: 'bare Node.js http (204)', start: () => startServer('bench/bare-http-server.ts', [], {}) },
     {

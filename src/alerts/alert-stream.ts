@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { eventStreamResponse } from '../http/api-contract.ts';
 import type { AlertBoard, AlertBoardSnapshot } from './alert-board.ts';
 
 export interface AlertStreamOptions {
@@ -20,6 +21,13 @@ export function registerAlertStream(app: FastifyInstance, board: AlertBoard, opt
       schema: {
         tags: ['alerts'],
         summary: 'Server-sent events: an `alerts` event with the board on connect and on every change, `ping` every 20 s',
+
+        response: {
+          200: eventStreamResponse(
+            ['alerts', 'ping'],
+            'An `alerts` event with the board on connect and on every change; `ping` with the server time every 20 s.',
+          ),
+        },
       },
     },
     async (_request, reply) => {

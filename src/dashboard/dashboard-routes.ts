@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { setDashboardPageHeaders } from '../http/security-headers.ts';
 
 /** Where `npm run build:dashboard` writes the UI (Vite output; `dist/` is not committed). */
 export const defaultDashboardDist = fileURLToPath(new URL('../../dist/dashboard/', import.meta.url));
@@ -110,6 +111,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, options: Das
   const send = (file: StaticFile, request: FastifyRequest, reply: FastifyReply) => {
     reply.header('content-type', file.type).header('cache-control', file.cacheControl).header('etag', file.etag);
     reply.header('x-content-type-options', 'nosniff');
+    if (file.type.startsWith('text/html')) setDashboardPageHeaders(reply); // CSP and no framing for the page itself
     if (file.br !== undefined || file.gzip !== undefined) reply.header('vary', 'accept-encoding');
     if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
     const accepted = String(request.headers['accept-encoding'] ?? '');
@@ -121,7 +123,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, options: Das
   const serve = async (name: string, request: FastifyRequest, reply: FastifyReply) => {
     const build = await current(); // one stat per request: cheap, and a rebuild is served without a restart
     if (build === undefined) {
-      return reply
+      return setDashboardPageHeaders(reply)
         .code(503)
         .header('content-type', 'text/html; charset=utf-8')
         .header('cache-control', 'no-store')

@@ -122,7 +122,7 @@ export function generateCommand(): Command {
         return;
       }
       // A bounded run keeps stdout for its result: logs and the progress line go to stderr.
-      const logger = pino({ level: config.PULSE_LOG_LEVEL, name: 'pulse-generate', base: { pid: process.pid } }, pino.destination(2));
+      const logger = createLogger(config.PULSE_LOG_LEVEL, 'pulse-generate', pino.destination(2));
       process.stderr.write(
         `pulse generate: seed ${seed} → ${options.target}${isKafkaTarget(options.target) ? ` (${options.topic ?? 'page-views'})` : ''}\n`,
       );

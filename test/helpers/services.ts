@@ -91,4 +91,5 @@ export const waitForHealth = (base: string, child?: PulseProcess) =>
     }
     const response = await fetch(`${base}/health`);
     return response.ok ? true : undefined;
-  }, `${base}/health`);
+    // A start opens PGlite (WebAssembly) and replays the log: seconds on a quiet machine, far more on a loaded one.
+  }, `${base}/health`, 120_000);

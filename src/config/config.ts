@@ -82,6 +82,13 @@ export const configSchema = Type.Object({
     description:
       'Comma-separated site keys Pulse collects for, kept as site records from the first start on (add more with `pulse sites add` or the dashboard), or * to accept any key.',
   }),
+  PULSE_COUNT_BOTS_SITES: Type.Optional(
+    Type.String({
+      pattern: `^${siteKeySource}(,${siteKeySource})*$`,
+      description:
+        'Comma-separated site keys whose figures count bot and automation traffic too; by default it is left out of every figure (live and history) and shown apart as the bots figures.',
+    }),
+  ),
   PULSE_ANONYMIZE_IP: Type.Boolean({ default: false, description: 'Zero the last IPv4 octet / keep an IPv6 /48 before storing.' }),
   PULSE_TRUST_PROXY: Type.Boolean({ default: false, description: 'Take the client IP from X-Forwarded-For (behind a reverse proxy).' }),
   PULSE_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest accepted request body.' }),
@@ -180,6 +187,11 @@ export type SiteSet = ReadonlySet<string> | 'any';
 
 export function siteKeys(config: Config): SiteSet {
   return config.PULSE_SITES === '*' ? 'any' : new Set(config.PULSE_SITES.split(','));
+}
+
+/** The site keys whose figures count bot and automation traffic (PULSE_COUNT_BOTS_SITES). */
+export function countBotsSites(config: Config): string[] {
+  return config.PULSE_COUNT_BOTS_SITES === undefined ? [] : config.PULSE_COUNT_BOTS_SITES.split(',');
 }
 
 const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, strict: false });

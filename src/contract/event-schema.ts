@@ -30,6 +30,12 @@ const common = {
   screen_h: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
   language: optionalText(35, 'navigator.language'),
   props: Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), { description: 'Free-form properties.' })),
+  automated: Type.Optional(
+    Type.Boolean({
+      description:
+        'Sent (true) by the tracker when the browser says it is driven by automation (navigator.webdriver and similar); ingest then flags the event as bot traffic.',
+    }),
+  ),
 };
 
 // Generic over the type literal so that `event.type === 'mouse_move'` narrows to the mouse fields.
@@ -73,7 +79,11 @@ export const Enrichment = Type.Object({
   browser_version: Type.Union([Type.String(), Type.Null()]),
   os: Type.Union([Type.String(), Type.Null()]),
   device: Type.String({ description: 'desktop, mobile, tablet, bot or other' }),
-  is_bot: Type.Boolean(),
+  is_bot: Type.Boolean({ description: 'Bot or automation traffic: a bot User-Agent, none at all, or `automated` (left out of figures).' }),
+  // Optional: records written before bot names were kept have none (src/contract/bot-traffic.ts names them).
+  bot_name: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: 'What the bot figures list a bot event under; null for a human.' }),
+  ),
   host: Type.String(),
   path: Type.String(),
   referrer_host: Type.Union([Type.String(), Type.Null()]),

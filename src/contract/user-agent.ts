@@ -1,12 +1,15 @@
-import { isbot } from 'isbot';
 import { UAParser } from 'ua-parser-js';
+import { botNameOfUserAgent } from './bot-traffic.ts';
 
 export interface ParsedUserAgent {
   browser: string | null;
   browser_version: string | null;
   os: string | null;
   device: 'desktop' | 'mobile' | 'tablet' | 'bot' | 'other';
+  /** On the isbot list, or no User-Agent at all. */
   is_bot: boolean;
+  /** The bot's product token (`Googlebot`, `curl`, `HeadlessChrome`, `(no user agent)`); null for a browser. */
+  bot_name: string | null;
 }
 
 const cache = new Map<string, ParsedUserAgent>();
@@ -17,7 +20,8 @@ export function parseUserAgent(userAgent: string): ParsedUserAgent {
   const hit = cache.get(userAgent);
   if (hit !== undefined) return hit;
   const result = new UAParser(userAgent).getResult();
-  const bot = userAgent === '' || isbot(userAgent);
+  const botName = botNameOfUserAgent(userAgent);
+  const bot = botName !== null;
   const deviceType = result.device.type;
   const parsed: ParsedUserAgent = {
     browser: result.browser.name ?? null,
@@ -25,6 +29,7 @@ export function parseUserAgent(userAgent: string): ParsedUserAgent {
     os: result.os.name ?? null,
     device: bot ? 'bot' : deviceType === undefined ? 'desktop' : deviceType === 'mobile' || deviceType === 'tablet' ? deviceType : 'other',
     is_bot: bot,
+    bot_name: botName,
   };
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(userAgent, parsed);

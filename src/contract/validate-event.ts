@@ -21,7 +21,10 @@ function dispatchingValidator<T>(validators: Record<EventType, ValidateFunction<
       return dlq(`unknown event type ${JSON.stringify(type)}; expected one of ${eventTypes.join(', ')}`);
     }
     const validate = validators[type as EventType];
-    return validate(input) ? ok(input) : dlq(describe(validate.errors?.[0]));
+    if (!validate(input)) return dlq(describe(validate.errors?.[0]));
+    // `format: uri` is RFC 3986, which takes addresses a URL parser refuses (port 99999, `[v1.x]` hosts); enrichment parses it.
+    if (!URL.canParse((input as unknown as { url: string }).url)) return dlq('field "url" must be an absolute URL a browser can parse');
+    return ok(input);
   };
 }
 

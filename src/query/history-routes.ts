@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { siteKeySource } from '../contract/site-key.ts';
+import { errorResponses, openObjects } from '../http/api-contract.ts';
 import { badRequest, PulseError, errorCodes } from '../shared/errors.ts';
 import {
   breakdownDimensions,
+  type BotTraffic,
   type BreakdownDimension,
   type BreakdownRow,
   type PageAggregate,
@@ -22,6 +24,23 @@ const range = {
 
 export type HistoryBucket = 'minute' | 'hour' | 'day';
 
+const figures = {
+  views: { type: 'integer', minimum: 0 },
+  unique_users: { type: 'integer', minimum: 0 },
+  bounces: { type: 'integer', minimum: 0 },
+  avg_duration: { type: 'number', description: 'Seconds, over the views that carry a duration.' },
+} as const;
+const pageAggregate = {
+  type: 'object',
+  required: ['page', 'views', 'unique_users', 'bounces', 'avg_duration'],
+  properties: { page: { type: 'string' }, ...figures },
+} as const;
+const epochMs = { type: 'number', description: 'Epoch milliseconds.' } as const;
+
+/** A history answer: its body, 400 for a range whose `from` is not before `to`, 503 without a warehouse or when it is unavailable. */
+const answers = (description: string, body: object) => ({ 200: { description, ...openObjects(body) }, ...errorResponses(503) });
+const rangeNote = ' `from` must be before `to` (400 `bad_range`).';
+
 /** The answers of the history routes; the dashboard keeps copies (src/dashboard/web/src/api-types.ts). */
 export interface TimeseriesAnswer {
   bucket: HistoryBucket;
@@ -35,6 +54,11 @@ export interface BreakdownAnswer {
 }
 export interface PagesAnswer {
   pages: PageAggregate[];
+}
+/** Bot and automation traffic over the range (left out of the other answers unless the site counts bots). */
+export interface BotsAnswer extends BotTraffic {
+  from: number;
+  to: number;
 }
 
 interface RangeQuery {
@@ -74,8 +98,12 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
         description: 'Per-page views, unique users, bounces and average duration over the last `hours`, most viewed first.',
         querystring: {
           type: 'object',
-          properties: { hours: { type: 'number', exclusiveMinimum: 0, maximum: 24 * 366, default: 1 }, site },
+          properties: {
+            hours: { type: 'number', exclusiveMinimum: 0, maximum: 24 * 366, default: 1, description: 'Over 0, at most a leap year.' },
+            site,
+          },
         },
+        response: answers('The pages, most viewed first.', { type: 'array', items: pageAggregate }),
       },
     },
     async (request): Promise<PageAggregate[]> => {
@@ -88,11 +116,24 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
     '/api/history/timeseries',
     {
       schema: {
-        description: 'Views, unique users, bounces and average duration per minute, hour or day (buckets with data only).',
+        description: `Views, unique users, bounces and average duration per minute, hour or day (buckets with data only).${rangeNote}`,
         querystring: {
           type: 'object',
           properties: { ...range, bucket: { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' } },
         },
+        response: answers('The buckets with data, oldest first.', {
+          type: 'object',
+          required: ['bucket', 'from', 'to', 'points'],
+          properties: {
+            bucket: { type: 'string', enum: ['minute', 'hour', 'day'] },
+            from: epochMs,
+            to: epochMs,
+            points: {
+              type: 'array',
+              items: { type: 'object', required: ['ts', ...Object.keys(figures)], properties: { ts: epochMs, ...figures } },
+            },
+          },
+        }),
       },
     },
     async (request) => {
@@ -111,7 +152,7 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
     '/api/history/breakdown',
     {
       schema: {
-        description: 'Top values of one dimension (referrers, browsers, OS, devices, UTM) by views.',
+        description: `Top values of one dimension (referrers, browsers, OS, devices, UTM) by views.${rangeNote}`,
         querystring: {
           type: 'object',
           properties: {
@@ -120,6 +161,21 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
             limit: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
           },
         },
+        response: answers('The top values, most viewed first.', {
+          type: 'object',
+          required: ['dimension', 'rows'],
+          properties: {
+            dimension: { type: 'string', enum: [...breakdownDimensions] },
+            rows: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['value', 'views', 'unique_users'],
+                properties: { value: { type: 'string' }, views: figures.views, unique_users: figures.unique_users },
+              },
+            },
+          },
+        }),
       },
     },
     async (request): Promise<BreakdownAnswer> => {
@@ -132,11 +188,56 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
   app.get<{ Querystring: RangeQuery }>(
     '/api/history/pages',
     {
-      schema: { description: 'Per-page figures over a time range, most viewed first.', querystring: { type: 'object', properties: range } },
+      schema: {
+        description: `Per-page figures over a time range, most viewed first.${rangeNote}`,
+        querystring: { type: 'object', properties: range },
+        response: answers('The pages, most viewed first.', {
+          type: 'object',
+          required: ['pages'],
+          properties: { pages: { type: 'array', items: pageAggregate } },
+        }),
+      },
     },
     async (request): Promise<PagesAnswer> => {
       const store = warehouse();
       return { pages: await store.pageAggregates(toRange(request.query, now())) };
+    },
+  );
+
+  app.get<{ Querystring: RangeQuery & { limit: number } }>(
+    '/api/history/bots',
+    {
+      schema: {
+        description: `Bot and automation traffic over a time range: requests, page views and the busiest bots (stored, flagged, and left out of the other figures unless the site is in PULSE_COUNT_BOTS_SITES).${rangeNote}`,
+        querystring: {
+          type: 'object',
+          properties: { ...range, limit: { type: 'integer', minimum: 0, maximum: 100, default: 10, description: 'Bots listed in `top`.' } },
+        },
+        response: answers('The bot traffic of the range.', {
+          type: 'object',
+          required: ['from', 'to', 'requests', 'pageViews', 'top'],
+          properties: {
+            from: epochMs,
+            to: epochMs,
+            requests: { type: 'integer', minimum: 0, description: 'Bot and automation events of every type.' },
+            pageViews: { type: 'integer', minimum: 0 },
+            top: {
+              type: 'array',
+              description: 'Most requests first, ties by name.',
+              items: {
+                type: 'object',
+                required: ['name', 'requests'],
+                properties: { name: { type: 'string' }, requests: { type: 'integer', minimum: 0 } },
+              },
+            },
+          },
+        }),
+      },
+    },
+    async (request): Promise<BotsAnswer> => {
+      const store = warehouse();
+      const window = toRange(request.query, now());
+      return { from: window.from, to: window.to, ...(await store.botTraffic(window, request.query.limit)) };
     },
   );
 }

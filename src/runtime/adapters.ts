@@ -4,7 +4,8 @@ import type { Bus, ClusterAdmin } from '../bus/bus.ts';
 import { createEmbeddedBus, type EmbeddedBusWithAdmin } from '../bus/embedded/embedded-bus.ts';
 import { createKafkaBus } from '../bus/kafka/kafka-bus.ts';
 import { createKafkaClusterAdmin } from '../bus/kafka/kafka-cluster-admin.ts';
-import { kafkaBrokers, redisUrl, type Config } from '../config/config.ts';
+import { countBotsSites, kafkaBrokers, redisUrl, type Config } from '../config/config.ts';
+import { countBotsIn, type BotCounting } from '../contract/bot-traffic.ts';
 import { PulseError, errorCodes } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { kafkaSecurityFrom } from './kafka-security.ts';
@@ -47,8 +48,17 @@ export function embeddedClusterAdminOf(bus: EmbeddedBusWithAdmin, config: Config
   return bus.clusterAdmin({ host: '127.0.0.1', port: config.PULSE_PORT });
 }
 
+/** Which sites count bot and automation traffic in their figures (PULSE_COUNT_BOTS_SITES); every store is given the same. */
+export function botCountingFrom(config: Config): BotCounting {
+  return countBotsIn(countBotsSites(config));
+}
+
 export function redisStoreFrom(config: Config, logger: Logger): RealtimeStore {
-  return createRedisRealtimeStore({ url: redisUrl(config), onError: (error: unknown) => logger.warn({ err: error }, 'redis') });
+  return createRedisRealtimeStore({
+    url: redisUrl(config),
+    countBots: botCountingFrom(config),
+    onError: (error: unknown) => logger.warn({ err: error }, 'redis'),
+  });
 }
 
 /**
@@ -57,7 +67,7 @@ export function redisStoreFrom(config: Config, logger: Logger): RealtimeStore {
  */
 export async function pgliteStoresFrom(config: Config): Promise<{ warehouse: Warehouse; search: SearchIndex; accounts: AccountStore }> {
   const executor = await pgliteExecutor({ dir: join(resolve(config.PULSE_DATA_DIR), 'pglite'), extensions: pgliteSearchExtensions });
-  const warehouse = warehouseOver(executor, { schema: 'public' });
+  const warehouse = warehouseOver(executor, { schema: 'public', countBots: botCountingFrom(config) });
   const search = await openPgliteSearchIndex({ executor });
   const accounts = createPostgresAccountStore({ executor, closeExecutor: false });
   try {
@@ -75,12 +85,16 @@ export async function pgliteStoresFrom(config: Config): Promise<{ warehouse: War
 export async function warehouseFrom(config: Config, sink: WarehouseSink, logger: Logger): Promise<Warehouse> {
   if (sink === 'clickhouse') {
     const url = requireSetting(config.PULSE_CLICKHOUSE_URL, 'PULSE_CLICKHOUSE_URL', 'http://127.0.0.1:8123');
-    const warehouse = createClickHouseWarehouse({ url });
+    const warehouse = createClickHouseWarehouse({ url, countBots: botCountingFrom(config) });
     await migrateOrClose(warehouse);
     return warehouse;
   }
   const url = requireSetting(config.PULSE_POSTGRES_URL, 'PULSE_POSTGRES_URL', 'postgres://user:password@127.0.0.1:5432/pulse');
-  const warehouse = createPostgresWarehouse({ url, onPartitionError: (error) => logger.warn({ err: error }, 'partition') });
+  const warehouse = createPostgresWarehouse({
+    url,
+    countBots: botCountingFrom(config),
+    onPartitionError: (error) => logger.warn({ err: error }, 'partition'),
+  });
   await migrateOrClose(warehouse);
   return warehouse;
 }

@@ -60,7 +60,7 @@ export function startIngest(config: Config): Promise<Running> {
     const sites = createSiteDirectory(store, siteKeys(config));
     await sites.refresh();
     refreshSitesEvery(sites, 10_000, logger, cleanup);
-    const settings = { ...ingestSettings(config), sites: sites.accepted, siteOrigins: sites.originsOf };
+    const settings = { ...ingestSettings(config), sites: sites.accepted, siteOrigins: sites.originsOf, shieldOf: sites.shieldOf };
     const app = await buildIngestApp({ bus, settings, logger, metrics: createIngestMetrics() });
     cleanup.add(() => app.close());
     return listen(app, config, logger, 'ingest', cleanup);

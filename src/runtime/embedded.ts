@@ -20,7 +20,7 @@ import { realtimeWorker } from '../workers/realtime/realtime-worker.ts';
 import { warehouseWorker } from '../workers/warehouse/warehouse-worker.ts';
 import { createWorkerMetrics } from '../workers/worker-metrics.ts';
 import { startWorker } from '../workers/worker-runner.ts';
-import { embeddedBusFrom, embeddedClusterAdminOf, pgliteStoresFrom } from './adapters.ts';
+import { botCountingFrom, embeddedBusFrom, embeddedClusterAdminOf, pgliteStoresFrom } from './adapters.ts';
 import { startShopPipeline } from './shop.ts';
 import { registerShopRoutes } from '../shop/shop-routes.ts';
 import { createShopService } from '../shop/shop-service.ts';
@@ -37,7 +37,7 @@ export function startEmbedded(config: Config): Promise<Running> {
     const bus = await embeddedBusFrom(config, logger);
     cleanup.add(() => bus.close());
     await bus.ensureTopics(ingestTopicSpecs(config));
-    const store = createMemoryRealtimeStore();
+    const store = createMemoryRealtimeStore({ countBots: botCountingFrom(config) });
     cleanup.add(() => store.close());
     const metrics = createIngestMetrics();
     const workerMetrics = createWorkerMetrics(metrics.registry);
@@ -75,7 +75,7 @@ export function startEmbedded(config: Config): Promise<Running> {
     cleanup.add(() => hub.close());
     const app = await buildIngestApp({
       bus,
-      settings: { ...ingestSettings(config), sites: sites.accepted, siteOrigins: sites.originsOf },
+      settings: { ...ingestSettings(config), sites: sites.accepted, siteOrigins: sites.originsOf, shieldOf: sites.shieldOf },
       logger,
       metrics,
       extend: async (a) => {

@@ -34,7 +34,12 @@ describe('first-party paths and per-site CORS (pulse start)', { timeout: 180_000
     });
     shopServer = server;
     await new Promise<void>((resolve) => server.listen(shopPort, '127.0.0.1', resolve));
-    pulse = await embeddedPulse({ PULSE_TRACKER_PATH: '/assets/site.js', PULSE_COLLECT_PATH: '/c', PULSE_CORS_ORIGINS: `demo=${shop}` });
+    pulse = await embeddedPulse({
+      PULSE_TRACKER_PATH: '/assets/site.js',
+      PULSE_COLLECT_PATH: '/c',
+      PULSE_CORS_ORIGINS: `demo=${shop}`,
+      PULSE_COUNT_BOTS_SITES: 'demo', // the driven Chromium is an automated browser: counted here
+    });
     browser = await launchChromium();
   });
   after(async () => {

@@ -142,6 +142,7 @@ describe('the tracker in Chromium (network answered by the test)', { timeout: 24
       assert.ok(Math.abs(Date.parse(String(event['ts'])) - Date.now()) < 60_000);
       assert.equal(typeof event['screen_w'], 'number');
       assert.equal(typeof event['language'], 'string');
+      assert.equal(event['automated'], true, 'Chromium driven by Playwright says so (navigator.webdriver); the server decides');
     }
     assert.equal(new Set(events.map((e) => e['session_id'])).size, 1);
     assert.ok(

@@ -53,9 +53,10 @@ export function definePostgresWarehouseChecks(name: string, makeFixture: () => P
         { version: 1, name: 'events' },
         { version: 2, name: 'sessions_rollups' },
         { version: 3, name: 'processing_errors' },
+        { version: 4, name: 'bots' },
       ]);
       await warehouse.migrate();
-      assert.equal(await count('SELECT count(*)::int AS n FROM schema_migrations'), 3);
+      assert.equal(await count('SELECT count(*)::int AS n FROM schema_migrations'), 4);
       const { checksum } = await one<{ checksum: string }>('SELECT checksum FROM schema_migrations WHERE version = 2');
       await sql.query('UPDATE schema_migrations SET checksum = $1 WHERE version = 2', ['edited']);
       try {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { EnrichedEvent, EventType } from '../../src/contract/event-schema.ts';
-import type { RealtimeStore } from '../../src/stores/realtime/realtime-store.ts';
+import { AUTOMATED_BROWSER, countBotsIn, NO_USER_AGENT } from '../../src/contract/bot-traffic.ts';
+import { enrichEvent } from '../../src/contract/enrich-event.ts';
+import type { EnrichedEvent, EventType, WireEvent } from '../../src/contract/event-schema.ts';
+import type { RealtimeSnapshot, RealtimeStore, RealtimeStoreOptions } from '../../src/stores/realtime/realtime-store.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -52,6 +54,56 @@ export function realtimeEvent(type: EventType, fields: RealtimeEventFields): Enr
   } as EnrichedEvent;
 }
 
+export const GOOGLEBOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+export const CHROME_DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+
+/** How a bot is recognised: its User-Agent (Googlebot), no User-Agent at all, or the tracker's automation flag (a Chrome UA). */
+export type BotKind = 'user-agent' | 'no-user-agent' | 'automated';
+export const botKinds: readonly BotKind[] = ['user-agent', 'no-user-agent', 'automated'];
+
+/** The name each kind is counted under in the bot figures. */
+export const botNameOfKind: Record<BotKind, string> = {
+  'user-agent': 'Googlebot',
+  'no-user-agent': NO_USER_AGENT,
+  automated: AUTOMATED_BROWSER,
+};
+
+/**
+ * `event` as it is when its request was a bot's: ingest's own enrichment decides is_bot and
+ * bot_name from the request's User-Agent and the tracker's `automated` flag; the rest is kept.
+ */
+export function asBot(event: EnrichedEvent, kind: BotKind): EnrichedEvent {
+  const wire = (kind === 'automated' ? { ...event, automated: true } : event) as WireEvent;
+  const userAgent = kind === 'user-agent' ? GOOGLEBOT_UA : kind === 'no-user-agent' ? '' : CHROME_DESKTOP_UA;
+  const enriched = enrichEvent(wire, { ip: null, userAgent, now: new Date(event.received_at), anonymizeIp: false });
+  const { user_agent, browser, browser_version, os, device, is_bot, bot_name } = enriched;
+  return {
+    ...event,
+    ...(kind === 'automated' ? { automated: true } : {}),
+    user_agent,
+    browser,
+    browser_version,
+    os,
+    device,
+    is_bot,
+    bot_name,
+  } as EnrichedEvent;
+}
+
+/** An event of a bot of `kind`. */
+export const botEvent = (type: EventType, fields: RealtimeEventFields, kind: BotKind): EnrichedEvent =>
+  asBot(realtimeEvent(type, fields), kind);
+
+/** A record written before bot names were kept: flagged, with a bot User-Agent and no bot_name (counted as `curl`). */
+export const legacyBotEvent = (type: EventType, fields: RealtimeEventFields): EnrichedEvent =>
+  realtimeEvent(type, { ...fields, user_agent: 'curl/8.0', is_bot: true, device: 'bot', browser: null, os: null });
+
+/** The same event on another site (same event_id: dedupe is per site). */
+const onSite = (site: string) => (event: EnrichedEvent) => ({ ...event, site });
+
+/** The figures of a snapshot, without its site and bot figures. */
+const figuresOf = ({ site: _site, bots: _bots, ...figures }: RealtimeSnapshot) => figures;
+
 const newSite = () => `site-${randomUUID().slice(0, 8)}`;
 
 export interface RealtimeStoreHandle {
@@ -63,14 +115,18 @@ export interface RealtimeStoreHandle {
  * The RealtimeStore contract, written once and run over each adapter: the same
  * stream gives the same figures from Redis and from memory. Each test writes to
  * its own site and event ids, so tests share one store without seeing each other.
+ * `makeStore` passes the options on to the adapter: they carry the per-site bot switch, a set
+ * the tests add their sites to.
  */
-export function defineRealtimeStoreSuite(name: string, makeStore: () => Promise<RealtimeStoreHandle>): void {
+export function defineRealtimeStoreSuite(name: string, makeStore: (options: RealtimeStoreOptions) => Promise<RealtimeStoreHandle>): void {
   describe(name, () => {
     let handle: RealtimeStoreHandle;
     let store: RealtimeStore;
+    /** The sites that count bots in their figures (PULSE_COUNT_BOTS_SITES). */
+    const countingBots = new Set<string>();
 
     before(async () => {
-      handle = await makeStore();
+      handle = await makeStore({ countBots: countBotsIn(countingBots) });
       store = handle.store;
       await store.ping();
     });
@@ -561,6 +617,7 @@ export function defineRealtimeStoreSuite(name: string, makeStore: () => Promise<
           sessions: { count: 0, bounceRate: 0, avgDurationSeconds: 0 },
           feed: [],
           newestEventTs: null,
+          bots: { counted: false, requestsLastHour: 0, topLastHour: [] },
         },
       );
       assert.ok(empty.eventsPerSecondSeries.every((point) => point.count === 0));
@@ -568,6 +625,110 @@ export function defineRealtimeStoreSuite(name: string, makeStore: () => Promise<
       assert.deepEqual(await store.heatmap(other, '/only-here'), []);
       assert.deepEqual(await store.lastPositions(other, '/only-here', NOW), []);
       assert.deepEqual(await store.applyBatch([]), { applied: 0, duplicates: 0 });
+    });
+
+    /** Bots of every kind beside the known stream's visitors: page views, a click, a cursor move, a custom event. */
+    const botStream = (site: string) => [
+      botEvent('page_view', { site, user: 'g1', session: 'gs1', at: NOW - 2 * MINUTE, path: '/a' }, 'user-agent'),
+      botEvent('page_view', { site, user: 'g1', session: 'gs1', at: NOW - 90 * SECOND, path: '/crawled' }, 'user-agent'),
+      botEvent('page_view', { site, user: 'n1', session: 'ns1', at: NOW - 10 * SECOND, path: '/a' }, 'no-user-agent'),
+      botEvent('click', { site, user: 'w1', session: 'ws1', at: NOW - 5 * SECOND, path: '/b', text: 'Buy' }, 'automated'),
+      botEvent(
+        'mouse_move',
+        { site, user: 'w1', session: 'ws1', at: NOW - 4 * SECOND, path: '/a', x: 10, y: 10, viewport_w: 100, viewport_h: 100 },
+        'automated',
+      ),
+      botEvent('custom', { site, user: 'w1', session: 'ws1', at: NOW - 3 * SECOND, path: '/b', name: 'signup' }, 'automated'),
+      legacyBotEvent('page_view', { site, user: 'legacy', at: NOW - 6 * SECOND, path: '/feed.xml' }),
+      // Older than the last hour: counted nowhere at NOW.
+      botEvent('page_view', { site, user: 'g2', at: NOW - 61 * MINUTE, path: '/a' }, 'user-agent'),
+    ];
+    const botsAtNow = {
+      requestsLastHour: 7,
+      topLastHour: [
+        { name: AUTOMATED_BROWSER, requests: 3 },
+        { name: 'Googlebot', requests: 2 },
+        { name: 'curl', requests: 1 },
+        { name: NO_USER_AGENT, requests: 1 },
+      ],
+    };
+
+    /** Humans and bots interleaved, in three batches. */
+    const mixedBatches = (humans: EnrichedEvent[], bots: EnrichedEvent[]) => {
+      const all = humans.flatMap((event, i) => [event, ...(bots[i] === undefined ? [] : [bots[i]])]);
+      all.push(...bots.slice(humans.length));
+      return [all.slice(0, 6), all.slice(6, 13), all.slice(13)];
+    };
+
+    test('bots (by User-Agent, without one, by the automation flag) are left out of every live figure and counted as bots', async () => {
+      const humansOnly = newSite();
+      const mixed = newSite();
+      const humans = knownStream(humansOnly);
+      const bots = botStream(mixed);
+      assert.ok(
+        bots.every((event) => event.is_bot),
+        'ingest flagged every bot',
+      );
+      await store.applyBatch(humans);
+      for (const batch of mixedBatches(humans.map(onSite(mixed)), bots)) await store.applyBatch(batch);
+
+      const expected = await store.snapshot(humansOnly, NOW, { feedSize: 100 });
+      const actual = await store.snapshot(mixed, NOW, { feedSize: 100 });
+      // The newest event applied is the pipeline's freshness, not a visitor figure: the bots' is newer.
+      assert.deepEqual({ ...figuresOf(actual), newestEventTs: expected.newestEventTs }, figuresOf(expected));
+      assert.equal(actual.newestEventTs, NOW - 3 * SECOND);
+      assert.deepEqual(actual.bots, { counted: false, ...botsAtNow });
+      assert.deepEqual(expected.bots, { counted: false, requestsLastHour: 0, topLastHour: [] });
+      assert.deepEqual(
+        (await store.snapshot(mixed, NOW, { topN: 2 })).bots.topLastHour.map((bot) => bot.name),
+        [AUTOMATED_BROWSER, 'Googlebot'],
+        'topN limits the bots too',
+      );
+
+      for (const user of ['g1', 'n1', 'w1', 'legacy']) {
+        assert.deepEqual(await store.userStats(mixed, user, NOW), { user_id: user, site: mixed, eventsLastHour: 0, lastPosition: null });
+      }
+      for (const user of ['u1', 'u3']) {
+        assert.deepEqual(await store.userStats(mixed, user, NOW), { ...(await store.userStats(humansOnly, user, NOW)), site: mixed });
+      }
+      for (const path of ['/a', '/b']) {
+        assert.deepEqual(await store.lastPositions(mixed, path, NOW), await store.lastPositions(humansOnly, path, NOW));
+        assert.deepEqual(await store.heatmap(mixed, path), await store.heatmap(humansOnly, path));
+      }
+
+      // A redelivered batch of bots changes nothing, bot figures included.
+      assert.deepEqual(await store.applyBatch(bots), { applied: 0, duplicates: bots.length });
+      assert.deepEqual(await store.snapshot(mixed, NOW, { feedSize: 100 }), actual);
+      // An hour later nothing of them is left in the bot figures.
+      assert.deepEqual((await store.snapshot(mixed, NOW + 61 * MINUTE)).bots, { counted: false, requestsLastHour: 0, topLastHour: [] });
+    });
+
+    test('a site that counts bots (the per-site switch) has them in every figure; its bot figures still count them', async () => {
+      const counting = newSite();
+      const asHumans = newSite();
+      countingBots.add(counting);
+      const humans = knownStream(counting);
+      const bots = botStream(counting);
+      for (const batch of mixedBatches(humans, bots)) await store.applyBatch(batch);
+      // The same events as if nobody had flagged them.
+      const unflagged = [...humans, ...bots].map(({ automated: _automated, bot_name: _name, ...event }) => ({
+        ...onSite(asHumans)(event as EnrichedEvent),
+        is_bot: false,
+      }));
+      await store.applyBatch(unflagged);
+
+      const actual = await store.snapshot(counting, NOW, { feedSize: 100 });
+      const expected = await store.snapshot(asHumans, NOW, { feedSize: 100 });
+      const byTs = (feed: RealtimeSnapshot['feed']) => feed.map((item) => [item.ts, item.type, item.user_id, item.path, item.label]);
+      // Feed order is the order applied (batches differ here): compare it as a set of items.
+      assert.deepEqual({ ...figuresOf(actual), feed: [] }, { ...figuresOf(expected), feed: [] });
+      assert.deepEqual(byTs(actual.feed).sort(), byTs(expected.feed).sort());
+      assert.equal(actual.activeUsers, 7, 'u1, u3, u4 and the bots g1, n1, w1, legacy');
+      assert.deepEqual(actual.bots, { counted: true, ...botsAtNow });
+      assert.deepEqual(expected.bots, { counted: false, requestsLastHour: 0, topLastHour: [] });
+      assert.equal((await store.userStats(counting, 'w1', NOW)).eventsLastHour, 3);
+      assert.deepEqual(await store.heatmap(counting, '/a'), await store.heatmap(asHumans, '/a'));
+      assert.equal((await store.lastPositions(counting, '/a', NOW)).length, 2, 'u3 and the automated w1');
     });
   });
 }

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { botNameOf, countBotsIn, isBotTraffic } from '../../src/contract/bot-traffic.ts';
 import type { EnrichedEvent, EventType } from '../../src/contract/event-schema.ts';
 import {
   breakdownDimensions,
+  type BotTraffic,
   type BreakdownDimension,
   type BreakdownRow,
   type PageAggregate,
@@ -10,9 +12,10 @@ import {
   type TimeBucket,
   type TimeRange,
   type Warehouse,
+  type WarehouseOptions,
 } from '../../src/stores/warehouse/warehouse.ts';
 import { random } from '../../src/generator/prng.ts';
-import { realtimeEvent } from './realtime-store-suite.ts';
+import { asBot, botKinds, realtimeEvent } from './realtime-store-suite.ts';
 
 /**
  * The Warehouse contract, written once and run over every adapter (PostgreSQL, PGlite,
@@ -225,6 +228,39 @@ export function expectedBreakdown(
     .slice(0, limit);
 }
 
+/** Bot and automation events in the range: how many, how many page views, the busiest names (ties by name, byte order). */
+export function expectedBotTraffic(events: readonly EnrichedEvent[], range: TimeRange, limit: number): BotTraffic {
+  const bots = events.filter((e) => inRange(e, range) && isBotTraffic(e));
+  const names = new Map<string, number>();
+  for (const e of bots) names.set(botNameOf(e) as string, (names.get(botNameOf(e) as string) ?? 0) + 1);
+  return {
+    requests: bots.length,
+    pageViews: views(bots),
+    top: [...names]
+      .map(([name, requests]) => ({ name, requests }))
+      .sort((a, b) => b.requests - a.requests || byteOrder(a.name, b.name))
+      .slice(0, limit),
+  };
+}
+
+/**
+ * The stream with some visitors turned into bots, by user: one in five is Googlebot (its User-Agent),
+ * one sends no User-Agent, one is a browser reporting automation, and one in ten an old record
+ * (flagged, without a bot name). Every copy of an event is turned the same way.
+ */
+export function withBots(stream: WarehouseStream): WarehouseStream {
+  const turn = (event: EnrichedEvent): EnrichedEvent => {
+    const n = Number(/-u(\d+)$/.exec(event.user_id)?.[1] ?? 0);
+    const kind = botKinds[(n % 5) - 1];
+    if (kind !== undefined) return asBot(event, kind);
+    if (n % 10 === 9) return { ...event, user_agent: 'curl/8.0', is_bot: true, device: 'bot' };
+    return event;
+  };
+  return { unique: stream.unique.map(turn), batches: stream.batches.map((batch) => batch.map(turn)), duplicates: stream.duplicates };
+}
+
+const humansOf = (events: readonly EnrichedEvent[]) => events.filter((e) => !isBotTraffic(e));
+
 export function expectedExport(events: readonly EnrichedEvent[], range: TimeRange): EnrichedEvent[] {
   return events.filter((e) => inRange(e, range)).sort((a, b) => ms(a) - ms(b) || byteOrder(a.event_id, b.event_id));
 }
@@ -254,8 +290,14 @@ async function collect(pages: AsyncIterable<EnrichedEvent[]>, pageSize: number):
 
 const views = (events: readonly EnrichedEvent[]) => events.filter((e) => e.type === 'page_view').length;
 
-/** Every read the port offers, compared with what `events` predicts for `site`. */
-async function assertAllReads(warehouse: Warehouse, events: readonly EnrichedEvent[], site: string, what: string): Promise<void> {
+/** Every read the port offers, compared with what `events` (the counted ones) and `stored` (every one, for exports) predict for `site`. */
+async function assertAllReads(
+  warehouse: Warehouse,
+  events: readonly EnrichedEvent[],
+  site: string,
+  what: string,
+  stored: readonly EnrichedEvent[] = events,
+): Promise<void> {
   const whole: TimeRange = { from: WAREHOUSE_BASE, to: WAREHOUSE_BASE + WAREHOUSE_SPAN, site };
   // Not aligned to any hour: adapters that keep hourly rollups must add the raw edges exactly.
   const odd: TimeRange = { from: WAREHOUSE_BASE + 37 * MINUTE + 12_345, to: WAREHOUSE_BASE + 3 * HOUR + 51 * MINUTE + 500, site };
@@ -284,9 +326,18 @@ async function assertAllReads(warehouse: Warehouse, events: readonly EnrichedEve
   }
   for (const pageSize of [97, 10_000]) {
     const exported = await collect(warehouse.exportEvents(whole, pageSize), pageSize);
-    assert.deepEqual(exported, expectedExport(events, whole), `${what}: exportEvents, pages of ${pageSize}`);
+    assert.deepEqual(exported, expectedExport(stored, whole), `${what}: exportEvents, pages of ${pageSize}`);
   }
-  assert.deepEqual(await collect(warehouse.exportEvents(odd), 100_000), expectedExport(events, odd), `${what}: exportEvents (odd range)`);
+  assert.deepEqual(await collect(warehouse.exportEvents(odd), 100_000), expectedExport(stored, odd), `${what}: exportEvents (odd range)`);
+  for (const [name, range] of Object.entries({ whole, odd, insideOneHour })) {
+    for (const limit of [10, 2, 0]) {
+      assert.deepEqual(
+        await warehouse.botTraffic(range, limit),
+        expectedBotTraffic(stored, range, limit),
+        `${what}: botTraffic (${name}), limit ${limit}`,
+      );
+    }
+  }
 }
 
 let siteCounter = 0;
@@ -294,12 +345,15 @@ const newSite = (label: string) => `wh-${label}-${process.pid}-${Date.now().toSt
 
 /**
  * The Warehouse contract over one adapter. `makeWarehouse` returns a fresh, isolated store
- * (its own schema, database or directory); the suite migrates it (twice: migrations apply once).
+ * (its own schema, database or directory) built with `options` (they carry the per-site bot
+ * switch, a set the tests add their sites to); the suite migrates it (twice: migrations apply once).
  */
-export function defineWarehouseSuite(name: string, makeWarehouse: () => Promise<WarehouseHandle>): void {
+export function defineWarehouseSuite(name: string, makeWarehouse: (options: WarehouseOptions) => Promise<WarehouseHandle>): void {
   describe(name, () => {
     let handle: WarehouseHandle;
     let warehouse: Warehouse;
+    /** The sites that count bots in their figures (PULSE_COUNT_BOTS_SITES). */
+    const countingBots = new Set<string>();
     const eventsKey = () => handle.eventsTable ?? 'events';
     const errorsKey = () => handle.errorsTable ?? 'processing_errors';
     const count = async (key: string) => {
@@ -310,7 +364,7 @@ export function defineWarehouseSuite(name: string, makeWarehouse: () => Promise<
     };
 
     before(async () => {
-      handle = await makeWarehouse();
+      handle = await makeWarehouse({ countBots: countBotsIn(countingBots) });
       warehouse = handle.warehouse;
       await warehouse.migrate();
       await warehouse.migrate(); // applied once: the second run finds nothing to do
@@ -552,6 +606,66 @@ export function defineWarehouseSuite(name: string, makeWarehouse: () => Promise<
       await assertAllReads(warehouse, [...bystander.unique, twin], other, 'the other site');
       assert.equal(await warehouse.forgetUser(site, user), 0, 'nothing left to forget');
       assert.equal(await warehouse.forgetUser(site, 'never-seen'), 0);
+    });
+
+    test('bots (by User-Agent, without one, by the automation flag) are stored and exported, left out of every figure, and counted as bots', async () => {
+      const site = newSite('bots');
+      const stream = withBots(warehouseStream(site, { seed: 16, count: 2000, users: 60 }));
+      let inserted = 0;
+      for (const batch of stream.batches) inserted += (await warehouse.writeEvents(batch)).inserted;
+      assert.equal(inserted, stream.unique.length, 'bots are stored like anyone');
+      const humans = humansOf(stream.unique);
+      const names = new Set(stream.unique.map(botNameOf));
+      for (const name of ['Googlebot', '(no user agent)', '(automated browser)', 'curl', null])
+        assert.ok(names.has(name), `${name} in the stream`);
+      assert.ok(views(humans) < views(stream.unique) * 0.7, 'a good share of bots');
+
+      await assertAllReads(warehouse, humans, site, 'bots left out', stream.unique);
+      const whole = { from: WAREHOUSE_BASE, to: WAREHOUSE_BASE + WAREHOUSE_SPAN, site };
+      const bots = await warehouse.botTraffic(whole, 10);
+      assert.equal(bots.requests, stream.unique.length - humans.length);
+      assert.deepEqual(bots.top.map((bot) => bot.name).sort(), ['(automated browser)', '(no user agent)', 'Googlebot', 'curl']);
+    });
+
+    test('a site that counts bots (the per-site switch) has them in every figure; over all sites only that site’s bots count', async () => {
+      const counting = newSite('counts-bots');
+      countingBots.add(counting);
+      const stream = withBots(warehouseStream(counting, { seed: 17, count: 1500, users: 50 }));
+      for (const batch of stream.batches) await warehouse.writeEvents(batch);
+      await assertAllReads(warehouse, stream.unique, counting, 'bots counted', stream.unique);
+
+      // A window of its own (2032), so other tests' events stay out of the all-sites figures.
+      const base = Date.parse('2032-01-31T22:30:00.000Z');
+      const spanMs = 3 * HOUR;
+      const quiet = newSite('no-bots');
+      const loud = newSite('counts-bots');
+      countingBots.add(loud);
+      const left = withBots(warehouseStream(quiet, { seed: 18, count: 400, users: 30, base, spanMs }));
+      const counted = withBots(warehouseStream(loud, { seed: 19, count: 400, users: 30, base, spanMs }));
+      for (const batch of [...left.batches, ...counted.batches]) await warehouse.writeEvents(batch);
+      const figuresFrom = [...humansOf(left.unique), ...counted.unique];
+      const all = [...left.unique, ...counted.unique];
+      for (const range of [
+        { from: base, to: base + spanMs },
+        { from: base + 17 * MINUTE + 123, to: base + 2 * HOUR + 41 * MINUTE + 7 },
+      ]) {
+        assertFiguresEqual(await warehouse.pageAggregates(range), expectedPageAggregates(figuresFrom, range), 'pages, all sites');
+        for (const bucket of ['minute', 'hour', 'day'] as const) {
+          assertFiguresEqual(
+            await warehouse.timeSeries(range, bucket),
+            expectedTimeSeries(figuresFrom, range, bucket),
+            `${bucket}s, all sites`,
+          );
+        }
+        assert.deepEqual(await warehouse.breakdown(range, 'device', 10), expectedBreakdown(figuresFrom, range, 'device', 10));
+        assert.deepEqual(await warehouse.botTraffic(range, 10), expectedBotTraffic(all, range, 10), 'bots of every site');
+        const quietOnly = { ...range, site: quiet };
+        assertFiguresEqual(
+          await warehouse.pageAggregates(quietOnly),
+          expectedPageAggregates(humansOf(left.unique), quietOnly),
+          'pages, one site',
+        );
+      }
     });
   });
 }

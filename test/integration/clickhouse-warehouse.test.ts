@@ -21,6 +21,7 @@ import {
   warehouseStream,
 } from '../helpers/warehouse-suite.ts';
 import { deleteKafkaTopics } from '../helpers/kafka-topics.ts';
+import { checkClickHouseBotUpgrade } from '../helpers/bot-upgrade.ts';
 
 /**
  * The ClickHouse warehouse against the server scripts/stack runs (Debian 12's clickhouse-server
@@ -39,9 +40,9 @@ async function dropDatabase(database: string): Promise<void> {
   await dropper.close();
 }
 
-defineWarehouseSuite('ClickHouse warehouse (the scripts/stack server)', async () => {
+defineWarehouseSuite('ClickHouse warehouse (the scripts/stack server)', async (options) => {
   const database = databaseName('suite');
-  const warehouse = createClickHouseWarehouse({ url: clickhouseUrl, database });
+  const warehouse = createClickHouseWarehouse({ url: clickhouseUrl, database, ...options });
   return { warehouse, readErrors: () => warehouse.readErrors(), cleanup: () => dropDatabase(database) };
 });
 
@@ -122,8 +123,17 @@ describe('ClickHouse specifics (the scripts/stack server)', () => {
     const [server] = await sql.query<{ version: string }>('SELECT version() AS version');
     t.diagnostic(`ClickHouse ${server?.version}`);
     await warehouse.migrate();
-    const applied = await sql.query<{ version: number; name: string }>(`SELECT version, name FROM ${db}.schema_migrations`);
-    assert.deepEqual(applied, [{ version: 1, name: 'raw_tables_and_page_aggregates' }], 'migration 1 applied once');
+    const applied = await sql.query<{ version: number; name: string }>(
+      `SELECT version, name FROM ${db}.schema_migrations ORDER BY version`,
+    );
+    assert.deepEqual(
+      applied,
+      [
+        { version: 1, name: 'raw_tables_and_page_aggregates' },
+        { version: 2, name: 'bot_traffic' },
+      ],
+      'each migration applied once',
+    );
     const tables = await sql.query<{ name: string; engine: string }>(
       `SELECT name, engine FROM system.tables WHERE database = ${sqlString(database)} ORDER BY name`,
     );
@@ -131,9 +141,9 @@ describe('ClickHouse specifics (the scripts/stack server)', () => {
       events_raw: 'ReplacingMergeTree',
       forgotten_users: 'ReplacingMergeTree',
       page_aggregates_hour: 'AggregatingMergeTree',
-      page_aggregates_hour_mv: 'MaterializedView',
+      page_aggregates_hour_humans_mv: 'MaterializedView',
       page_aggregates_minute: 'AggregatingMergeTree',
-      page_aggregates_minute_mv: 'MaterializedView',
+      page_aggregates_minute_humans_mv: 'MaterializedView',
       page_views_raw: 'ReplacingMergeTree',
       processing_errors: 'ReplacingMergeTree',
       schema_migrations: 'ReplacingMergeTree',
@@ -356,4 +366,15 @@ describe('Kafka → ClickHouse (warehouse worker, the scripts/stack Kafka and Cl
       }
     },
   );
+});
+
+test('ClickHouse 18.16: the bots migration rebuilds the aggregates the previous version wrote without bots', async () => {
+  const database = databaseName('upgrade');
+  const executor = httpExecutor({ url: clickhouseUrl });
+  try {
+    await checkClickHouseBotUpgrade(executor, database);
+  } finally {
+    await executor.close();
+    await dropDatabase(database);
+  }
 });

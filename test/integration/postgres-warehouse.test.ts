@@ -5,6 +5,7 @@ import postgres from 'postgres';
 import { eventColumnNames, eventColumnTypes, eventRow } from '../../src/stores/warehouse/postgres/event-rows.ts';
 import { createPostgresWarehouse, warehouseOver } from '../../src/stores/warehouse/postgres/index.ts';
 import { postgresExecutor } from '../../src/stores/warehouse/postgres/sql-executor.ts';
+import { checkPostgresBotUpgrade } from '../helpers/bot-upgrade.ts';
 import { definePostgresWarehouseChecks } from '../helpers/postgres-warehouse-checks.ts';
 import { postgresUrl } from '../helpers/services.ts';
 import { defineWarehouseSuite, warehouseStream } from '../helpers/warehouse-suite.ts';
@@ -21,9 +22,9 @@ async function dropSchema(schema: string): Promise<void> {
   }
 }
 
-defineWarehouseSuite('postgres warehouse', async () => {
+defineWarehouseSuite('postgres warehouse', async (options) => {
   const schema = newSchema();
-  const warehouse = createPostgresWarehouse({ url: postgresUrl, schema });
+  const warehouse = createPostgresWarehouse({ url: postgresUrl, schema, ...options });
   return { warehouse, cleanup: () => dropSchema(schema), readErrors: () => warehouse.readErrors() };
 });
 
@@ -100,4 +101,15 @@ describe('postgres warehouse: write throughput beside COPY (reported, not assert
       await admin.end();
     }
   });
+});
+
+test('postgres: the bots migration takes bot views out of the rollups the previous version wrote', async () => {
+  const schema = newSchema();
+  const executor = postgresExecutor({ url: postgresUrl, schema });
+  try {
+    await checkPostgresBotUpgrade(executor, schema);
+  } finally {
+    await executor.close();
+    await dropSchema(schema);
+  }
 });

@@ -71,20 +71,20 @@ async function deleteKeys(url: string, keyPrefix: string): Promise<number> {
   return counts.reduce((sum, n) => sum + n, 0);
 }
 
-defineRealtimeStoreSuite('redis realtime store', async () => {
+defineRealtimeStoreSuite('redis realtime store', async (options) => {
   const keyPrefix = `test-${randomUUID()}:`;
   return {
-    store: createRedisRealtimeStore({ url: redisUrl, keyPrefix }),
+    store: createRedisRealtimeStore({ url: redisUrl, keyPrefix, ...options }),
     cleanup: async () => {
       await deleteKeys(redisUrl, keyPrefix);
     },
   };
 });
 
-defineRealtimeStoreSuite('redis cluster realtime store', async () => {
+defineRealtimeStoreSuite('redis cluster realtime store', async (options) => {
   const keyPrefix = `test-${randomUUID()}:`;
   return {
-    store: createRedisRealtimeStore({ url: redisClusterUrl, keyPrefix }),
+    store: createRedisRealtimeStore({ url: redisClusterUrl, keyPrefix, ...options }),
     cleanup: async () => {
       await deleteKeys(redisClusterUrl, keyPrefix);
     },

@@ -74,6 +74,8 @@ export interface PulseApi {
 
 interface Settings {
   site: string;
+  /** The browser says it is driven by automation: every event carries `automated: true`. */
+  automated: boolean;
   endpoint: string;
   mouseEndpoint: string;
   throttle: number;
@@ -96,6 +98,25 @@ const snapshot = (props: unknown): Record<string, unknown> | undefined => {
     return undefined; // cyclic or otherwise not JSON
   }
 };
+
+/**
+ * Whether the browser says it is driven by automation: WebDriver (`navigator.webdriver`, set by
+ * Selenium, Playwright, Puppeteer), its `webdriver` attribute, PhantomJS, Nightmare, Chrome's DOM
+ * automation. Only reported: ingest flags such events as bot traffic and the server decides whether
+ * a site counts them (PULSE_COUNT_BOTS_SITES).
+ */
+export function automationSignal(win: Window & typeof globalThis): boolean {
+  try {
+    const own = win as unknown as Record<string, unknown>;
+    return (
+      (win.navigator as Navigator & { webdriver?: boolean }).webdriver === true ||
+      win.document.documentElement?.getAttribute('webdriver') != null ||
+      ['callPhantom', '_phantom', '__nightmare', 'domAutomation', 'domAutomationController'].some((name) => own[name] !== undefined)
+    );
+  } catch {
+    return false; // a page's odd globals must not stop tracking
+  }
+}
 
 /** The mouse endpoint beside an events endpoint: `/api/events` → `/api/coordinates`; a custom path takes both. */
 export function mouseEndpointFor(endpoint: string): string {
@@ -176,6 +197,7 @@ export function createTracker(win: Window & typeof globalThis): PulseApi {
       language: cut(win.navigator.language ?? '', 35) || undefined,
       title: cut(doc.title ?? '', 512) || undefined,
       referrer: cut(referrer ?? '', 2048) || undefined,
+      ...(settings.automated ? { automated: true } : {}),
       ...fields,
     };
     delivery.enqueue({ u: endpoint ?? settings.endpoint, e: event });
@@ -287,6 +309,7 @@ export function createTracker(win: Window & typeof globalThis): PulseApi {
       initOptions = options;
       settings = {
         site,
+        automated: automationSignal(win),
         endpoint,
         mouseEndpoint: options.mouseEndpoint ?? mouseEndpointFor(endpoint),
         throttle: int(options.mouseThrottle, 250, 250, 60_000),

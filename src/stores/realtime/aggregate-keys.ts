@@ -1,5 +1,6 @@
+import { botNameOf } from '../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../contract/event-schema.ts';
-import type { FeedItem, HeatCell, RealtimeSnapshot } from './realtime-store.ts';
+import type { BotFigures, FeedItem, HeatCell, RealtimeSnapshot } from './realtime-store.ts';
 
 /**
  * Pure helpers both RealtimeStore adapters share, so Redis and memory compute
@@ -12,7 +13,8 @@ import type { FeedItem, HeatCell, RealtimeSnapshot } from './realtime-store.ts';
  *   older than 60 minutes is never inside;
  * - sessions: last event at ts > now − 1 h;
  * - events/s: the 60 whole seconds before the one holding `now`; the rate is
- *   the mean of the newest 10.
+ *   the mean of the newest 10;
+ * - bots: the same minute buckets as the last hour (requests per bot name).
  *
  * Writers prune against the site's newest applied timestamp (not the wall
  * clock), so replaying old traffic gives the same figures as live traffic.
@@ -152,15 +154,30 @@ export function compareBinary(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Highest count first; ties in descending byte order of the member, the order of Redis' ZREVRANGE. */
+function ranked(entries: Iterable<[string, number]>, topN: number): [string, number][] {
+  return Array.from(entries)
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => b[1] - a[1] || compareBinary(b[0], a[0]))
+    .slice(0, Math.max(0, topN));
+}
+
 /**
  * Most viewed first; ties in descending byte order of the path, which is the
  * order Redis' ZREVRANGE gives, so both adapters pick the same top N.
  */
 export function rankPages(entries: Iterable<[string, number]>, topN: number): { path: string; views: number }[] {
-  return Array.from(entries, ([path, views]) => ({ path, views }))
-    .filter((page) => page.views > 0)
-    .sort((a, b) => b.views - a.views || compareBinary(b.path, a.path))
-    .slice(0, Math.max(0, topN));
+  return ranked(entries, topN).map(([path, views]) => ({ path, views }));
+}
+
+/** The bot figures from the last hour's requests per bot name (all of them, summed over the minutes). */
+export function botFigures(requestsByName: Iterable<[string, number]>, topN: number, counted: boolean): BotFigures {
+  const entries = Array.from(requestsByName);
+  return {
+    counted,
+    requestsLastHour: entries.reduce((sum, [, requests]) => sum + requests, 0),
+    topLastHour: ranked(entries, topN).map(([name, requests]) => ({ name, requests })),
+  };
 }
 
 export function snapshotSizes(options: { topN?: number; feedSize?: number } | undefined): { topN: number; feedSize: number } {
@@ -182,6 +199,8 @@ export interface PlannedEvent {
   second: number;
   path: string;
   pageView: boolean;
+  /** The bot name of bot and automation traffic (see bot-traffic.ts), null for a human. */
+  bot: string | null;
   mouse: { x: number; y: number; viewportW: number | null; viewportH: number | null; cell: { cx: number; cy: number } | null } | null;
   feed: FeedItem;
 }
@@ -207,6 +226,7 @@ export function planEvent(event: EnrichedEvent): PlannedEvent {
     second: secondOf(ts),
     path: event.path,
     pageView: event.type === 'page_view',
+    bot: botNameOf(event),
     mouse,
     feed: {
       event_id: event.event_id,

@@ -1,3 +1,4 @@
+import type { BotCounting } from '../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../contract/event-schema.ts';
 
 /**
@@ -7,7 +8,27 @@ import type { EnrichedEvent } from '../../contract/event-schema.ts';
  *
  * Windows are measured on the server's receive time (`received_at`), so a
  * visitor's wrong clock cannot move an event out of "now".
+ *
+ * Bot and automation traffic (src/contract/bot-traffic.ts) is left out of every figure — active
+ * users, pages, events/s, sessions, feed, per-user counts, positions, heat map — unless the site
+ * counts bots (`countBots`, decided when the event is applied); either way it is counted in the
+ * `bots` figures. Its event_ids are remembered like any other, so a redelivery changes nothing.
  */
+
+/** The adapters' shared options. */
+export interface RealtimeStoreOptions {
+  /** Which sites count bot and automation traffic in their figures (default: none). */
+  countBots?: BotCounting | undefined;
+}
+
+export interface BotFigures {
+  /** Whether this site counts bot and automation traffic in the figures beside these (read now). */
+  counted: boolean;
+  /** Bot and automation events (every type) in the sliding last hour. */
+  requestsLastHour: number;
+  /** The busiest bots of the last hour, most requests first (at most topN). */
+  topLastHour: { name: string; requests: number }[];
+}
 
 export interface PagePosition {
   user_id: string;
@@ -48,8 +69,10 @@ export interface RealtimeSnapshot {
   sessions: { count: number; bounceRate: number; avgDurationSeconds: number };
   /** Newest events first; cursor moves are left out (they would crowd out everything else). */
   feed: FeedItem[];
-  /** Epoch ms of the newest event applied (received_at), null if none yet. */
+  /** Epoch ms of the newest event applied (received_at; bots' too), null if none yet. */
   newestEventTs: number | null;
+  /** Bot and automation traffic, counted in the figures above or not. */
+  bots: BotFigures;
 }
 
 export interface UserStats {

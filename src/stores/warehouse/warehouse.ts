@@ -1,3 +1,4 @@
+import type { BotCounting } from '../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../contract/event-schema.ts';
 
 /**
@@ -12,8 +13,17 @@ import type { EnrichedEvent } from '../../contract/event-schema.ts';
  * - time is the server's `received_at`;
  * - unique users are distinct (site, user_id) pairs; ties sort by page / value / event_id in byte order;
  * - a time bucket is listed only when it holds at least one view; breakdowns count views, and a
- *   missing value is shown as '(none)'.
+ *   missing value is shown as '(none)';
+ * - bot and automation traffic (src/contract/bot-traffic.ts) is stored and exported like any event,
+ *   but left out of every figure (pages, series, breakdowns) unless its site counts bots
+ *   (`countBots`, read at query time, so the switch applies to the past too); botTraffic() counts it.
  */
+
+/** The adapters' shared options. */
+export interface WarehouseOptions {
+  /** Which sites count bot and automation traffic in their figures (default: none). */
+  countBots?: BotCounting | undefined;
+}
 
 export interface ProcessingError {
   topic: string;
@@ -59,6 +69,16 @@ export interface BreakdownRow {
   unique_users: number;
 }
 
+/** Bot and automation traffic over a range, counted in the figures or not. */
+export interface BotTraffic {
+  /** Bot and automation events of every type. */
+  requests: number;
+  /** Page views among them. */
+  pageViews: number;
+  /** The busiest bots, most requests first, ties by name (byte order). */
+  top: { name: string; requests: number }[];
+}
+
 export interface TimeRange {
   /** Epoch ms, inclusive. */
   from: number;
@@ -66,6 +86,14 @@ export interface TimeRange {
   to: number;
   /** Only this site; all sites when absent. */
   site?: string | undefined;
+}
+
+/**
+ * The sites of `countBots` whose bots a read over `range` counts: all of them over every site, the
+ * range's own site if it is one of them, none otherwise.
+ */
+export function botSitesOf(range: TimeRange, countBots: readonly string[]): string[] {
+  return range.site === undefined ? [...countBots] : countBots.includes(range.site) ? [range.site] : [];
 }
 
 export interface Warehouse {
@@ -79,6 +107,8 @@ export interface Warehouse {
   pageAggregates(range: TimeRange): Promise<PageAggregate[]>;
   timeSeries(range: TimeRange, bucket: 'minute' | 'hour' | 'day'): Promise<TimeBucket[]>;
   breakdown(range: TimeRange, dimension: BreakdownDimension, limit: number): Promise<BreakdownRow[]>;
+  /** Bot and automation traffic in the range, with the top `limit` bot names. */
+  botTraffic(range: TimeRange, limit: number): Promise<BotTraffic>;
   /** Row counts per table (seed 001's test_db.py). */
   counts(): Promise<Record<string, number>>;
   /** Events in the range, oldest first, in pages of at most `pageSize`. */

@@ -146,6 +146,8 @@ export function defineTrackerScenarios(
         assert.equal(new Set(events.map((e) => e.value['session_id'])).size, 1, 'one session');
         assert.equal(new Set(events.map((e) => e.value['event_id'])).size, events.length, 'no event arrived twice');
         assert.ok(events.every((e) => e.value['site'] === 'demo'));
+        // A driven browser: reported by the tracker, flagged by ingest (counted here: PULSE_COUNT_BOTS_SITES=demo).
+        assert.ok(events.every((e) => e.value['automated'] === true && e.value['is_bot'] === true));
 
         const views = events.filter((e) => e.value['type'] === 'page_view').sort(byTime);
         assert.deepEqual(views.map(pathOf), ['/demo/', '/demo/products.html', '/demo/products.html?tab=reviews', '/demo/contact.html']);

@@ -49,8 +49,9 @@ test('user agents are parsed into browser, OS, device and bot flag', () => {
   const iphone = parseUserAgent(
     'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
   );
-  assert.deepEqual(iphone, { browser: 'Mobile Safari', browser_version: '17', os: 'iOS', device: 'mobile', is_bot: false });
+  assert.deepEqual(iphone, { browser: 'Mobile Safari', browser_version: '17', os: 'iOS', device: 'mobile', is_bot: false, bot_name: null });
   const bot = parseUserAgent('Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)');
   assert.equal(bot.is_bot, true);
+  assert.equal(bot.bot_name, 'bingbot');
   assert.equal(bot.device, 'bot');
 });

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { createMemoryRealtimeStore } from '../../../src/stores/realtime/memory/memory-realtime-store.ts';
 import { defineRealtimeStoreSuite, NOW, realtimeEvent } from '../../helpers/realtime-store-suite.ts';
 
-defineRealtimeStoreSuite('memory realtime store', async () => ({ store: createMemoryRealtimeStore() }));
+defineRealtimeStoreSuite('memory realtime store', async (options) => ({ store: createMemoryRealtimeStore(options) }));
 
 describe('memory realtime store: what Redis would expire', () => {
   const DAY = 24 * 3600 * 1000;

@@ -9,6 +9,7 @@ import type { ClickHouseExecutor } from '../../../src/stores/warehouse/clickhous
 import { clickHouseWarehouseOver } from '../../../src/stores/warehouse/clickhouse/index.ts';
 import { planRange } from '../../../src/stores/warehouse/clickhouse/queries.ts';
 import { sqlDateTime, sqlIdentifier, sqlList, sqlNumber, sqlString, sqlUInt } from '../../../src/stores/warehouse/clickhouse/sql.ts';
+import { checkClickHouseBotUpgrade } from '../../helpers/bot-upgrade.ts';
 import { defineWarehouseSuite } from '../../helpers/warehouse-suite.ts';
 
 /**
@@ -154,10 +155,24 @@ describe('on current ClickHouse (chdb)', { skip: chdbMissing }, () => {
 
 if (chdbMissing === undefined) {
   let counter = 0;
-  defineWarehouseSuite('ClickHouse warehouse SQL on current ClickHouse (chdb)', async () => {
+  defineWarehouseSuite('ClickHouse warehouse SQL on current ClickHouse (chdb)', async (options) => {
     const database = `pulse_chdb_${process.pid}_${(counter += 1)}`;
     const executor = chdbExecutor(currentEngine());
-    const warehouse = clickHouseWarehouseOver(executor, { database });
+    const warehouse = clickHouseWarehouseOver(executor, { database, ...options });
     return { warehouse, readErrors: () => warehouse.readErrors(), cleanup: () => warehouse.dropDatabase() };
   });
 }
+
+test(
+  'on current ClickHouse (chdb): the bots migration rebuilds the aggregates the previous version wrote without bots',
+  { skip: chdbMissing },
+  async () => {
+    const database = `pulse_chdb_upgrade_${process.pid}`;
+    const executor = chdbExecutor(currentEngine());
+    try {
+      await checkClickHouseBotUpgrade(executor, database);
+    } finally {
+      await executor.command(`DROP DATABASE IF EXISTS ${sqlIdentifier(database)}`);
+    }
+  },
+);

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createPgliteWarehouse, warehouseOver } from '../../../src/stores/warehouse/postgres/index.ts';
 import { pgliteExecutor } from '../../../src/stores/warehouse/postgres/sql-executor.ts';
+import { checkPostgresBotUpgrade } from '../../helpers/bot-upgrade.ts';
 import { definePostgresWarehouseChecks } from '../../helpers/postgres-warehouse-checks.ts';
 import { realtimeEvent } from '../../helpers/realtime-store-suite.ts';
 import { defineWarehouseSuite, WAREHOUSE_BASE } from '../../helpers/warehouse-suite.ts';
 
 // Embedded mode: the PostgreSQL warehouse's own SQL and migrations on PGlite, in memory here.
-defineWarehouseSuite('pglite warehouse (in memory)', async () => {
-  const warehouse = await createPgliteWarehouse();
+defineWarehouseSuite('pglite warehouse (in memory)', async (options) => {
+  const warehouse = await createPgliteWarehouse(options);
   return { warehouse, cleanup: async () => undefined, readErrors: () => warehouse.readErrors() };
 });
 
@@ -45,4 +46,13 @@ describe('pglite warehouse on disk', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('pglite: the bots migration takes bot views out of the rollups the previous version wrote', async () => {
+  const executor = await pgliteExecutor({});
+  try {
+    await checkPostgresBotUpgrade(executor, 'public');
+  } finally {
+    await executor.close();
+  }
 });

@@ -1,5 +1,7 @@
+import { countNoBots } from '../../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
 import {
+  botFigures,
   compareBinary,
   eventsPerSecondFigures,
   heatField,
@@ -15,9 +17,18 @@ import {
   sortHeatCells,
   type PlannedEvent,
 } from '../aggregate-keys.ts';
-import type { ApplyResult, FeedItem, HeatCell, PagePosition, RealtimeSnapshot, RealtimeStore, UserStats } from '../realtime-store.ts';
+import type {
+  ApplyResult,
+  FeedItem,
+  HeatCell,
+  PagePosition,
+  RealtimeSnapshot,
+  RealtimeStore,
+  RealtimeStoreOptions,
+  UserStats,
+} from '../realtime-store.ts';
 
-export interface MemoryRealtimeStoreOptions {
+export interface MemoryRealtimeStoreOptions extends RealtimeStoreOptions {
   /** Wall clock for what Redis expires by time (dedupe memory, per-user keys). Defaults to Date.now. */
   clock?: (() => number) | undefined;
 }
@@ -50,6 +61,8 @@ interface SiteState {
   cursors: Map<string, number>;
   pages: Map<string, number>;
   pagesByMinute: Map<number, Map<string, number>>;
+  /** minute → bot name → bot and automation events (the last hour). */
+  botsByMinute: Map<number, Map<string, number>>;
   eventsBySecond: Map<number, number>;
   sessions: Map<string, SessionState>;
   /** Newest first, at most feedCap. */
@@ -66,6 +79,13 @@ const increment = <K>(map: Map<K, number>, key: K, by = 1): void => {
   map.set(key, (map.get(key) ?? 0) + by);
 };
 
+/** One more for `inner` in the bucket `outer` (a minute's pages or bots). */
+const incrementIn = (map: Map<number, Map<string, number>>, outer: number, inner: string): void => {
+  let bucket = map.get(outer);
+  if (bucket === undefined) map.set(outer, (bucket = new Map()));
+  increment(bucket, inner);
+};
+
 /**
  * The RealtimeStore on plain Maps for embedded mode: the Redis adapter's
  * semantics, including what Redis would expire, with memory bounded by the
@@ -73,6 +93,7 @@ const increment = <K>(map: Map<K, number>, key: K, by = 1): void => {
  */
 export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = {}): RealtimeStore {
   const clock = options.clock ?? Date.now;
+  const countBots = options.countBots ?? countNoBots;
   const dedupeTtlMs = realtimeLimits.dedupeTtlSeconds * 1000;
   /** site + event_id → when it was first applied; insertion order is age order. Per site, as on Redis (whose markers share the site's slot). */
   const seen = new Map<string, number>();
@@ -89,6 +110,7 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
     cursors: new Map(),
     pages: new Map(),
     pagesByMinute: new Map(),
+    botsByMinute: new Map(),
     eventsBySecond: new Map(),
     sessions: new Map(),
     feed: [],
@@ -124,6 +146,11 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
   const apply = (state: SiteState, event: PlannedEvent, now: number, touched: Set<string>) => {
     if (state.newest === null || event.ts > state.newest) state.newest = event.ts;
     const newest = state.newest;
+    if (event.bot !== null) {
+      if (minuteStillReadable(event.minute, newest)) incrementIn(state.botsByMinute, event.minute, event.bot);
+      // Left out of every other figure unless the site counts bots.
+      if (!countBots.counts(event.site)) return;
+    }
     touched.add(event.userId);
     const user = userState(state, event.userId, now);
 
@@ -132,11 +159,7 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
     const hour = live(user.hour, now) ?? new Map<number, number>();
     if (minuteStillReadable(event.minute, newest)) {
       increment(hour, event.minute);
-      if (event.pageView) {
-        let bucket = state.pagesByMinute.get(event.minute);
-        if (bucket === undefined) state.pagesByMinute.set(event.minute, (bucket = new Map()));
-        increment(bucket, event.path);
-      }
+      if (event.pageView) incrementIn(state.pagesByMinute, event.minute, event.path);
     }
     user.hour = hour.size > 0 ? { value: hour, expiresAt: now + realtimeLimits.minuteBucketTtlSeconds * 1000 } : null;
     if (secondStillReadable(event.second, newest)) increment(state.eventsBySecond, event.second);
@@ -193,6 +216,7 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
     const sessionCutoff = newest - realtimeLimits.sessionWindowMs;
     for (const [sessionId, session] of state.sessions) if (session.last <= sessionCutoff) state.sessions.delete(sessionId);
     for (const minute of state.pagesByMinute.keys()) if (!minuteStillReadable(minute, newest)) state.pagesByMinute.delete(minute);
+    for (const minute of state.botsByMinute.keys()) if (!minuteStillReadable(minute, newest)) state.botsByMinute.delete(minute);
     for (const second of state.eventsBySecond.keys()) if (!secondStillReadable(second, newest)) state.eventsBySecond.delete(second);
     // Like the script: a user's minute counts are pruned once they outnumber the window's minutes.
     for (const userId of touched) {
@@ -244,8 +268,10 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
       for (const ts of state.active.values()) if (ts > activeCutoff) activeUsers += 1;
 
       const lastHour = new Map<string, number>();
+      const botsLastHour = new Map<string, number>();
       for (const minute of lastHourMinutes(now)) {
         for (const [path, views] of state.pagesByMinute.get(minute) ?? []) increment(lastHour, path, views);
+        for (const [name, requests] of state.botsByMinute.get(minute) ?? []) increment(botsLastHour, name, requests);
       }
 
       const sessionCutoff = now - realtimeLimits.sessionWindowMs;
@@ -268,6 +294,7 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
         sessions: sessionFigures(count, bounces, totalDurationMs),
         feed: state.feed.slice(0, feedSize).map((item) => ({ ...item })),
         newestEventTs: state.newest,
+        bots: botFigures(botsLastHour, topN, countBots.counts(site)),
       };
     },
 

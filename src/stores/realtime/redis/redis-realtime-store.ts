@@ -1,7 +1,9 @@
 import { Cluster, Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
+import { countNoBots } from '../../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
 import { PulseError, errorCodes } from '../../../shared/errors.ts';
 import {
+  botFigures,
   compareBinary,
   eventsPerSecondFigures,
   heatField,
@@ -16,12 +18,21 @@ import {
   sortHeatCells,
   type PlannedEvent,
 } from '../aggregate-keys.ts';
-import type { ApplyResult, FeedItem, HeatCell, PagePosition, RealtimeSnapshot, RealtimeStore, UserStats } from '../realtime-store.ts';
+import type {
+  ApplyResult,
+  FeedItem,
+  HeatCell,
+  PagePosition,
+  RealtimeSnapshot,
+  RealtimeStore,
+  RealtimeStoreOptions,
+  UserStats,
+} from '../realtime-store.ts';
 import { redisErrorKind, withStoreErrors } from '../../store-errors.ts';
 import { rootOf, siteKeys } from './keys.ts';
 import { APPLY_HEADER, APPLY_STRIDE, applyScript, forgetUserScript, positionsScript, sessionsScript } from './scripts.ts';
 
-export interface RedisRealtimeStoreOptions {
+export interface RedisRealtimeStoreOptions extends RealtimeStoreOptions {
   /**
    * One Redis: redis[s]://[user:password@]host:port[/db].
    * Redis Cluster: several seed nodes, redis[s]://[user:password@]host1:port1,host2:port2[,…], or the
@@ -169,7 +180,7 @@ function connect(target: RedisTarget, onError: (error: Error) => void): Connecti
 
 type Arg = string | number;
 
-/** Events per apply script call: 5,000 × 14 arguments stays far below Redis' limits on one command. */
+/** Events per apply script call: 5,000 × 15 arguments stays far below Redis' limits on one command. */
 const MAX_EVENTS_PER_CALL = 5_000;
 
 /** The scripts, registered with defineCommand: EVALSHA, falling back to EVAL once per connection. */
@@ -184,10 +195,12 @@ interface ScriptPipeline extends ChainableCommander {
   pulseRtSessions(...args: Arg[]): ScriptPipeline;
 }
 
-const kindOf = (event: PlannedEvent): string => (event.pageView ? 'p' : event.mouse !== null ? 'm' : 'o');
+/** The script's event kind; 'b' is bot traffic the site does not count (bot figures only). */
+const kindOf = (event: PlannedEvent, countsBots: boolean): string =>
+  event.bot !== null && !countsBots ? 'b' : event.pageView ? 'p' : event.mouse !== null ? 'm' : 'o';
 
 /** KEYS[1] (the site's K) and ARGV of one apply script call; every event belongs to that site. */
-function applyArgs(base: string, events: readonly PlannedEvent[]): Arg[] {
+function applyArgs(base: string, events: readonly PlannedEvent[], countsBots: boolean): Arg[] {
   const header: Arg[] = [
     realtimeLimits.dedupeTtlSeconds,
     realtimeLimits.activeWindowMs,
@@ -213,13 +226,14 @@ function applyArgs(base: string, events: readonly PlannedEvent[]): Arg[] {
       String(event.minute),
       String(event.second),
       event.path,
-      kindOf(event),
+      kindOf(event, countsBots),
       mouse === null ? '' : String(mouse.x),
       mouse === null ? '' : String(mouse.y),
       mouse?.viewportW == null ? '' : String(mouse.viewportW),
       mouse?.viewportH == null ? '' : String(mouse.viewportH),
       mouse?.cell == null ? '' : heatField(mouse.cell),
       JSON.stringify(event.feed),
+      event.bot ?? '',
     );
   }
   return args;
@@ -263,6 +277,7 @@ export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): Re
   const keyPrefix = options.keyPrefix ?? '';
   if (/[{}]/.test(keyPrefix)) throw new RangeError('keyPrefix must not contain { or }: they mark the per-site cluster hash tag');
   const root = rootOf(keyPrefix);
+  const countBots = options.countBots ?? countNoBots;
   const connection = connect(redisTarget(options.url), (error: Error) => options.onError?.(error));
   const redis = connection.client;
   redis.defineCommand('pulseRtApply', { numberOfKeys: 1, lua: applyScript });
@@ -274,10 +289,11 @@ export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): Re
   /** One script call per MAX_EVENTS_PER_CALL events of one site, one after the other. */
   async function applySite(site: string, events: readonly PlannedEvent[]): Promise<ApplyResult> {
     const base = siteKeys(root, site).base;
+    const countsBots = countBots.counts(site);
     let applied = 0;
     let duplicates = 0;
     for (let i = 0; i < events.length; i += MAX_EVENTS_PER_CALL) {
-      const [a, d] = await scripts.pulseRtApply(applyArgs(base, events.slice(i, i + MAX_EVENTS_PER_CALL)));
+      const [a, d] = await scripts.pulseRtApply(applyArgs(base, events.slice(i, i + MAX_EVENTS_PER_CALL), countsBots));
       applied += a;
       duplicates += d;
     }
@@ -304,7 +320,9 @@ export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): Re
       await connection.ready();
       const { topN, feedSize } = snapshotSizes(snapshotOptions);
       const keys = siteKeys(root, site);
-      const minuteKeys = lastHourMinutes(now).map(keys.pagesMinute);
+      const minutes = lastHourMinutes(now);
+      const minuteKeys = minutes.map(keys.pagesMinute);
+      const botKeys = minutes.map(keys.botsMinute);
       const seconds = seriesSeconds(now);
       const pipeline = redis.pipeline() as ScriptPipeline;
       pipeline.zcount(keys.active, `(${now - realtimeLimits.activeWindowMs}`, '+inf');
@@ -316,6 +334,7 @@ export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): Re
       if (feedSize > 0) pipeline.lrange(keys.feed, 0, feedSize - 1);
       else pipeline.echo('');
       pipeline.get(keys.newest);
+      pipeline.call('ZUNION', botKeys.length, ...botKeys, 'WITHSCORES');
       const results = await pipeline.exec();
 
       const activeUsers = reply<number>(results, 0);
@@ -335,6 +354,7 @@ export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): Re
         sessions: sessionFigures(sessionCount, bounces, Number(totalDurationMs)),
         feed,
         newestEventTs: newest === null ? null : Number(newest),
+        bots: botFigures(scoredPairs(reply<string[]>(results, 7)), topN, countBots.counts(site)),
       };
     },
 

@@ -12,7 +12,7 @@
  */
 
 /** Fields per event in the apply script's ARGV, after the header. */
-export const APPLY_STRIDE = 14;
+export const APPLY_STRIDE = 15;
 /** Header entries of the apply script's ARGV. */
 export const APPLY_HEADER = 11;
 
@@ -21,7 +21,9 @@ export const APPLY_HEADER = 11;
  * ARGV: dedupeTtlSeconds, activeWindowMs, sessionWindowMs, hourMinutes, epsSeriesSeconds,
  *       minuteTtlSeconds, secondTtlSeconds, userSessionsTtlSeconds, positionTtlSeconds, feedCap, stride,
  * then per event: event_id, user_id, session_id, ts, minute, second, path,
- *       kind ('p' page_view | 'm' mouse_move | 'o' other), x, y, vw, vh, heat cell ('cx:cy' or ''), feed JSON.
+ *       kind ('p' page_view | 'm' mouse_move | 'o' other | 'b' bot traffic its site does not count),
+ *       x, y, vw, vh, heat cell ('cx:cy' or ''), feed JSON, bot name ('' for a human).
+ * A 'b' event raises `newest` and counts in the bot figures only; a counted bot (its own kind) in both.
  * Returns { applied, duplicates }.
  */
 export const applyScript = `#!lua
@@ -71,45 +73,50 @@ for b = ${APPLY_HEADER + 1}, #ARGV, stride do
     if not s then
       local stored = call('GET', k .. 'newest')
       s = { newest = stored and tonumber(stored) or nil, newestText = stored, raised = false,
-            users = {}, sessions = {}, pages = {}, minutePages = {}, seconds = {}, heat = {}, feed = {} }
+            users = {}, sessions = {}, pages = {}, minutePages = {}, minuteBots = {}, seconds = {}, heat = {}, feed = {} }
     end
     if s.newest == nil or ts > s.newest then
       s.newest, s.newestText, s.raised = ts, tsText, true
     end
+    local botName = ARGV[b + 14]
+    if botName ~= '' and tonumber(minuteText) > floor(s.newest / 60000) - hourMinutes then
+      add(child(s.minuteBots, minuteText), botName, 1)
+    end
+    if kind ~= 'b' then
+      local u = s.users[user]
+      if not u then
+        u = { last = ts, lastText = tsText, minutes = {}, sessions = {} }
+        s.users[user] = u
+      elseif ts > u.last then
+        u.last, u.lastText = ts, tsText
+      end
+      u.sessions[session] = true
+      if tonumber(minuteText) > floor(s.newest / 60000) - hourMinutes then
+        add(u.minutes, minuteText, 1)
+        if kind == 'p' then add(child(s.minutePages, minuteText), path, 1) end
+      end
+      if tonumber(secondText) >= floor(s.newest / 1000) - seriesSeconds then add(s.seconds, secondText, 1) end
+      if kind == 'p' then add(s.pages, path, 1) end
 
-    local u = s.users[user]
-    if not u then
-      u = { last = ts, lastText = tsText, minutes = {}, sessions = {} }
-      s.users[user] = u
-    elseif ts > u.last then
-      u.last, u.lastText = ts, tsText
-    end
-    u.sessions[session] = true
-    if tonumber(minuteText) > floor(s.newest / 60000) - hourMinutes then
-      add(u.minutes, minuteText, 1)
-      if kind == 'p' then add(child(s.minutePages, minuteText), path, 1) end
-    end
-    if tonumber(secondText) >= floor(s.newest / 1000) - seriesSeconds then add(s.seconds, secondText, 1) end
-    if kind == 'p' then add(s.pages, path, 1) end
+      local sess = s.sessions[session]
+      if not sess then
+        sess = { first = ts, firstText = tsText, last = ts, lastText = tsText, views = 0 }
+        s.sessions[session] = sess
+      else
+        if ts < sess.first then sess.first, sess.firstText = ts, tsText end
+        if ts > sess.last then sess.last, sess.lastText = ts, tsText end
+      end
+      if kind == 'p' then sess.views = sess.views + 1 end
 
-    local sess = s.sessions[session]
-    if not sess then
-      sess = { first = ts, firstText = tsText, last = ts, lastText = tsText, views = 0 }
-      s.sessions[session] = sess
-    else
-      if ts < sess.first then sess.first, sess.firstText = ts, tsText end
-      if ts > sess.last then sess.last, sess.lastText = ts, tsText end
+      if kind == 'm' then
+        -- The newest move wins; on equal times the one applied later, as in the memory adapter.
+        if not u.move or ts >= u.move.ts then u.move = { ts = ts, b = b } end
+        local cell = ARGV[b + 12]
+        if cell ~= '' then add(child(s.heat, path), cell, 1) end
+      end
+      -- Cursor moves (up to 4 a second per visitor) would push every other event out of the feed.
+      if kind ~= 'm' then s.feed[#s.feed + 1] = ARGV[b + 13] end
     end
-    if kind == 'p' then sess.views = sess.views + 1 end
-
-    if kind == 'm' then
-      -- The newest move wins; on equal times the one applied later, as in the memory adapter.
-      if not u.move or ts >= u.move.ts then u.move = { ts = ts, b = b } end
-      local cell = ARGV[b + 12]
-      if cell ~= '' then add(child(s.heat, path), cell, 1) end
-    end
-    -- Cursor moves (up to 4 a second per visitor) would push every other event out of the feed.
-    if kind ~= 'm' then s.feed[#s.feed + 1] = ARGV[b + 13] end
   else
     duplicates = duplicates + 1
   end
@@ -157,6 +164,11 @@ if s then
   for minute, pages in pairs(s.minutePages) do
     local key = k .. 'pages:m:' .. minute
     for path, n in pairs(pages) do call('ZINCRBY', key, n, path) end
+    call('EXPIRE', key, minuteTtl)
+  end
+  for minute, bots in pairs(s.minuteBots) do
+    local key = k .. 'bots:m:' .. minute
+    for name, n in pairs(bots) do call('ZINCRBY', key, n, name) end
     call('EXPIRE', key, minuteTtl)
   end
   for second, n in pairs(s.seconds) do

@@ -1,5 +1,7 @@
+import { countNoBots, UNNAMED_BOT, type BotCounting } from '../../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
 import type {
+  BotTraffic,
   BreakdownDimension,
   BreakdownRow,
   PageAggregate,
@@ -7,10 +9,12 @@ import type {
   TimeBucket,
   TimeRange,
   Warehouse,
+  WarehouseOptions,
   WriteResult,
 } from '../warehouse.ts';
 import { ClickHouseQueryError, httpExecutor, type ClickHouseExecutor } from './executor.ts';
 import {
+  botTotalsSql,
   breakdownSql,
   countsSql,
   dropAggregatesSql,
@@ -24,6 +28,7 @@ import {
   storedErrorsSql,
   storedEventsSql,
   timeSeriesSql,
+  topBotsSql,
   visitorBucketsSql,
   visitorRowsSql,
   type ExportCursor,
@@ -65,7 +70,7 @@ import { sqlIdentifier } from './sql.ts';
  * bucket; the raw tables stay exact.
  */
 
-export interface ClickHouseWarehouseOptions {
+export interface ClickHouseWarehouseOptions extends WarehouseOptions {
   /** http(s)://[user:password@]host:port of the HTTP interface (PULSE_CLICKHOUSE_URL). */
   url: string;
   /** Database holding every table, created by migrate(); default `pulse`. Tests use one per run. */
@@ -90,6 +95,7 @@ export function createClickHouseWarehouse(options: ClickHouseWarehouseOptions): 
   return clickHouseWarehouseOver(httpExecutor({ url: options.url }), {
     database: options.database ?? 'pulse',
     mutationTimeoutMs: options.mutationTimeoutMs,
+    countBots: options.countBots,
   });
 }
 
@@ -119,8 +125,9 @@ const figures = (row: FiguresRow) => {
 /** The adapter over any executor (HTTP in production, chdb in the SQL tests). */
 export function clickHouseWarehouseOver(
   executor: ClickHouseExecutor,
-  options: { database: string; mutationTimeoutMs?: number | undefined },
+  options: { database: string; mutationTimeoutMs?: number | undefined; countBots?: BotCounting | undefined },
 ): ClickHouseWarehouse {
+  const countBots = options.countBots ?? countNoBots;
   const database = options.database;
   const db = sqlIdentifier(database); // refuses anything but a plain identifier
   const t: Tables = tablesOf(database);
@@ -137,13 +144,17 @@ export function clickHouseWarehouseOver(
   /**
    * Runs an IF NOT EXISTS statement. Two processes migrating at once (a worker and the query
    * service starting together) can both pass the existence check; the loser is told the object
-   * exists (57 table, 82 database), which is what it wanted.
+   * exists (57 table, 82 database), which is what it wanted. An ADD COLUMN (18.16 has no IF NOT
+   * EXISTS for it) that finds its column (44) is done too.
    */
   const idempotent = async (statement: string) => {
     try {
       await executor.command(statement);
     } catch (error) {
-      if (!(error instanceof ClickHouseQueryError && (error.serverCode === 57 || error.serverCode === 82))) throw error;
+      const exists =
+        error instanceof ClickHouseQueryError &&
+        (error.serverCode === 57 || error.serverCode === 82 || (error.serverCode === 44 && /\bADD COLUMN\b/.test(statement)));
+      if (!exists) throw error;
     }
   };
 
@@ -206,7 +217,10 @@ export function clickHouseWarehouseOver(
         throw new Error(`clickhouse database ${database} has migrations this version does not know: ${unknown.join(', ')}`);
       for (const migration of migrations) {
         if (applied.has(migration.version)) continue;
-        for (const statement of migration.statements(t)) await idempotent(statement);
+        for (const step of migration.statements(t)) {
+          if (typeof step === 'string') await idempotent(step);
+          else await waitForMutations(step.waitForMutations);
+        }
         const now = Math.floor(Date.now() / 1000);
         await executor.insert(t.migrations, [{ version: migration.version, name: migration.name, applied_at: now }]);
       }
@@ -232,13 +246,13 @@ export function clickHouseWarehouseOver(
     },
 
     async pageAggregates(range): Promise<PageAggregate[]> {
-      const sql = pageAggregatesSql(t, range);
+      const sql = pageAggregatesSql(t, range, countBots.sites());
       if (sql === null) return [];
       return (await executor.query<FiguresRow & { page: string }>(sql)).map((row) => ({ page: row.page, ...figures(row) }));
     },
 
     async timeSeries(range, bucket): Promise<TimeBucket[]> {
-      const sql = timeSeriesSql(t, range, bucket);
+      const sql = timeSeriesSql(t, range, bucket, countBots.sites());
       if (sql === null) return [];
       return (await executor.query<FiguresRow & { bucket_start: string }>(sql)).map((row) => ({
         ts: Number(row.bucket_start) * 1000,
@@ -247,13 +261,29 @@ export function clickHouseWarehouseOver(
     },
 
     async breakdown(range: TimeRange, dimension: BreakdownDimension, limit: number): Promise<BreakdownRow[]> {
-      const sql = breakdownSql(t, range, dimension, Math.min(1_000_000, Math.floor(limit)));
+      const sql = breakdownSql(t, range, dimension, Math.min(1_000_000, Math.floor(limit)), countBots.sites());
       if (sql === null) return [];
       return (await executor.query<{ value: string; views: string; unique_users: string }>(sql)).map((row) => ({
         value: row.value,
         views: Number(row.views),
         unique_users: Number(row.unique_users),
       }));
+    },
+
+    async botTraffic(range: TimeRange, limit: number): Promise<BotTraffic> {
+      if (!Number.isInteger(limit) || limit < 0) throw new RangeError('limit must be a non-negative integer');
+      const totals = botTotalsSql(t, range);
+      if (totals === null) return { requests: 0, pageViews: 0, top: [] };
+      const [row] = await executor.query<{ requests: string | number; page_views: string | number }>(totals);
+      const requests = Number(row?.requests ?? 0);
+      const pageViews = Number(row?.page_views ?? 0);
+      const topSql = requests === 0 ? null : topBotsSql(t, range, Math.min(1_000_000, limit), UNNAMED_BOT);
+      if (topSql === null) return { requests, pageViews, top: [] };
+      const top = (await executor.query<{ name: string; requests: string | number }>(topSql)).map((r) => ({
+        name: r.name,
+        requests: Number(r.requests),
+      }));
+      return { requests, pageViews, top };
     },
 
     async counts() {

@@ -1,5 +1,5 @@
 import type { BreakdownDimension, TimeRange } from '../warehouse.ts';
-import { breakdownDimensions } from '../warehouse.ts';
+import { botSitesOf, breakdownDimensions } from '../warehouse.ts';
 import { hourOfView, mergedColumns, minuteOfView, receivedMs, stateColumnNames, stateColumns, type Tables } from './schema.ts';
 import { clampToDateTimeSeconds, DATETIME_MAX_MS, sqlDateTime, sqlList, sqlString, sqlUInt } from './sql.ts';
 
@@ -91,8 +91,13 @@ export function rawSpans(spans: Span[]): string {
     .join(' OR ');
 }
 
-/** UNION ALL of the sources of `plan`, each row: page, t (DateTime at minute or hour grain), states. */
-function stateSources(t: Tables, plan: RangePlan, site: string | undefined): string {
+/**
+ * UNION ALL of the sources of `plan`, each row: page, t (DateTime at minute or hour grain), states.
+ * The aggregates hold human views only; the raw edges are read for humans too, and the bots of the
+ * sites in `botSites` (those counting them) come from the raw rows of the whole range.
+ */
+function stateSources(t: Tables, plan: RangePlan, range: TimeRange, botSites: readonly string[]): string {
+  const site = range.site;
   const parts: string[] = [];
   if (plan.hour.length > 0) {
     parts.push(
@@ -106,42 +111,79 @@ function stateSources(t: Tables, plan: RangePlan, site: string | undefined): str
   }
   if (plan.raw.length > 0) {
     parts.push(
-      `SELECT page, ${minuteOfView} AS t, ${stateColumns} FROM ${t.pageViews} WHERE ${siteFilter(site)}(${rawSpans(plan.raw)}) GROUP BY page, t`,
+      `SELECT page, ${minuteOfView} AS t, ${stateColumns} FROM ${t.pageViews} WHERE is_bot = 0 AND ${siteFilter(site)}(${rawSpans(plan.raw)}) GROUP BY page, t`,
+    );
+  }
+  if (botSites.length > 0 && range.from < range.to) {
+    parts.push(
+      `SELECT page, ${minuteOfView} AS t, ${stateColumns} FROM ${t.pageViews} WHERE is_bot = 1 AND site IN ${sqlList(botSites, sqlString)}` +
+        ` AND (${rawSpans([{ from: range.from, to: range.to }])}) GROUP BY page, t`,
     );
   }
   return parts.join(' UNION ALL ');
 }
 
-/** Per-page figures, most viewed first, ties by page (byte order); null when the range is empty. */
-export function pageAggregatesSql(t: Tables, input: TimeRange): string | null {
+/** Per-page figures, most viewed first, ties by page (byte order); null when the range is empty. Bots only of `countBots` sites. */
+export function pageAggregatesSql(t: Tables, input: TimeRange, countBots: readonly string[] = []): string | null {
   const range = normalizeRange(input);
   const plan = planRange(range.from, range.to, true);
-  const sources = stateSources(t, plan, range.site);
+  const sources = stateSources(t, plan, range, botSitesOf(range, countBots));
   if (sources === '') return null;
   return `SELECT page, ${mergedColumns} FROM (${sources}) GROUP BY page ORDER BY views DESC, page ASC`;
 }
 
-/** Figures per UTC bucket, oldest first; only buckets with views. `bucket_start` is epoch seconds. */
-export function timeSeriesSql(t: Tables, input: TimeRange, bucket: Bucket): string | null {
+/** Figures per UTC bucket, oldest first; only buckets with views. `bucket_start` is epoch seconds. Bots only of `countBots` sites. */
+export function timeSeriesSql(t: Tables, input: TimeRange, bucket: Bucket, countBots: readonly string[] = []): string | null {
   const range = normalizeRange(input);
   const plan = planRange(range.from, range.to, bucket !== 'minute');
-  const sources = stateSources(t, plan, range.site);
+  const sources = stateSources(t, plan, range, botSitesOf(range, countBots));
   if (sources === '') return null;
   const seconds = bucketMs[bucket] / 1000;
   return `SELECT intDiv(toUInt32(t), ${seconds}) * ${seconds} AS bucket_start, ${mergedColumns} FROM (${sources}) GROUP BY bucket_start ORDER BY bucket_start ASC`;
 }
 
-/** Views and unique users per value of one dimension, from the raw rows; a null value reads '(none)'. */
-export function breakdownSql(t: Tables, input: TimeRange, dimension: BreakdownDimension, limit: number): string | null {
+/** Views and unique users per value of one dimension, from the raw rows; a null value reads '(none)'. Bots only of `countBots` sites. */
+export function breakdownSql(
+  t: Tables,
+  input: TimeRange,
+  dimension: BreakdownDimension,
+  limit: number,
+  countBots: readonly string[] = [],
+): string | null {
   const range = normalizeRange(input);
   // The dimension becomes a column name: only the port's own list is accepted.
   if (!(breakdownDimensions as readonly string[]).includes(dimension))
     throw new RangeError(`unknown breakdown dimension ${String(dimension)}`);
   if (!(range.from < range.to) || limit < 1) return null;
+  const botSites = botSitesOf(range, countBots);
+  const humans = botSites.length === 0 ? 'is_bot = 0' : `(is_bot = 0 OR site IN ${sqlList(botSites, sqlString)})`;
   return (
     `SELECT ifNull(${dimension}, '(none)') AS value, count() AS views, uniqExact(site, user_id) AS unique_users` +
-    ` FROM ${t.pageViews} WHERE ${siteFilter(range.site)}(${rawSpans([{ from: range.from, to: range.to }])})` +
+    ` FROM ${t.pageViews} WHERE ${humans} AND ${siteFilter(range.site)}(${rawSpans([{ from: range.from, to: range.to }])})` +
     ` GROUP BY value ORDER BY views DESC, value ASC LIMIT ${sqlUInt(limit)}`
+  );
+}
+
+/** Bot and automation rows of both raw tables in the range: type and bot name. */
+function botRows(t: Tables, range: TimeRange): string {
+  const where = `is_bot = 1 AND ${siteFilter(range.site)}(${rawSpans([{ from: range.from, to: range.to }])})`;
+  return `SELECT 'page_view' AS type, bot_name FROM ${t.pageViews} WHERE ${where} UNION ALL SELECT type, bot_name FROM ${t.events} WHERE ${where}`;
+}
+
+/** How many bot and automation events the range holds, and how many of them are page views; null when the range is empty. */
+export function botTotalsSql(t: Tables, input: TimeRange): string | null {
+  const range = normalizeRange(input);
+  if (!(range.from < range.to)) return null;
+  return `SELECT count() AS requests, countIf(type = 'page_view') AS page_views FROM (${botRows(t, range)})`;
+}
+
+/** The busiest bots of the range, most requests first, ties by name; rows stored without a name read `unnamed`. */
+export function topBotsSql(t: Tables, input: TimeRange, limit: number, unnamed: string): string | null {
+  const range = normalizeRange(input);
+  if (!(range.from < range.to) || limit < 1) return null;
+  return (
+    `SELECT if(bot_name = '', ${sqlString(unnamed)}, bot_name) AS name, count() AS requests FROM (${botRows(t, range)})` +
+    ` GROUP BY name ORDER BY requests DESC, name ASC LIMIT ${sqlUInt(limit)}`
   );
 }
 
@@ -254,14 +296,14 @@ export function dropAggregatesSql(t: Tables, grain: 'minute' | 'hour', site: str
   return `ALTER TABLE ${table} DELETE WHERE site = ${sqlString(site)} AND (page, toUInt32(${grain})) IN ${bucketList(buckets)}`;
 }
 
-/** …and rebuild them from the raw rows that remain (the same states the materialized views write). */
+/** …and rebuild them from the human raw rows that remain (the same states the materialized views write). */
 export function rebuildAggregatesSql(t: Tables, grain: 'minute' | 'hour', site: string, buckets: readonly ViewBucket[]): string {
   const table = grain === 'minute' ? t.aggMinute : t.aggHour;
   const expr = grain === 'minute' ? minuteOfView : hourOfView;
   return (
     `INSERT INTO ${table} (site, page, ${grain}, ${stateColumnNames})` +
     ` SELECT site, page, ${expr} AS ${grain}, ${stateColumns} FROM ${t.pageViews}` +
-    ` WHERE site = ${sqlString(site)} AND (page, toUInt32(${expr})) IN ${bucketList(buckets)} GROUP BY site, page, ${grain}`
+    ` WHERE is_bot = 0 AND site = ${sqlString(site)} AND (page, toUInt32(${expr})) IN ${bucketList(buckets)} GROUP BY site, page, ${grain}`
   );
 }
 

@@ -1,3 +1,4 @@
+import { botNameOf } from '../../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
 import type { ProcessingError } from '../warehouse.ts';
 import { recordOwner as ownerOf } from '../record-owner.ts';
@@ -28,6 +29,12 @@ export const receivedAtMs = (event: EnrichedEvent): number => Date.parse(event.r
 const text = (value: unknown): string => (typeof value === 'string' ? wellFormed(value) : '');
 const nullableText = (value: unknown): string | null => (typeof value === 'string' ? wellFormed(value) : null);
 
+/** is_bot (bot or automation traffic, see bot-traffic.ts) and bot_name ('' for a human) of either raw table. */
+function botColumns(event: EnrichedEvent): { is_bot: 0 | 1; bot_name: string } {
+  const name = botNameOf(event);
+  return { is_bot: name === null ? 0 : 1, bot_name: name === null ? '' : wellFormed(name) };
+}
+
 /** A page_view → its page_views_raw row (JSONEachRow object; column names as in schema.ts). */
 export function pageViewRow(event: EnrichedEvent): Record<string, unknown> {
   const { seconds, millis } = splitMs(receivedAtMs(event));
@@ -51,7 +58,7 @@ export function pageViewRow(event: EnrichedEvent): Record<string, unknown> {
     browser_version: nullableText(event.browser_version),
     os: nullableText(event.os),
     device: text(event.device),
-    is_bot: event.is_bot ? 1 : 0,
+    ...botColumns(event),
     utm_source: nullableText(event.utm_source),
     utm_medium: nullableText(event.utm_medium),
     utm_campaign: nullableText(event.utm_campaign),
@@ -74,6 +81,7 @@ export function eventRow(event: EnrichedEvent): Record<string, unknown> {
     page: text(event.path),
     user_id: text(event.user_id),
     session_id: text(event.session_id),
+    ...botColumns(event),
     payload: JSON.stringify(event),
   };
 }

@@ -13,7 +13,9 @@ import { sqlIdentifier } from './sql.ts';
  * - page_aggregates_minute / page_aggregates_hour: AggregatingMergeTree rows per (site, page, UTC
  *   minute / hour) with -State columns, filled by ClickHouse itself through materialized views on
  *   page_views_raw; read with the -Merge combinators. Buckets are epoch arithmetic (intDiv), not
- *   toStartOfHour, so they are UTC whatever the server's time zone.
+ *   toStartOfHour, so they are UTC whatever the server's time zone. Since migration 2 they hold
+ *   human page views only (`is_bot = 0`); a read adds the bots of a site that counts them from
+ *   page_views_raw. Both raw tables carry `is_bot` and `bot_name` for the bot figures.
  * - processing_errors: refused records, keyed by (topic, partition, offset), with the site and
  *   user_id read from the raw record when it names them (for forgetUser).
  * - forgotten_users: who forgetUser erased and when, so a replay of the topic cannot bring the
@@ -91,16 +93,38 @@ export function aggregateSelect(t: Tables, bucket: 'minute' | 'hour', where?: st
   return `SELECT site, page, ${expr} AS ${bucket}, ${stateColumns} FROM ${t.pageViews}${where === undefined ? '' : ` WHERE ${where}`} GROUP BY site, page, ${bucket}`;
 }
 
+/** A migration step: a statement, or a wait until the mutations on these tables (names without database) are done. */
+export type MigrationStep = string | { waitForMutations: readonly string[] };
+
 export interface Migration {
   version: number;
   name: string;
-  statements: (t: Tables) => string[];
+  statements: (t: Tables) => MigrationStep[];
 }
+
+/** The (site, page, bucket) keys holding bot page views (migration 2). */
+const botBuckets = (t: Tables, bucket: 'minute' | 'hour') =>
+  `(SELECT site, page, ${bucket === 'minute' ? minuteOfView : hourOfView} FROM ${t.pageViews} WHERE is_bot = 1)`;
+
+/** Migration 2, first: drop the aggregate rows of every bucket holding bot page views… */
+const dropBotBucketsSql = (t: Tables, bucket: 'minute' | 'hour'): string =>
+  `ALTER TABLE ${bucket === 'minute' ? t.aggMinute : t.aggHour} DELETE WHERE (site, page, ${bucket}) IN ${botBuckets(t, bucket)}`;
+
+/** …then, once that mutation is done, rebuild them from the human rows. */
+const rebuildBotBucketsSql = (t: Tables, bucket: 'minute' | 'hour'): string =>
+  `INSERT INTO ${bucket === 'minute' ? t.aggMinute : t.aggHour} (site, page, ${bucket}, ${stateColumnNames}) ` +
+  aggregateSelect(t, bucket, `is_bot = 0 AND (site, page, ${bucket === 'minute' ? minuteOfView : hourOfView}) IN ${botBuckets(t, bucket)}`);
 
 /**
  * Numbered migrations, applied in order and recorded in schema_migrations. Each statement is
- * idempotent (IF NOT EXISTS), so a migration interrupted half-way is simply run again.
- * Never edit a released one: add the next number.
+ * idempotent (IF NOT EXISTS; an ADD COLUMN that finds its column, code 44, is done), so a migration
+ * interrupted half-way is simply run again. Never edit a released one: add the next number.
+ *
+ * Migration 2 turns the aggregates to human views only: new materialized views with `is_bot = 0`
+ * replace the first ones, then every bucket holding bot views is deleted and rebuilt from the raw
+ * human rows (run again, it deletes and rebuilds the same buckets). Page views written by another
+ * process while it runs (a writer of the old version, or two processes migrating at once) can be
+ * counted twice in a rebuilt bucket; upgrade with one process first (`pulse db migrate`).
  */
 export const migrations: readonly Migration[] = [
   {
@@ -186,6 +210,26 @@ export const migrations: readonly Migration[] = [
       // The views fire on every INSERT into page_views_raw, with that insert's rows only.
       `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.aggMinute}_mv TO ${t.aggMinute} AS ${aggregateSelect(t, 'minute')}`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.aggHour}_mv TO ${t.aggHour} AS ${aggregateSelect(t, 'hour')}`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'bot_traffic',
+    statements: (t) => [
+      // 18.16 has no ADD COLUMN IF NOT EXISTS (code 44 when the column exists is taken as done).
+      `ALTER TABLE ${t.pageViews} ADD COLUMN bot_name String DEFAULT ''`,
+      // Rows stored before read their flag from the event's JSON (ingest has set is_bot from the start).
+      `ALTER TABLE ${t.events} ADD COLUMN is_bot UInt8 DEFAULT visitParamExtractBool(payload, 'is_bot')`,
+      `ALTER TABLE ${t.events} ADD COLUMN bot_name String DEFAULT ''`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.aggMinute}_humans_mv TO ${t.aggMinute} AS ${aggregateSelect(t, 'minute', 'is_bot = 0')}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.aggHour}_humans_mv TO ${t.aggHour} AS ${aggregateSelect(t, 'hour', 'is_bot = 0')}`,
+      `DROP TABLE IF EXISTS ${t.aggMinute}_mv`,
+      `DROP TABLE IF EXISTS ${t.aggHour}_mv`,
+      dropBotBucketsSql(t, 'minute'),
+      dropBotBucketsSql(t, 'hour'),
+      { waitForMutations: ['page_aggregates_minute', 'page_aggregates_hour'] },
+      rebuildBotBucketsSql(t, 'minute'),
+      rebuildBotBucketsSql(t, 'hour'),
     ],
   },
 ];

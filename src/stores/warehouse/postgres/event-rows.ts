@@ -1,3 +1,4 @@
+import { botNameOf } from '../../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
 import { recordOwner as ownerOf } from '../record-owner.ts';
 import type { ProcessingError } from '../warehouse.ts';
@@ -32,6 +33,10 @@ export interface EventRow {
   utm_source: string | null;
   utm_medium: string | null;
   utm_campaign: string | null;
+  /** Bot or automation traffic (left out of the figures unless the site counts bots). */
+  is_bot: boolean;
+  /** What the bot figures list it under; null for a human. */
+  bot_name: string | null;
   /** The whole enriched event as JSON. */
   data: string;
 }
@@ -53,6 +58,8 @@ export const eventColumnTypes = {
   utm_source: 'text',
   utm_medium: 'text',
   utm_campaign: 'text',
+  is_bot: 'boolean',
+  bot_name: 'text',
   data: 'text',
 } as const satisfies Record<keyof EventRow, string>;
 
@@ -68,6 +75,7 @@ export function distinctEvents(events: readonly EnrichedEvent[]): { events: Enri
 
 export function eventRow(event: EnrichedEvent): EventRow {
   const duration = event.type === 'page_view' ? (event as { duration?: unknown }).duration : undefined;
+  const botName = botNameOf(event);
   return {
     event_id: cleanText(event.event_id),
     received_at: event.received_at,
@@ -84,6 +92,8 @@ export function eventRow(event: EnrichedEvent): EventRow {
     utm_source: optionalText(event.utm_source),
     utm_medium: optionalText(event.utm_medium),
     utm_campaign: optionalText(event.utm_campaign),
+    is_bot: botName !== null,
+    bot_name: botName === null ? null : cleanText(botName),
     data: JSON.stringify(event),
   };
 }

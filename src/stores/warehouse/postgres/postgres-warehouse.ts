@@ -1,6 +1,8 @@
+import { countNoBots, UNNAMED_BOT, type BotCounting } from '../../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
 import { PulseError } from '../../../shared/errors.ts';
 import type {
+  BotTraffic,
   BreakdownDimension,
   BreakdownRow,
   PageAggregate,
@@ -8,12 +10,14 @@ import type {
   TimeBucket,
   TimeRange,
   Warehouse,
+  WarehouseOptions,
   WriteResult,
 } from '../warehouse.ts';
 import { cleanText, distinctEvents, errorRow, eventRow, monthsOf } from './event-rows.ts';
 import { migrate } from './migrations.ts';
 import { pgliteExecutor, postgresExecutor, type SqlExecutor } from './sql-executor.ts';
 import {
+  botTotalsSql,
   breakdownSql,
   countsSql,
   ensurePartitionSql,
@@ -22,6 +26,7 @@ import {
   forgetRollupsSql,
   forgetRowsSql,
   readErrorsSql,
+  topBotsSql,
   viewFiguresSql,
   writeErrorsSql,
   writeEventsSql,
@@ -38,7 +43,8 @@ import {
  *
  * Reads: page figures and hour/day series come from the rollups for the whole hours of a range and
  * from raw events for its edges, so any range is exact; minute series and breakdowns read raw
- * events. Unique users are distinct (site, user_id) pairs. Breakdowns show a missing value as
+ * events. Bot and automation traffic (`is_bot`) never enters the rollups: a site that counts bots
+ * has its bots' page views read from the raw events of the whole range (index `events_bots`). Unique users are distinct (site, user_id) pairs. Breakdowns show a missing value as
  * '(none)'. Ties order by page / value / event_id in byte order.
  *
  * forgetUser(site, user) deletes the visitor's events, sessions, per-hour visitor rows and refused
@@ -48,7 +54,7 @@ import {
  * (reported as duplicates) instead of bringing them back.
  */
 
-export interface PostgresWarehouseOptions {
+export interface PostgresWarehouseOptions extends WarehouseOptions {
   /** postgres://user:password@host:port/database */
   url: string;
   /** Schema holding every table (created by migrate()); default public. Tests use one per run. */
@@ -59,7 +65,7 @@ export interface PostgresWarehouseOptions {
   onPartitionError?: ((error: unknown) => void) | undefined;
 }
 
-export interface PgliteWarehouseOptions {
+export interface PgliteWarehouseOptions extends WarehouseOptions {
   /** Directory PGlite keeps its files in (e.g. PULSE_DATA_DIR/pglite); absent: in memory. */
   dir?: string | undefined;
   onPartitionError?: ((error: unknown) => void) | undefined;
@@ -77,11 +83,16 @@ export function createPostgresWarehouse(options: PostgresWarehouseOptions): Post
   return warehouseOver(postgresExecutor({ url: options.url, schema, max: options.max }), {
     schema,
     onPartitionError: options.onPartitionError,
+    countBots: options.countBots,
   });
 }
 
 export async function createPgliteWarehouse(options: PgliteWarehouseOptions = {}): Promise<PostgresWarehouse> {
-  return warehouseOver(await pgliteExecutor({ dir: options.dir }), { schema: 'public', onPartitionError: options.onPartitionError });
+  return warehouseOver(await pgliteExecutor({ dir: options.dir }), {
+    schema: 'public',
+    onPartitionError: options.onPartitionError,
+    countBots: options.countBots,
+  });
 }
 
 /** Default rows per export page. */
@@ -108,8 +119,9 @@ const sqlState = (error: unknown): string | undefined => {
 /** The Warehouse over any SQL executor (exported for tests that bring their own). */
 export function warehouseOver(
   executor: SqlExecutor,
-  options: { schema: string; onPartitionError?: ((error: unknown) => void) | undefined },
+  options: { schema: string; onPartitionError?: ((error: unknown) => void) | undefined; countBots?: BotCounting | undefined },
 ): PostgresWarehouse {
+  const countBots = options.countBots ?? countNoBots;
   /** Months whose partition is known to exist (or known to stay in the default partition). */
   const partitionedMonths = new Set<number>();
 
@@ -175,22 +187,37 @@ export function warehouseOver(
 
     async pageAggregates(range): Promise<PageAggregate[]> {
       if (!checkRange(range)) return [];
-      const { text, params } = viewFiguresSql(range, { kind: 'page' });
+      const { text, params } = viewFiguresSql(range, { kind: 'page' }, countBots.sites());
       return executor.query<PageAggregate>(text, params);
     },
 
     async timeSeries(range, bucket): Promise<TimeBucket[]> {
       if (!checkRange(range)) return [];
       if (bucket !== 'minute' && bucket !== 'hour' && bucket !== 'day') throw new RangeError(`unknown bucket ${JSON.stringify(bucket)}`);
-      const { text, params } = viewFiguresSql(range, { kind: 'bucket', unit: bucket });
+      const { text, params } = viewFiguresSql(range, { kind: 'bucket', unit: bucket }, countBots.sites());
       return executor.query<TimeBucket>(text, params);
     },
 
     async breakdown(range, dimension: BreakdownDimension, limit): Promise<BreakdownRow[]> {
       if (!Number.isInteger(limit) || limit < 0) throw new RangeError('limit must be a non-negative integer');
       if (!checkRange(range) || limit === 0) return [];
-      const { text, params } = breakdownSql(range, dimension, limit);
+      const { text, params } = breakdownSql(range, dimension, limit, countBots.sites());
       return executor.query<BreakdownRow>(text, params);
+    },
+
+    async botTraffic(range, limit): Promise<BotTraffic> {
+      if (!Number.isInteger(limit) || limit < 0) throw new RangeError('limit must be a non-negative integer');
+      if (!checkRange(range)) return { requests: 0, pageViews: 0, top: [] };
+      const totals = botTotalsSql(range);
+      const [row] = await executor.query<{ requests: number; page_views: number }>(totals.text, totals.params);
+      const requests = row?.requests ?? 0;
+      if (requests === 0 || limit === 0) return { requests, pageViews: row?.page_views ?? 0, top: [] };
+      const top = topBotsSql(range, limit, UNNAMED_BOT);
+      return {
+        requests,
+        pageViews: row?.page_views ?? 0,
+        top: await executor.query<{ name: string; requests: number }>(top.text, top.params),
+      };
     },
 
     async counts() {

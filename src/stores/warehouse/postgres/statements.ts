@@ -1,4 +1,4 @@
-import type { BreakdownDimension, TimeRange } from '../warehouse.ts';
+import { botSitesOf, type BreakdownDimension, type TimeRange } from '../warehouse.ts';
 import { eventColumnNames, eventColumnTypes } from './event-rows.ts';
 
 /**
@@ -22,7 +22,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /**
  * One batch in one statement ($1: the batch as a JSON array of EventRow): claim the event_ids (the claim table's primary key makes the
  * claim exact across concurrent writers), insert only the claimed events, and fold only those
- * into sessions, hourly rollups and the per-hour visitor sets. Upserts are grouped first (one row
+ * into sessions, hourly rollups and the per-hour visitor sets (the rollups take human views only). Upserts are grouped first (one row
  * per key) and ordered, so concurrent writers lock rows in the same order.
  */
 export const writeEventsSql = (() => {
@@ -40,7 +40,7 @@ claimed AS (
 fresh AS (
   INSERT INTO events (${columns})
   SELECT ${eventColumnNames.map((c) => `i.${c}`).join(', ')} FROM input i JOIN claimed c ON c.event_id = i.event_id
-  RETURNING received_at, site, type, user_id, session_id, path, duration
+  RETURNING received_at, site, type, user_id, session_id, path, duration, is_bot
 ),
 session_rows AS (
   INSERT INTO sessions AS s (site, user_id, session_id, first_ts, last_ts, page_views, events)
@@ -54,7 +54,7 @@ session_rows AS (
   RETURNING 1
 ),
 views AS (
-  SELECT site, date_trunc('hour', received_at, 'UTC') AS hour, path, user_id, duration FROM fresh WHERE type = 'page_view'
+  SELECT site, date_trunc('hour', received_at, 'UTC') AS hour, path, user_id, duration FROM fresh WHERE type = 'page_view' AND NOT is_bot
 ),
 hourly_rows AS (
   INSERT INTO page_hourly AS h (site, hour, path, views, bounces, duration_sum, duration_count)
@@ -113,10 +113,11 @@ export type ViewKey = { kind: 'page' } | { kind: 'bucket'; unit: 'minute' | 'hou
 
 /**
  * Views, unique users, bounces and mean duration per key (page, or UTC time bucket) over a range:
- * rollups for the whole hours plus raw events for the edges. Unique users are distinct
- * (site, user_id) pairs over the union of both sources, so they stay exact across hours.
+ * rollups (human views) for the whole hours plus raw human events for the edges, plus the raw bot
+ * events of the whole range for the sites in `countBots`. Unique users are distinct
+ * (site, user_id) pairs over the union of the sources, so they stay exact across hours.
  */
-export function viewFiguresSql(range: TimeRange, key: ViewKey): { text: string; params: unknown[] } {
+export function viewFiguresSql(range: TimeRange, key: ViewKey, countBots: readonly string[] = []): { text: string; params: unknown[] } {
   const p = new Params();
   const parts = splitRange(range, key.kind === 'bucket' && key.unit === 'minute');
   const from = p.add(iso(parts.from));
@@ -126,12 +127,21 @@ export function viewFiguresSql(range: TimeRange, key: ViewKey): { text: string; 
   const site = range.site === undefined ? '' : `AND site = ${p.add(range.site)}`;
   const unit = key.kind === 'bucket' ? p.add(key.unit) : '';
   const keyOf = (column: string) => (key.kind === 'page' ? 'path' : `date_trunc(${unit}::text, ${column}, 'UTC')`);
+  const botSites = botSitesOf(range, countBots);
+  const bots =
+    botSites.length === 0
+      ? ''
+      : `
+  UNION ALL
+  SELECT site, path, user_id, received_at, duration FROM events
+  WHERE type = 'page_view' AND is_bot AND site = ANY(${p.add(botSites)}::text[])
+    AND received_at >= ${from}::timestamptz AND received_at < ${to}::timestamptz`;
   const text = `
 WITH raw AS (
   SELECT site, path, user_id, received_at, duration FROM events
-  WHERE type = 'page_view' ${site}
+  WHERE type = 'page_view' AND NOT is_bot ${site}
     AND ((received_at >= ${from}::timestamptz AND received_at < ${wholeFrom}::timestamptz)
-      OR (received_at >= ${wholeTo}::timestamptz AND received_at < ${to}::timestamptz))
+      OR (received_at >= ${wholeTo}::timestamptz AND received_at < ${to}::timestamptz))${bots}
 ),
 facts AS (
   SELECT ${keyOf('hour')} AS k, views, bounces, duration_sum, duration_count FROM page_hourly
@@ -176,20 +186,54 @@ const dimensionColumns: Record<BreakdownDimension, string> = {
   utm_campaign: 'utm_campaign',
 };
 
-/** Views and unique users per value of one dimension; null reads '(none)'; most viewed first, ties by value. */
-export function breakdownSql(range: TimeRange, dimension: BreakdownDimension, limit: number): { text: string; params: unknown[] } {
+/** Views and unique users per value of one dimension; null reads '(none)'; most viewed first, ties by value. Bots only of `countBots` sites. */
+export function breakdownSql(
+  range: TimeRange,
+  dimension: BreakdownDimension,
+  limit: number,
+  countBots: readonly string[] = [],
+): { text: string; params: unknown[] } {
   const column = dimensionColumns[dimension];
   if (column === undefined) throw new RangeError(`unknown breakdown dimension ${JSON.stringify(dimension)}`);
   const p = new Params();
   const from = p.add(iso(range.from));
   const to = p.add(iso(range.to));
   const site = range.site === undefined ? '' : `AND site = ${p.add(range.site)}`;
+  const botSites = botSitesOf(range, countBots);
+  const humans = botSites.length === 0 ? 'AND NOT is_bot' : `AND (NOT is_bot OR site = ANY(${p.add(botSites)}::text[]))`;
   const text = `
 SELECT coalesce(${column}, '(none)') AS value, count(*)::float8 AS views, count(DISTINCT (site, user_id))::float8 AS unique_users
 FROM events
-WHERE type = 'page_view' AND received_at >= ${from}::timestamptz AND received_at < ${to}::timestamptz ${site}
+WHERE type = 'page_view' ${humans} AND received_at >= ${from}::timestamptz AND received_at < ${to}::timestamptz ${site}
 GROUP BY 1
 ORDER BY views DESC, value
+LIMIT ${p.add(limit)}`;
+  return { text, params: p.values };
+}
+
+/** Bot and automation events in the range: how many, and how many of them are page views. */
+export function botTotalsSql(range: TimeRange): { text: string; params: unknown[] } {
+  const p = new Params();
+  const from = p.add(iso(range.from));
+  const to = p.add(iso(range.to));
+  const site = range.site === undefined ? '' : `AND site = ${p.add(range.site)}`;
+  const text = `
+SELECT count(*)::float8 AS requests, count(*) FILTER (WHERE type = 'page_view')::float8 AS page_views
+FROM events WHERE is_bot AND received_at >= ${from}::timestamptz AND received_at < ${to}::timestamptz ${site}`;
+  return { text, params: p.values };
+}
+
+/** The busiest bots in the range, most requests first, ties by name; bots stored unnamed read `unnamed`. */
+export function topBotsSql(range: TimeRange, limit: number, unnamed: string): { text: string; params: unknown[] } {
+  const p = new Params();
+  const from = p.add(iso(range.from));
+  const to = p.add(iso(range.to));
+  const site = range.site === undefined ? '' : `AND site = ${p.add(range.site)}`;
+  const text = `
+SELECT coalesce(bot_name, ${p.add(unnamed)}::text) COLLATE "C" AS name, count(*)::float8 AS requests
+FROM events WHERE is_bot AND received_at >= ${from}::timestamptz AND received_at < ${to}::timestamptz ${site}
+GROUP BY 1
+ORDER BY requests DESC, name
 LIMIT ${p.add(limit)}`;
   return { text, params: p.values };
 }
@@ -221,7 +265,7 @@ export const forgetRollupsSql = `
 WITH mine AS (
   SELECT date_trunc('hour', received_at, 'UTC') AS hour, path, count(*) AS views, count(*) FILTER (WHERE duration < 5) AS bounces,
     coalesce(sum(duration::numeric), 0) AS duration_sum, count(duration) AS duration_count
-  FROM events WHERE site = $1 AND user_id = $2 AND type = 'page_view'
+  FROM events WHERE site = $1 AND user_id = $2 AND type = 'page_view' AND NOT is_bot
   GROUP BY 1, 2
 )
 UPDATE page_hourly h SET

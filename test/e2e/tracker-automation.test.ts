@@ -4,7 +4,8 @@ import type { Browser } from 'playwright-core';
 import { AUTOMATED_BROWSER, botNameOfUserAgent } from '../../src/contract/bot-traffic.ts';
 import type { RealtimeSnapshot } from '../../src/stores/realtime/realtime-store.ts';
 import type { BotTraffic, PageAggregate } from '../../src/stores/warehouse/warehouse.ts';
-import { adminHeaders, waitFor } from '../helpers/services.ts';
+import { adminHeaders, repoRoot, waitFor } from '../helpers/services.ts';
+import { join } from 'node:path';
 import { launchChromium, newVisitor, type Visitor } from './support/browser.ts';
 import type { InPage } from './support/page-globals.ts';
 import { embeddedPulse, settledEvents, type PulseUnderTest } from './support/pulse-under-test.ts';
@@ -106,6 +107,27 @@ describe('an automated visit (Chromium driven by Playwright) → pulse start', {
       { requests: 2, pageViews: 1, top: [{ name: botName, requests: 2 }] },
     );
     assert.deepEqual((await history('pages', 'demo')).pages, [], 'no page view in the history figures');
+
+    // The dashboard shows it in its Bots tile, and nowhere else.
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, extraHTTPHeaders: adminHeaders });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${pulse.base}/dashboard/?site=demo`);
+      await page.waitForFunction(
+        () =>
+          ((globalThis as unknown as InPage).document.querySelector('#tile-bots [data-value]') as { textContent: string | null } | null)
+            ?.textContent === '2',
+        undefined,
+        { timeout: 30_000 },
+      );
+      const tile = (await page.textContent('#tile-bots')) ?? '';
+      assert.match(tile, /left out/);
+      assert.ok(tile.includes(`${botName} 2`), tile);
+      assert.equal(await page.textContent('#tile-active [data-value]'), '0');
+      await page.screenshot({ path: join(repoRoot, 'test-results', 'dashboard-bots.png') });
+    } finally {
+      await context.close();
+    }
   });
 
   test('a site in PULSE_COUNT_BOTS_SITES counts the same visit like a visitor', async () => {

@@ -31,6 +31,8 @@ export interface RealtimeSnapshot {
   /** Events in each of the last 60 seconds, oldest first. */
   eventsPerSecondSeries: { ts: number; count: number }[];
   sessions: { count: number; bounceRate: number; avgDurationSeconds: number };
+  /** Bot and automated traffic of the last hour: left out of every other figure unless `counted` (PULSE_COUNT_BOTS_SITES). */
+  bots: { counted: boolean; requestsLastHour: number; topLastHour: { name: string; requests: number }[] };
   /** Newest first. */
   feed: FeedItem[];
   newestEventTs: number | null;

@@ -40,6 +40,7 @@ export function liveFigures(): LiveFigures {
     sessions: byId('tile-sessions'),
     bounce: byId('tile-bounce'),
     duration: byId('tile-duration'),
+    bots: byId('tile-bots'),
   };
   const topAllList = byId<HTMLOListElement>('top-all-list');
   const topHourList = byId<HTMLOListElement>('top-hour-list');
@@ -56,6 +57,13 @@ export function liveFigures(): LiveFigures {
       setTile(tiles.sessions, formatCount(sessions.count));
       setTile(tiles.bounce, sessions.count === 0 ? '–' : formatPercent(sessions.bounceRate));
       setTile(tiles.duration, sessions.count === 0 ? '–' : formatDuration(sessions.avgDurationSeconds));
+      const bots = realtime.bots;
+      const top = bots.topLastHour.slice(0, 3).map((bot) => `${bot.name} ${formatCount(bot.requests)}`);
+      setTile(
+        tiles.bots,
+        formatCount(bots.requestsLastHour),
+        `${bots.counted ? 'counted in the figures' : 'left out'}${top.length > 0 ? ` · ${top.join(' · ')}` : ' · last hour'}`,
+      );
 
       epsChart.update(realtime.eventsPerSecondSeries.map((point) => ({ x: (point.ts - serverTime) / 1000, y: point.count })));
       topAll.update(realtime.topPages);

@@ -25,6 +25,7 @@ import {
   pendingMutationsSql,
   readErrorsSql,
   rebuildAggregatesSql,
+  eventBucketsSql,
   storedErrorsSql,
   storedEventsSql,
   timeSeriesSql,
@@ -51,7 +52,9 @@ import { sqlIdentifier } from './sql.ts';
  * crash or rebalance, a replay) lands in the same partition of the same topic, and a partition is
  * consumed by one worker of the group, which handles its batches one after another (and this
  * adapter serialises its own writes too). Each event goes to one of the two tables, so after a crash
- * between the two inserts the redelivery finds exactly the missing ones missing. ReplacingMergeTree on (site, event_id) is a second
+ * between the two inserts the redelivery finds exactly the missing ones missing. A page view whose
+ * insert failed but was stored without its materialized views (ClickHouse died in between) has
+ * its aggregate buckets rebuilt from the raw rows when the retry finds it (see `unsettled`). ReplacingMergeTree on (site, event_id) is a second
  * guard for the raw rows only (it collapses at merge time, after the views have counted).
  * Seed 002's generator partitions 20% of its records round-robin and 10% at random, but it repeats
  * a record with its original's partition choice, so its duplicates share a partition as well.
@@ -170,11 +173,45 @@ export function clickHouseWarehouseOver(
     }
   };
 
+  /**
+   * Page views whose insert failed in this process. ClickHouse can store an INSERT into
+   * page_views_raw and die before its materialized views write the aggregates; the retry then finds
+   * the rows stored and would skip them, leaving the aggregates short for good. When a retried page
+   * view is found stored, its (page, minute) and (page, hour) buckets are rebuilt from the raw rows.
+   */
+  const unsettled = new Set<string>();
+
+  /** Rebuilds the aggregate buckets of these stored page views from the raw rows (as forgetUser does). */
+  const resettle = async (views: readonly EnrichedEvent[]) => {
+    for (const [site, ofSite] of Map.groupBy(views, (e) => e.site)) {
+      const buckets = await executor.query<{ page: string; minute: number; hour: number }>(
+        eventBucketsSql(
+          t,
+          site,
+          ofSite.map((e) => e.event_id),
+        ),
+      );
+      if (buckets.length === 0) continue;
+      const minutes: ViewBucket[] = buckets.map((b) => ({ page: b.page, start: Number(b.minute) }));
+      const hours: ViewBucket[] = [
+        ...new Map(buckets.map((b) => [`${b.hour}\u0000${b.page}`, { page: b.page, start: Number(b.hour) }])).values(),
+      ];
+      await executor.command(dropAggregatesSql(t, 'minute', site, minutes));
+      await executor.command(dropAggregatesSql(t, 'hour', site, hours));
+      await waitForMutations(['page_aggregates_minute', 'page_aggregates_hour']);
+      await executor.command(rebuildAggregatesSql(t, 'minute', site, minutes));
+      await executor.command(rebuildAggregatesSql(t, 'hour', site, hours));
+    }
+  };
+
   const writeEventsNow = async (events: readonly EnrichedEvent[]): Promise<WriteResult> => {
     const distinct = distinctEvents(events);
     const stored = new Set(
       (await executor.query<{ site: string; event_id: string }>(storedEventsSql(t, distinct))).map((r) => eventKey(r.site, r.event_id)),
     );
+    const retried = distinct.filter((e) => e.type === 'page_view' && unsettled.has(eventKey(e.site, e.event_id)));
+    const storedBefore = retried.filter((e) => stored.has(eventKey(e.site, e.event_id)));
+    if (storedBefore.length > 0) await resettle(storedBefore);
     let fresh = distinct.filter((e) => !stored.has(eventKey(e.site, e.event_id)));
 
     // Events of a forgotten visitor received before the erasure are a replay of erased data.
@@ -197,7 +234,15 @@ export function clickHouseWarehouseOver(
     // Both row sets are built before anything is written.
     const views = fresh.filter((e) => e.type === 'page_view').map(pageViewRow);
     const others = fresh.filter((e) => e.type !== 'page_view').map(eventRow);
-    await Promise.all([executor.insert(t.pageViews, views), executor.insert(t.events, others)]);
+    try {
+      await Promise.all([executor.insert(t.pageViews, views), executor.insert(t.events, others)]);
+    } catch (error) {
+      for (const e of fresh) if (e.type === 'page_view') unsettled.add(eventKey(e.site, e.event_id));
+      if (unsettled.size > 1_000_000) unsettled.clear(); // bounded: a batch is retried long before this
+      throw error;
+    }
+    for (const e of retried) unsettled.delete(eventKey(e.site, e.event_id));
+    for (const e of fresh) unsettled.delete(eventKey(e.site, e.event_id));
     return { inserted: fresh.length, duplicates: events.length - fresh.length };
   };
 

@@ -275,6 +275,11 @@ const visitorErrors = (site: string, userId: string) => `user_id = ${sqlString(u
 export const visitorBucketsSql = (t: Tables, site: string, userId: string): string =>
   `SELECT DISTINCT page, toUInt32(${minuteOfView}) AS minute, toUInt32(${hourOfView}) AS hour FROM ${t.pageViews} WHERE ${visitor(site, userId)}`;
 
+/** The (page, minute, hour) buckets of these stored page views of one site. */
+export function eventBucketsSql(t: Tables, site: string, eventIds: readonly string[]): string {
+  return `SELECT DISTINCT page, toUInt32(${minuteOfView}) AS minute, toUInt32(${hourOfView}) AS hour FROM ${t.pageViews} WHERE site = ${sqlString(site)} AND event_id IN ${sqlList([...new Set(eventIds)], sqlString)}`;
+}
+
 /** The mutations that erase the visitor's rows (ALTER … DELETE: asynchronous, see waitForMutations). */
 export const forgetRowsSql = (t: Tables, site: string, userId: string): string[] => [
   `ALTER TABLE ${t.pageViews} DELETE WHERE ${visitor(site, userId)}`,

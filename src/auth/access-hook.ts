@@ -6,6 +6,7 @@ import { accessOf, changesState } from './access-policy.ts';
 import type { Accounts } from './accounts-service.ts';
 import { SESSION_COOKIE, SHARE_COOKIE } from './cookies.ts';
 import { canRead, type Principal } from './principal.ts';
+import { errorResponse } from '../http/api-contract.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,6 +59,32 @@ export async function installAccess(app: FastifyInstance, options: AccessOptions
   await app.register(cookie);
   app.decorateRequest('principal', undefined);
   const { accounts } = options;
+
+  // The document says who may call each route: its security schemes, and the 401 / 403 it answers.
+  app.addHook('onRoute', (route) => {
+    const schema = (route.schema ?? {}) as { hide?: boolean; response?: Record<string, unknown>; security?: unknown };
+    if (schema.hide === true) return;
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).map(String);
+    const access = accessOf(methods[0] ?? 'GET', route.url);
+    if (access === 'public' || (access === 'metrics' && options.metricsToken === undefined)) return;
+    const response: Record<string, unknown> = { ...schema.response };
+    response['401'] ??= errorResponse(401, 'No valid credentials: sign in (session cookie), or send `Authorization: Bearer <API token>`.');
+    if (access !== 'metrics') {
+      response['403'] ??= errorResponse(
+        403,
+        access === 'admin'
+          ? 'The caller is not an admin (`admin_only`), or a signed-in change came without its CSRF token (`csrf`).'
+          : 'The caller may not read this site (`site_forbidden`), a share link asked for more than figures, or a signed-in change came without its CSRF token (`csrf`).',
+      );
+    }
+    const security =
+      access === 'metrics'
+        ? [{ metricsToken: [] }]
+        : access === 'read'
+          ? [{ bearerToken: [] }, { sessionCookie: [] }, { shareLink: [] }]
+          : [{ bearerToken: [] }, { sessionCookie: [] }];
+    route.schema = { ...schema, response, security };
+  });
 
   app.addHook('onRequest', async (request) => {
     const route = request.routeOptions.url;

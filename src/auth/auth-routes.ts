@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PulseError, errorCodes } from '../shared/errors.ts';
+import { errorResponse, errorResponses } from '../http/api-contract.ts';
 import type { Accounts, NewSession } from './accounts-service.ts';
 import { IdParams, IssuedToken, LoginBody, Me, NewTokenBody, SetupBody, Token } from './auth-schemas.ts';
 import { SESSION_COOKIE, SHARE_COOKIE, clearCookie, setCookie } from './cookies.ts';
@@ -44,7 +45,14 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { accounts: Accou
         description:
           'Signs in with a username and password; sets an HttpOnly session cookie. A wrong password answers 401; after 5 in a row the account is locked for 15 minutes, and too many failures from one address answer 429.',
         body: LoginBody,
-        response: { 200: Me },
+        response: {
+          200: Me,
+          401: errorResponse(401, 'Wrong username or password (`invalid_credentials`).'),
+          429: errorResponse(
+            429,
+            'The account is locked (`account_locked`) or this address failed too often (`too_many_attempts`): see `retry-after`.',
+          ),
+        },
       },
     },
     async (request, reply) =>
@@ -89,7 +97,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { accounts: Accou
       schema: {
         description: 'Creates the first admin with the one-time setup token printed at start, and signs in as them.',
         body: SetupBody,
-        response: { 201: Me },
+        response: { 201: Me, 403: errorResponse(403, 'The setup token is not valid (`invalid_setup_token`).'), ...errorResponses(409) },
       },
     },
     async (request, reply) => {
@@ -123,7 +131,13 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { accounts: Accou
 
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/api/auth/tokens/:id',
-    { schema: { description: 'Revokes one of the caller’s API tokens.', params: IdParams, response: { 204: Type.Null() } } },
+    {
+      schema: {
+        description: 'Revokes one of the caller’s API tokens.',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses(404) },
+      },
+    },
     async (request, reply) => {
       await accounts.revokeToken(request.params.id, userOf(request).id);
       return reply.code(204).send();

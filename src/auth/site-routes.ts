@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Accounts } from './accounts-service.ts';
 import { IssuedShare, NewSiteBody, Share, ShareParams, Site, SiteChangeBody, SiteList, SiteParams } from './auth-schemas.ts';
 import { canRead } from './principal.ts';
+import { errorResponses } from '../http/api-contract.ts';
 
 /** Sites as records (key, name, allowed origins) and their share links; reading is filtered by who asks. */
 export function registerSiteRoutes(app: FastifyInstance, deps: { accounts: Accounts }): void {
@@ -29,7 +30,7 @@ export function registerSiteRoutes(app: FastifyInstance, deps: { accounts: Accou
       schema: {
         description: 'Adds a site (admins): Pulse collects for its key from then on; `origins` limits which pages may send its events.',
         body: NewSiteBody,
-        response: { 201: Site },
+        response: { 201: Site, ...errorResponses(409) },
       },
     },
     async (request, reply) => reply.code(201).send(await accounts.addSite(request.body)),
@@ -43,7 +44,7 @@ export function registerSiteRoutes(app: FastifyInstance, deps: { accounts: Accou
           'Renames a site, or replaces its allowed origins or its shields (addresses and paths whose visits are dropped at ingest) (admins).',
         params: SiteParams,
         body: SiteChangeBody,
-        response: { 200: Site },
+        response: { 200: Site, ...errorResponses(404) },
       },
     },
     async (request) => accounts.updateSite(request.params.key, request.body),
@@ -56,7 +57,7 @@ export function registerSiteRoutes(app: FastifyInstance, deps: { accounts: Accou
         description:
           'Removes a site record (admins): its events are refused from then on; stored events stay until erased. 409 for a key of PULSE_SITES.',
         params: SiteParams,
-        response: { 204: Type.Null() },
+        response: { 204: Type.Null(), ...errorResponses(404, 409) },
       },
     },
     async (request, reply) => {
@@ -95,7 +96,13 @@ export function registerSiteRoutes(app: FastifyInstance, deps: { accounts: Accou
 
   app.delete<{ Params: Static<typeof ShareParams> }>(
     '/api/sites/:key/shares/:id',
-    { schema: { description: 'Revokes a share link (admins).', params: ShareParams, response: { 204: Type.Null() } } },
+    {
+      schema: {
+        description: 'Revokes a share link (admins).',
+        params: ShareParams,
+        response: { 204: Type.Null(), ...errorResponses(404) },
+      },
+    },
     async (request, reply) => {
       await accounts.revokeShare(request.params.key, request.params.id);
       return reply.code(204).send();

@@ -13,6 +13,7 @@ import {
   UsernameParams,
 } from './auth-schemas.ts';
 import { PulseError, errorCodes } from '../shared/errors.ts';
+import { errorResponses } from '../http/api-contract.ts';
 
 /** User management for admins: the same operations as `pulse users`. */
 export function registerUserRoutes(app: FastifyInstance, deps: { accounts: Accounts }): void {
@@ -31,7 +32,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: { accounts: Accou
       schema: {
         description: 'Adds a user: an admin sees every site; a viewer only the sites granted (`sites`). 409 when the username is taken.',
         body: NewUserBody,
-        response: { 201: User },
+        response: { 201: User, ...errorResponses(409) },
       },
     },
     async (request, reply) => reply.code(201).send(await accounts.addUser({ ...request.body, role: request.body.role ?? 'viewer' })),
@@ -44,7 +45,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: { accounts: Accou
         description: 'Changes a user’s role and/or granted sites (the last admin cannot stop being one).',
         params: UsernameParams,
         body: UserChangeBody,
-        response: { 200: User },
+        response: { 200: User, ...errorResponses(404, 409) },
       },
     },
     async (request) => {
@@ -62,7 +63,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: { accounts: Accou
         description: 'Sets a user’s password and ends their sessions.',
         params: UsernameParams,
         body: PasswordBody,
-        response: { 204: Type.Null() },
+        response: { 204: Type.Null(), ...errorResponses(404) },
       },
     },
     async (request, reply) => {
@@ -77,7 +78,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: { accounts: Accou
       schema: {
         description: 'Removes a user, their sessions and API tokens (not the last admin).',
         params: UsernameParams,
-        response: { 204: Type.Null() },
+        response: { 204: Type.Null(), ...errorResponses(404, 409) },
       },
     },
     async (request, reply) => {
@@ -106,7 +107,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: { accounts: Accou
         description: 'Issues an API token for a user (admins; `pulse users token`); the secret is in this answer only.',
         params: UsernameParams,
         body: NewTokenBody,
-        response: { 201: IssuedToken },
+        response: { 201: IssuedToken, ...errorResponses(404) },
       },
     },
     async (request, reply) => {
@@ -118,7 +119,13 @@ export function registerUserRoutes(app: FastifyInstance, deps: { accounts: Accou
 
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/api/users/tokens/:id',
-    { schema: { description: 'Revokes any user’s API token (admins).', params: IdParams, response: { 204: Type.Null() } } },
+    {
+      schema: {
+        description: 'Revokes any user’s API token (admins).',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses(404) },
+      },
+    },
     async (request, reply) => {
       await accounts.revokeToken(request.params.id);
       return reply.code(204).send();

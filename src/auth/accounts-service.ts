@@ -45,6 +45,16 @@ const conflict = (message: string) => new PulseError(errorCodes.CONFLICT, messag
 const notFound = (message: string) => new PulseError(errorCodes.NOT_FOUND, message);
 const invalidLogin = () => new PulseError(errorCodes.UNAUTHORIZED, 'wrong username or password', { detail: 'invalid_credentials' });
 
+/**
+ * A name people give, as stored: no control characters (PostgreSQL refuses NUL), and a lone UTF-16
+ * surrogate (which no UTF-8 text can hold) replaced by U+FFFD.
+ */
+function label(name: string): string {
+   
+  if (name.trim() === '' || /[\u0000-\u001f\u007f]/.test(name)) throw badRequest('invalid_name', 'a name is printable text, not empty');
+  return name.toWellFormed();
+}
+
 function checkUsername(username: string): void {
   if (!usernamePattern.test(username)) throw badRequest('invalid_username', 'a username is 1–64 letters, digits, and _ . @ - (not first)');
 }
@@ -294,8 +304,9 @@ export function createAccounts(options: AccountsOptions) {
     async createToken(user: { id: string }, name: string): Promise<{ id: string; name: string; token: string }> {
       const token = newSecret('token');
       const id = newId();
-      await store.createToken({ id, userId: user.id, name, tokenHash: digestOf(token) });
-      return { id, name, token };
+      const stored = label(name);
+      await store.createToken({ id, userId: user.id, name: stored, tokenHash: digestOf(token) });
+      return { id, name: stored, token };
     },
     listTokens: (userId?: string): Promise<TokenRecord[]> => store.listTokens(userId),
     async revokeToken(id: string, userId?: string): Promise<void> {
@@ -306,7 +317,11 @@ export function createAccounts(options: AccountsOptions) {
     listSites: (): readonly SiteRecord[] => sites.records(),
     async addSite(input: { key: string; name?: string | undefined; origins?: readonly string[] | undefined }): Promise<SiteRecord> {
       if (!isSiteKey(input.key)) throw badRequest('invalid_site_key', 'a site key is 1–64 letters, digits, _ . -');
-      const added = await store.addSite({ key: input.key, name: input.name ?? input.key, origins: normalizeOrigins(input.origins ?? []) });
+      const added = await store.addSite({
+        key: input.key,
+        name: label(input.name ?? input.key),
+        origins: normalizeOrigins(input.origins ?? []),
+      });
       if (!added) throw conflict(`site "${input.key}" exists`);
       await sites.refresh();
       return sites.records().find((r) => r.key === input.key) as SiteRecord;
@@ -325,10 +340,10 @@ export function createAccounts(options: AccountsOptions) {
       );
       if (problems.length > 0) throw badRequest('invalid_shield', problems.join('; '));
       const updated = await store.updateSite(key, {
-        ...(change.name === undefined ? {} : { name: change.name }),
+        ...(change.name === undefined ? {} : { name: label(change.name) }),
         ...(change.origins === undefined ? {} : { origins: normalizeOrigins(change.origins) }),
         ...(change.excludedIps === undefined ? {} : { excludedIps: [...new Set(change.excludedIps)] }),
-        ...(change.excludedPaths === undefined ? {} : { excludedPaths: [...new Set(change.excludedPaths)] }),
+        ...(change.excludedPaths === undefined ? {} : { excludedPaths: [...new Set(change.excludedPaths.map((p) => p.toWellFormed()))] }),
       });
       if (!updated) throw notFound(`no site "${key}"`);
       await sites.refresh();

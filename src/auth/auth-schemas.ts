@@ -8,6 +8,8 @@ export const Username = Type.String({ pattern: USERNAME_PATTERN, description: '1
 export const Password = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH });
 export const SiteKeyString = Type.String({ pattern: `^${siteKeySource}$` });
 export const Role = Type.Union([Type.Literal('admin'), Type.Literal('viewer')]);
+/** A name people give (a site's, a token's): printable text, no control characters. */
+export const Label = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
 export const Origin = Type.String({ pattern: '^https?://[^/\\s?#]+$', maxLength: 300, description: 'scheme://host[:port]' });
 
 export const Me = Type.Object(
@@ -69,7 +71,7 @@ export const Token = Type.Object(
   },
   { additionalProperties: false },
 );
-export const NewTokenBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+export const NewTokenBody = Type.Object({ name: Label(100) }, { additionalProperties: false });
 export const IssuedToken = Type.Object(
   { id: Type.String(), name: Type.String(), token: Type.String({ description: 'Shown once: send as Authorization: Bearer <token>.' }) },
   { additionalProperties: false },
@@ -79,10 +81,11 @@ export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export const IpRule = Type.String({
   minLength: 2,
   maxLength: 50,
+  pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$',
   description: 'An IP address or a CIDR range (203.0.113.0/24, 2001:db8::/32).',
 });
 export const PathRule = Type.String({
-  pattern: '^/\\S*$',
+  pattern: '^/[^\\s\\u0000-\\u001f\\u007f]*$',
   maxLength: 300,
   description: 'A page path; * matches any run of characters (/admin/*).',
 });
@@ -110,14 +113,14 @@ export const SiteList = Type.Object(
 export const NewSiteBody = Type.Object(
   {
     key: SiteKeyString,
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(Label(200)),
     origins: Type.Optional(Type.Array(Origin, { maxItems: 100, uniqueItems: true })),
   },
   { additionalProperties: false },
 );
 export const SiteChangeBody = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(Label(200)),
     origins: Type.Optional(Type.Array(Origin, { maxItems: 100, uniqueItems: true })),
     excludedIps: Type.Optional(Type.Array(IpRule, { maxItems: 1000, uniqueItems: true })),
     excludedPaths: Type.Optional(Type.Array(PathRule, { maxItems: 1000, uniqueItems: true })),

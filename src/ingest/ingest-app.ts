@@ -4,6 +4,7 @@ import { LogController, type FastifyInstance } from 'fastify';
 import type { Bus } from '../bus/bus.ts';
 import type { IngestSettings } from '../config/ingest-settings.ts';
 import type { Logger } from '../shared/logger.ts';
+import { toOpenApi30, withSiteKeys } from '../http/api-contract.ts';
 import { createHttpApp } from '../http/http-app.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import { registerCollectRoutes } from './routes/collect-routes.ts';
@@ -49,8 +50,26 @@ export async function buildIngestApp(deps: IngestDeps): Promise<FastifyInstance>
 
   await app.register(swagger, {
     openapi: {
+      openapi: '3.0.3',
       info: { title: 'Pulse', version: '0.1.0', description: 'Real-time user-activity analytics: collect, stats and admin API.' },
+      components: {
+        // Who may call what: src/auth/access-policy.ts; each protected operation lists the schemes it takes.
+        securitySchemes: {
+          bearerToken: { type: 'http', scheme: 'bearer', description: 'An API token of a user (`pat_…`), or PULSE_ADMIN_TOKEN.' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'pulse_session', description: 'Set by POST /api/auth/login.' },
+          shareLink: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'pulse_share',
+            description: 'Set by opening a share link (/share/<token>): read-only, one site.',
+          },
+          metricsToken: { type: 'http', scheme: 'bearer', description: 'PULSE_METRICS_TOKEN, when set.' },
+        },
+      },
     },
+    // Shared schemas (the `Error` body, the event variants) keep their `$id` as component names.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transformObject: (document) => ('openapiObject' in document ? toOpenApi30(document.openapiObject) : document.swaggerObject),
   });
   if (deps.settings.rateLimitPerMinute > 0) await app.register(rateLimit, { global: false });
 
@@ -60,6 +79,7 @@ export async function buildIngestApp(deps: IngestDeps): Promise<FastifyInstance>
   registerCollectRoutes(app, { bus: deps.bus, settings: deps.settings, metrics: deps.metrics, now });
   registerHealthRoutes(app, { bus: deps.bus, metrics: deps.metrics });
   if (deps.extend !== undefined) await deps.extend(app);
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The site keys are runtime data (PULSE_SITES, sites added from the dashboard): the document lists those of now.
+  app.get('/openapi.json', { schema: { hide: true } }, async () => withSiteKeys(app.swagger(), deps.settings.sites));
   return app;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { siteKeySource } from '../contract/site-key.ts';
 import { countRows, exportFormats, exportText, forgetVisitor, type ExportFormat, type StoredData } from './admin-operations.ts';
+import { errorResponses, openObjects } from '../http/api-contract.ts';
 import { requireWarehouse } from './history-routes.ts';
 
 export interface AdminDeps extends StoredData {
@@ -13,9 +14,29 @@ const site = { type: 'string', pattern: `^${siteKeySource}$` } as const;
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const now = deps.now ?? Date.now;
 
-  app.get('/api/admin/counts', { schema: { description: 'Row counts per warehouse table.' } }, async () => ({
-    warehouses: await countRows(deps),
-  }));
+  app.get(
+    '/api/admin/counts',
+    {
+      schema: {
+        description: 'Row counts per warehouse table.',
+        response: {
+          200: {
+            description: 'Per warehouse kind (`postgres`, `clickhouse`), the rows of each table.',
+            type: 'object',
+            required: ['warehouses'],
+            properties: {
+              warehouses: {
+                type: 'object',
+                additionalProperties: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+              },
+            },
+          },
+          ...errorResponses(503),
+        },
+      },
+    },
+    async () => ({ warehouses: await countRows(deps) }),
+  );
 
   app.get<{ Querystring: { from?: string; to?: string; site?: string; format: ExportFormat } }>(
     '/api/admin/export',
@@ -30,6 +51,13 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
             site,
             format: { type: 'string', enum: [...exportFormats], default: 'ndjson' },
           },
+        },
+        response: {
+          200: {
+            description: 'The events, one JSON object a line (NDJSON) or CSV with a header line; a download (`content-disposition`).',
+            content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } },
+          },
+          ...errorResponses(503),
         },
       },
     },
@@ -65,6 +93,19 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
         description: 'Erase one visitor from every store Pulse writes (realtime and warehouses); returns what each removed.',
         params: { type: 'object', properties: { userId: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['userId'] },
         querystring: { type: 'object', properties: { site }, required: ['site'] },
+        response: {
+          200: openObjects({
+            description: 'What each store removed (keys or rows); zero where the visitor was unknown.',
+            type: 'object',
+            required: ['user_id', 'site', 'removed'],
+            properties: {
+              user_id: { type: 'string' },
+              site: { type: 'string' },
+              removed: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+            },
+          }),
+          ...errorResponses(503),
+        },
       },
     },
     async (request) => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Bus, ClusterAdmin, PartitionInfo } from '../bus/bus.ts';
-import { errorResponse, errorResponses, textResponse } from '../http/api-contract.ts';
+import { errorResponse, errorResponses, eventStreamResponse } from '../http/api-contract.ts';
 import { PulseError, badRequest, errorCodes } from '../shared/errors.ts';
 import { createLagHistory, groupsLag, listGroupRows } from './kafka-groups.ts';
 import { tailTopic } from './kafka-live.ts';
@@ -251,7 +251,10 @@ export function registerKafkaRoutes(app: FastifyInstance, deps: KafkaRoutesDeps)
         params: topicParams,
         querystring: liveQuery,
         response: {
-          200: textResponse('text/event-stream', 'The stream; it ends when the client disconnects.'),
+          200: eventStreamResponse(
+            ['message', 'skipped', 'error'],
+            'One `message` event a new record; `skipped` counts records passed over; `error` before the stream ends on a failed read.',
+          ),
           ...errorResponses(404, 503),
         },
       },

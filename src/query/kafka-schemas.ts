@@ -39,15 +39,19 @@ export const messagesQuery = {
       description: 'With `partition`: start at this offset (newest-first: it and older records; oldest-first: it and newer).',
     },
     timestamp: {
-      type: 'string',
-      maxLength: 64,
+      anyOf: [
+        { type: 'string', pattern: '^[0-9]{1,15}$', description: 'Epoch milliseconds.' },
+        { type: 'string', format: 'date-time', maxLength: 64, description: 'ISO 8601 (RFC 3339).' },
+      ],
       description: 'Start at this time, ISO 8601 or epoch ms (newest-first: records up to it; oldest-first: from it on).',
     },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
     cursor: {
       type: 'string',
-      maxLength: 200_000,
-      description: "A previous page's nextCursor: continues exactly after it (order and partitions come from the cursor).",
+      pattern: '^c1\\.[A-Za-z0-9_-]+$',
+      maxLength: 8192,
+      description:
+        "A previous page's nextCursor: continues exactly after it (order and partitions come from the cursor); one of another topic is a 400 `bad_cursor`.",
     },
   },
 } as const;
@@ -67,7 +71,7 @@ export const groupsQuery = {
   properties: {
     search: { type: 'string', maxLength: 1024, description: 'Groups whose id contains this (case-insensitive).' },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 500 },
-    cursor: { type: 'string', maxLength: 4096, description: "A previous page's nextCursor." },
+    cursor: { type: 'string', pattern: '^g1\\.[A-Za-z0-9_-]*$', maxLength: 4096, description: "A previous page's nextCursor." },
   },
 } as const;
 

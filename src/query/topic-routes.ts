@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Bus } from '../bus/bus.ts';
 import { describeRecord } from '../bus/describe-record.ts';
+import { errorResponses, openObjects, textResponse } from '../http/api-contract.ts';
 import { PulseError, errorCodes } from '../shared/errors.ts';
 
 /**
@@ -9,9 +10,43 @@ import { PulseError, errorCodes } from '../shared/errors.ts';
  * Kafka page can read a running instance's bus (an embedded log lives inside its process).
  */
 export function registerTopicRoutes(app: FastifyInstance, deps: { bus: Bus }): void {
-  app.get('/api/topics', { schema: { description: 'Topics with partitions and offsets.' } }, async () => ({
-    topics: await deps.bus.listTopics(),
-  }));
+  app.get(
+    '/api/topics',
+    {
+      schema: {
+        description: 'Topics with partitions and offsets.',
+        response: {
+          200: openObjects({
+            description: 'Every topic of the bus.',
+            type: 'object',
+            required: ['topics'],
+            properties: {
+              topics: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['name', 'partitions'],
+                  properties: {
+                    name: { type: 'string' },
+                    partitions: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        required: ['partition', 'startOffset', 'endOffset'],
+                        properties: { partition: { type: 'integer' }, startOffset: { type: 'integer' }, endOffset: { type: 'integer' } },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          }),
+          ...errorResponses(503),
+        },
+      },
+    },
+    async () => ({ topics: await deps.bus.listTopics() }),
+  );
 
   app.get<{ Params: { topic: string }; Querystring: { from?: 'earliest' | 'latest'; limit?: number } }>(
     '/api/topics/:topic/tail',
@@ -22,6 +57,10 @@ export function registerTopicRoutes(app: FastifyInstance, deps: { bus: Bus }): v
         querystring: {
           type: 'object',
           properties: { from: { type: 'string', enum: ['earliest', 'latest'], default: 'latest' }, limit: { type: 'integer', minimum: 1 } },
+        },
+        response: {
+          200: textResponse('application/x-ndjson', 'The records, one JSON object a line, until `limit` or the client disconnects.'),
+          ...errorResponses(404, 503),
         },
       },
     },

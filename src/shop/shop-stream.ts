@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { eventStreamResponse } from '../http/api-contract.ts';
 import type { CategoryFigure, QueryStats } from '../stores/search/search-index.ts';
 import type { ShopService } from './shop-service.ts';
 
@@ -55,6 +56,13 @@ export function registerShopStream(
       schema: {
         tags: ['shop'],
         summary: 'Server-sent events: a `shop` event every 2 s with the category figures and the last hour of search statistics',
+
+        response: {
+          200: eventStreamResponse(
+            ['shop', 'error'],
+            'A `shop` event every 2 s (categories and search statistics); `error` when a read fails, and the stream goes on.',
+          ),
+        },
       },
     },
     async (request, reply) => {

@@ -85,11 +85,15 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, what: stri
 }
 
 export const waitForHealth = (base: string, child?: PulseProcess) =>
-  waitFor(async () => {
-    if (child !== undefined && (child.child.exitCode !== null || child.child.signalCode !== null)) {
-      throw new Error(`process exited: ${child.output()}`);
-    }
-    const response = await fetch(`${base}/health`);
-    return response.ok ? true : undefined;
-    // A start opens PGlite (WebAssembly) and replays the log: seconds on a quiet machine, far more on a loaded one.
-  }, `${base}/health`, 120_000);
+  waitFor(
+    async () => {
+      if (child !== undefined && (child.child.exitCode !== null || child.child.signalCode !== null)) {
+        throw new Error(`process exited: ${child.output()}`);
+      }
+      const response = await fetch(`${base}/health`);
+      return response.ok ? true : undefined;
+      // A start opens PGlite (WebAssembly) and replays the log: seconds on a quiet machine, far more on a loaded one.
+    },
+    `${base}/health`,
+    120_000,
+  );

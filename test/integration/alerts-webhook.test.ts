@@ -181,6 +181,7 @@ describe('embedded Pulse (`pulse start`) as the Alertmanager webhook receiver', 
   test('a server without the alert routes (404) leaves the strip hidden and the page without errors (Chromium)', async () => {
     browser ??= await launchChromium();
     const { context, page, pageErrors } = await newVisitor(browser);
+    await context.setExtraHTTPHeaders(adminHeaders);
     try {
       let asked = 0;
       await context.route(

@@ -18,6 +18,9 @@ import { sitesCommand, usersCommand } from './account-commands.ts';
 import { FILTER_GROUP } from '../shop/banned-filter.ts';
 import { searchProductsGroup, searchQueriesGroup } from '../shop/search-sink.ts';
 
+/** What `pulse send` calls itself: sample data a user sends to see it counted. */
+const SAMPLE_USER_AGENT = 'Pulse/0.1 (pulse send; sample events)';
+
 const positiveInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
@@ -187,13 +190,15 @@ export function buildCli(): Command {
     .addOption(
       new Option('--type <type>', 'event type').choices(['page_view', 'click', 'form_submit', 'mouse_move', 'custom']).default('click'),
     )
-    .action(async (options: { url?: string; count: number; site: string; type: 'click' }) => {
+    // Sample events are there to be seen: they name themselves, and that name is not a bot's; `--user-agent curl/8.0` shows the bot figures.
+    .option('--user-agent <ua>', 'User-Agent the events are sent with', SAMPLE_USER_AGENT)
+    .action(async (options: { url?: string; count: number; site: string; type: 'click'; userAgent: string }) => {
       const url = `${options.url ?? pulseUrl(loadConfig())}/api/events`;
       const events = sampleEvents(options.count, options.type, options.site);
       for (let i = 0; i < events.length; i += 500) {
         const response = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', 'user-agent': options.userAgent },
           body: JSON.stringify(events.slice(i, i + 500)),
         });
         const body = await response.text();

@@ -50,7 +50,6 @@ const invalidLogin = () => new PulseError(errorCodes.UNAUTHORIZED, 'wrong userna
  * surrogate (which no UTF-8 text can hold) replaced by U+FFFD.
  */
 function label(name: string): string {
-   
   if (name.trim() === '' || /[\u0000-\u001f\u007f]/.test(name)) throw badRequest('invalid_name', 'a name is printable text, not empty');
   return name.toWellFormed();
 }

@@ -32,7 +32,6 @@ export function ipRuleProblem(rule: string): string | undefined {
 
 /** Why a path rule is not one, or undefined. */
 export function pathRuleProblem(rule: string): string | undefined {
-   
   if (!rule.startsWith('/') || rule.length > 300 || /[\s\u0000-\u001f\u007f]/.test(rule))
     return `"${rule}" is not a path such as /admin/* (starting with /, no spaces)`;
   return undefined;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createHttpApp } from './http-app.ts';
+import { safeEqual } from './safe-equal.ts';
 import type { Logger } from '../shared/logger.ts';
 import { PulseError, errorCodes, withTimeout } from '../shared/errors.ts';
 
@@ -17,6 +18,8 @@ export function buildProcessServer(deps: {
   checks: readonly ReadinessCheck[];
   /** What /status answers: the process's own figures. */
   status: () => Promise<Record<string, unknown>>;
+  /** PULSE_METRICS_TOKEN: when set, /metrics needs it as a bearer token. */
+  metricsToken?: string | undefined;
 }): FastifyInstance {
   const app = createHttpApp({ logger: deps.logger });
   app.get('/health', async () => ({ status: 'ok' }));
@@ -32,8 +35,14 @@ export function buildProcessServer(deps: {
       : reply.code(503).header('retry-after', '5').send({ status: 'unavailable', problems });
   });
   app.get('/status', deps.status);
-  app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', deps.registry.contentType).send(await deps.registry.metrics()),
-  );
+  const expected = deps.metricsToken === undefined ? undefined : `Bearer ${deps.metricsToken}`;
+  app.get('/metrics', async (request, reply) => {
+    if (expected !== undefined && !safeEqual(request.headers.authorization ?? '', expected)) {
+      throw new PulseError(errorCodes.UNAUTHORIZED, '/metrics needs Authorization: Bearer <PULSE_METRICS_TOKEN>', {
+        detail: 'unauthorized',
+      });
+    }
+    return reply.header('content-type', deps.registry.contentType).send(await deps.registry.metrics());
+  });
   return app;
 }

@@ -108,7 +108,7 @@ function startWorkerProcess(
       statuses.length === 1 && statuses[0] !== undefined
         ? statuses[0]
         : async () => ({ workers: await Promise.all(statuses.map((read) => read())) });
-    const app = buildProcessServer({ logger, registry, checks, status });
+    const app = buildProcessServer({ logger, registry, checks, status, metricsToken: config.PULSE_METRICS_TOKEN });
     cleanup.add(() => app.close());
     return listen(app, config, logger, role, cleanup);
   });
@@ -168,7 +168,7 @@ export function startDashboard(config: Config): Promise<Running> {
     cleanup.add(() => accountStore.close());
     const { accounts, sites } = await openAccounts(config, accountStore);
     refreshSitesEvery(sites, 10_000, logger, cleanup);
-    const app = buildProcessServer({ logger, registry, checks, status });
+    const app = buildProcessServer({ logger, registry, checks, status, metricsToken: config.PULSE_METRICS_TOKEN });
     await registerAccountRoutes(app, accounts, config);
     registerStatsRoutes(app, { store, bus, hub, sites: sites.accepted, watches });
     registerHistoryRoutes(app, { warehouse: warehouses[0] });
@@ -233,7 +233,13 @@ export function startShopAnalytics(config: Config): Promise<Running> {
     const publisher = await startCategoryPublisher({ bus, topics, logger, metrics: createShopMetrics(registry) });
     cleanup.add(() => publisher.close());
     const status = async () => ({ role: 'shop analytics', published: publisher.published() });
-    const app = buildProcessServer({ logger, registry, checks: [{ name: 'bus', ping: () => bus.ping() }], status });
+    const app = buildProcessServer({
+      logger,
+      registry,
+      checks: [{ name: 'bus', ping: () => bus.ping() }],
+      status,
+      metricsToken: config.PULSE_METRICS_TOKEN,
+    });
     cleanup.add(() => app.close());
     return listen(app, config, logger, 'shop analytics', cleanup);
   });

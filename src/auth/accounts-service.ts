@@ -121,6 +121,11 @@ export function createAccounts(options: AccountsOptions) {
     return [...new Set(keys)];
   };
 
+  /** A site named in a path must exist: 404 otherwise (a removed site's share links are gone with it). */
+  const requireSite = (key: string): void => {
+    if (!sites.records().some((r) => r.key === key)) throw notFound(`no site "${key}"`);
+  };
+
   const requireUser = async (username: string): Promise<UserRecord> => {
     const user = await store.findUser({ username });
     if (user === undefined) throw notFound(`no user "${username}"`);
@@ -356,13 +361,16 @@ export function createAccounts(options: AccountsOptions) {
     },
 
     async createShare(siteKey: string): Promise<{ id: string; token: string }> {
-      knownSites([siteKey]);
+      requireSite(siteKey);
       const token = newSecret('share');
       const id = newId();
       await store.createShare({ id, siteKey, tokenHash: digestOf(token) });
       return { id, token };
     },
-    listShares: (siteKey: string): Promise<ShareRecord[]> => store.listShares(siteKey),
+    async listShares(siteKey: string): Promise<ShareRecord[]> {
+      requireSite(siteKey);
+      return store.listShares(siteKey);
+    },
     async revokeShare(siteKey: string, id: string): Promise<void> {
       forget();
       if (!(await store.deleteShare(siteKey, id))) throw notFound(`no share link ${id} on site "${siteKey}"`);

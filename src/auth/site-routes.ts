@@ -72,7 +72,7 @@ export function registerSiteRoutes(app: FastifyInstance, deps: { accounts: Accou
       schema: {
         description: 'A site’s share links (admins; their secret is never shown again).',
         params: SiteParams,
-        response: { 200: Type.Object({ shares: Type.Array(Share) }) },
+        response: { 200: Type.Object({ shares: Type.Array(Share) }), ...errorResponses(404) },
       },
     },
     async (request) => ({ shares: await accounts.listShares(request.params.key) }),
@@ -85,7 +85,7 @@ export function registerSiteRoutes(app: FastifyInstance, deps: { accounts: Accou
         description:
           'Creates a public, read-only link to a site’s dashboard (admins); anyone with the link sees that site’s figures until it is revoked.',
         params: SiteParams,
-        response: { 201: IssuedShare },
+        response: { 201: IssuedShare, ...errorResponses(404) },
       },
     },
     async (request, reply) => {

@@ -157,6 +157,9 @@ describe('accounts', () => {
     assert.equal(await accounts.openShare(share.token), 'beta');
     await accounts.revokeShare('beta', share.id);
     assert.equal(await accounts.openShare(share.token), undefined);
+    // A site that does not exist (or was removed) has no share links to list or create: 404.
+    assert.equal((await failure(accounts.listShares('gamma'))).code, 'PULSE_NOT_FOUND');
+    assert.equal((await failure(accounts.createShare('gamma'))).code, 'PULSE_NOT_FOUND');
   });
 });
 

@@ -59,7 +59,7 @@ export async function checkPostgresBotUpgrade(executor: SqlExecutor, schema: str
     await rm(dir, { recursive: true, force: true });
   }
   for (const event of events) {
-    const row = omit(eventRow(event), 'is_bot', 'bot_name');
+    const row = omit(eventRow(event), 'is_bot', 'bot_name', 'event_name', 'props');
     const columns = Object.keys(row);
     await executor.query(
       `INSERT INTO events (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,

@@ -54,9 +54,10 @@ export function definePostgresWarehouseChecks(name: string, makeFixture: () => P
         { version: 2, name: 'sessions_rollups' },
         { version: 3, name: 'processing_errors' },
         { version: 4, name: 'bots' },
+        { version: 5, name: 'event_names_props' },
       ]);
       await warehouse.migrate();
-      assert.equal(await count('SELECT count(*)::int AS n FROM schema_migrations'), 4);
+      assert.equal(await count('SELECT count(*)::int AS n FROM schema_migrations'), 5);
       const { checksum } = await one<{ checksum: string }>('SELECT checksum FROM schema_migrations WHERE version = 2');
       await sql.query('UPDATE schema_migrations SET checksum = $1 WHERE version = 2', ['edited']);
       try {

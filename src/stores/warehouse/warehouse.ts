@@ -1,5 +1,6 @@
 import type { BotCounting } from '../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../contract/event-schema.ts';
+import type { ProductAnalytics } from './product-analytics.ts';
 
 /**
  * The Warehouse port: durable history. Adapters: PostgreSQL (src/stores/warehouse/postgres/,
@@ -96,7 +97,8 @@ export function botSitesOf(range: TimeRange, countBots: readonly string[]): stri
   return range.site === undefined ? [...countBots] : countBots.includes(range.site) ? [range.site] : [];
 }
 
-export interface Warehouse {
+/** Product analytics (funnels, retention, custom events): see ./product-analytics.ts. */
+export interface Warehouse extends ProductAnalytics {
   readonly kind: 'postgres' | 'pglite' | 'clickhouse';
   /** Creates or upgrades the schema (numbered migrations, each applied once). */
   migrate(): Promise<void>;

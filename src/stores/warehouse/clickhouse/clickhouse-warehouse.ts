@@ -1,16 +1,17 @@
 import { countNoBots, UNNAMED_BOT, type BotCounting } from '../../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
-import type {
-  BotTraffic,
-  BreakdownDimension,
-  BreakdownRow,
-  PageAggregate,
-  ProcessingError,
-  TimeBucket,
-  TimeRange,
-  Warehouse,
-  WarehouseOptions,
-  WriteResult,
+import {
+  botSitesOf,
+  type BotTraffic,
+  type BreakdownDimension,
+  type BreakdownRow,
+  type PageAggregate,
+  type ProcessingError,
+  type TimeBucket,
+  type TimeRange,
+  type Warehouse,
+  type WarehouseOptions,
+  type WriteResult,
 } from '../warehouse.ts';
 import { ClickHouseQueryError, httpExecutor, type ClickHouseExecutor } from './executor.ts';
 import {
@@ -36,6 +37,7 @@ import {
   type ViewBucket,
 } from './queries.ts';
 import { distinctEvents, errorKey, errorRow, eventKey, eventRow, pageViewRow, receivedAtMs, splitMs, wellFormed } from './rows.ts';
+import { productAnalyticsOver } from './product-analytics.ts';
 import { migrations, migrationsTableSql, tablesOf, type Tables } from './schema.ts';
 import { sqlIdentifier } from './sql.ts';
 
@@ -248,6 +250,7 @@ export function clickHouseWarehouseOver(
 
   const warehouse: ClickHouseWarehouse = {
     kind: 'clickhouse',
+    ...productAnalyticsOver(executor, t, (range) => botSitesOf(range, countBots.sites())),
     database,
 
     async migrate() {

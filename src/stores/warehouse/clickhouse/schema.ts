@@ -21,6 +21,8 @@ import { sqlIdentifier } from './sql.ts';
  * - forgotten_users: who forgetUser erased and when, so a replay of the topic cannot bring the
  *   erased events back (it holds only the ids the erasure was asked for).
  * - schema_migrations: which numbered migrations ran.
+ * - since migration 3, events_raw.event_name (a custom event's name) and `props` on both raw
+ *   tables (the event's props object as JSON text, '' when none), computed from `payload`.
  */
 
 export interface Tables {
@@ -230,6 +232,18 @@ export const migrations: readonly Migration[] = [
       { waitForMutations: ['page_aggregates_minute', 'page_aggregates_hour'] },
       rebuildBotBucketsSql(t, 'minute'),
       rebuildBotBucketsSql(t, 'hour'),
+    ],
+  },
+  {
+    version: 3,
+    name: 'event_names_and_props',
+    // Product analytics read a custom event's name and any event's `props` (as JSON text).
+    // MATERIALIZED: ClickHouse computes them from `payload` on every insert (the writer sends
+    // nothing new), and for rows stored before, on read.
+    statements: (t) => [
+      `ALTER TABLE ${t.events} ADD COLUMN event_name String MATERIALIZED visitParamExtractString(payload, 'name')`,
+      `ALTER TABLE ${t.events} ADD COLUMN props String MATERIALIZED visitParamExtractRaw(payload, 'props')`,
+      `ALTER TABLE ${t.pageViews} ADD COLUMN props String MATERIALIZED visitParamExtractRaw(payload, 'props')`,
     ],
   },
 ];

@@ -37,6 +37,10 @@ export interface EventRow {
   is_bot: boolean;
   /** What the bot figures list it under; null for a human. */
   bot_name: string | null;
+  /** A custom event's name; null for other types. */
+  event_name: string | null;
+  /** The event's `props` object as JSON text; null when it has none. */
+  props: string | null;
   /** The whole enriched event as JSON. */
   data: string;
 }
@@ -60,6 +64,8 @@ export const eventColumnTypes = {
   utm_campaign: 'text',
   is_bot: 'boolean',
   bot_name: 'text',
+  event_name: 'text',
+  props: 'text',
   data: 'text',
 } as const satisfies Record<keyof EventRow, string>;
 
@@ -94,6 +100,8 @@ export function eventRow(event: EnrichedEvent): EventRow {
     utm_campaign: optionalText(event.utm_campaign),
     is_bot: botName !== null,
     bot_name: botName === null ? null : cleanText(botName),
+    event_name: event.type === 'custom' ? cleanText(event.name) : null,
+    props: event.props === undefined ? null : JSON.stringify(event.props),
     data: JSON.stringify(event),
   };
 }

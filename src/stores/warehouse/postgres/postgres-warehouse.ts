@@ -1,20 +1,22 @@
 import { countNoBots, UNNAMED_BOT, type BotCounting } from '../../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
 import { PulseError } from '../../../shared/errors.ts';
-import type {
-  BotTraffic,
-  BreakdownDimension,
-  BreakdownRow,
-  PageAggregate,
-  ProcessingError,
-  TimeBucket,
-  TimeRange,
-  Warehouse,
-  WarehouseOptions,
-  WriteResult,
+import {
+  botSitesOf,
+  type BotTraffic,
+  type BreakdownDimension,
+  type BreakdownRow,
+  type PageAggregate,
+  type ProcessingError,
+  type TimeBucket,
+  type TimeRange,
+  type Warehouse,
+  type WarehouseOptions,
+  type WriteResult,
 } from '../warehouse.ts';
 import { cleanText, distinctEvents, errorRow, eventRow, monthsOf } from './event-rows.ts';
 import { migrate } from './migrations.ts';
+import { productAnalyticsOver } from './product-analytics.ts';
 import { pgliteExecutor, postgresExecutor, type SqlExecutor } from './sql-executor.ts';
 import {
   botTotalsSql,
@@ -164,6 +166,7 @@ export function warehouseOver(
 
   return {
     kind: executor.engine,
+    ...productAnalyticsOver(executor, (range) => botSitesOf(range, countBots.sites())),
 
     async migrate() {
       await migrate(executor, { schema: options.schema });

@@ -131,6 +131,7 @@ describe('ClickHouse specifics (the scripts/stack server)', () => {
       [
         { version: 1, name: 'raw_tables_and_page_aggregates' },
         { version: 2, name: 'bot_traffic' },
+        { version: 3, name: 'event_names_and_props' },
       ],
       'each migration applied once',
     );

@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type * as Chdb from 'chdb';
-import type { Session } from 'chdb';
-import type { ClickHouseExecutor } from '../../../src/stores/warehouse/clickhouse/executor.ts';
 import { clickHouseWarehouseOver } from '../../../src/stores/warehouse/clickhouse/index.ts';
 import { planRange } from '../../../src/stores/warehouse/clickhouse/queries.ts';
 import { sqlDateTime, sqlIdentifier, sqlList, sqlNumber, sqlString, sqlUInt } from '../../../src/stores/warehouse/clickhouse/sql.ts';
 import { checkClickHouseBotUpgrade } from '../../helpers/bot-upgrade.ts';
 import { defineWarehouseSuite } from '../../helpers/warehouse-suite.ts';
+import { chdbExecutor, chdbMissing, currentEngine } from '../../helpers/chdb.ts';
 
 /**
  * The ClickHouse adapter's SQL on a current ClickHouse engine: chdb (npm, a dev dependency) embeds
@@ -18,56 +13,6 @@ import { defineWarehouseSuite } from '../../helpers/warehouse-suite.ts';
  * Warehouse suite runs over it — every migration and every query template of the adapter, the
  * same code the integration test runs against Debian 12's ClickHouse 18.16.
  */
-
-const chdb = await import('chdb').catch((error: unknown) => error);
-const chdbMissing =
-  chdb instanceof Error
-    ? `chdb is not installed (npm install -D chdb; it ships the engine as the @chdb/lib-<platform> npm package): ${chdb.message}`
-    : undefined;
-
-/** The executor port over a chdb session (the production one is the HTTP client). */
-function chdbExecutor(session: Session): ClickHouseExecutor {
-  const run = async (sql: string, format: string) => (await session.queryAsync(sql, { format })).text();
-  // One statement at a time, like a single HTTP connection would see them in order.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = queue.then(work, work);
-    queue = next.catch(() => undefined);
-    return next;
-  };
-  return {
-    command: (sql) => serial(async () => void (await run(sql, 'TabSeparated'))),
-    query: <T extends Record<string, unknown>>(sql: string) =>
-      serial(async () =>
-        (await run(sql, 'JSONEachRow'))
-          .split('\n')
-          .filter((line) => line !== '')
-          .map((line) => JSON.parse(line) as T),
-      ),
-    insert: (table, rows) =>
-      serial(async () => {
-        if (rows.length === 0) return;
-        await run(`INSERT INTO ${table} FORMAT JSONEachRow\n${rows.map((row) => JSON.stringify(row)).join('\n')}`, 'TabSeparated');
-      }),
-    ping: () => serial(async () => void (await run('SELECT 1', 'TabSeparated'))),
-    close: async () => undefined,
-  };
-}
-
-let session: Session | undefined;
-let sessionDir: string | undefined;
-function currentEngine(): Session {
-  if (session === undefined) {
-    const { Session: ChdbSession } = chdb as typeof Chdb;
-    sessionDir = mkdtempSync(join(tmpdir(), 'pulse-chdb-'));
-    session = new ChdbSession(sessionDir);
-  }
-  return session;
-}
-process.on('exit', () => {
-  session?.close();
-  if (sessionDir !== undefined) rmSync(sessionDir, { recursive: true, force: true });
-});
 
 describe('sql literals', () => {
   test('strings: quotes, backslashes and control characters are escaped; nothing else changes', () => {

@@ -7,11 +7,15 @@ const benchmarks: Record<string, string> = {
   'kafka-produce': './kafka-produce.ts',
   'realtime-worker': './realtime-worker.ts',
   'ingest-http': './ingest-http.ts',
+  'ingest-vs-producer-perf': './ingest-vs-producer-perf.ts',
   'e2e-latency': './e2e-latency.ts',
   warehouse: './warehouse.ts',
   search: './search.ts',
   'kafka-page': './kafka-page.ts',
   auth: './auth.ts',
+  'product-analytics': './product-analytics.ts',
+  embedded: './embedded.ts',
+  'embedded-warehouse': './embedded-warehouse.ts',
 };
 
 const wanted = process.argv.slice(2);

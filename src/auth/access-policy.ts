@@ -8,7 +8,8 @@
  *   static files, /health, /status, /t.js, /demo/) except /metrics;
  * - metrics: /metrics, public unless PULSE_METRICS_TOKEN is set;
  * - read: signed-in users and share links, GET only (figures of the sites they may read);
- * - member: signed-in users (not share links): their own session and tokens, alerts, shop analytics;
+ * - member: signed-in users (not share links): their own session and tokens, alerts, shop analytics,
+ *   saved funnels (kept to the sites the user may read by the `site` query parameter);
  * - admin: admins and PULSE_ADMIN_TOKEN.
  */
 export type Access = 'public' | 'metrics' | 'read' | 'member' | 'admin';
@@ -25,6 +26,7 @@ const publicRoutes = new Set([
 const readPrefixes = ['/api/stats', '/api/history', '/query/'];
 const readRoutes = new Set(['/api/sites', '/api/auth/me', '/api/stream']);
 const memberPrefixes = ['/api/auth/', '/api/alerts', '/api/shop/categories', '/api/shop/stats', '/api/shop/stream'];
+const memberRoutes = new Set(['/api/funnels', '/api/funnels/:id']);
 
 const isSafe = (method: string) => method === 'GET' || method === 'HEAD';
 
@@ -33,7 +35,7 @@ export function accessOf(method: string, route: string): Access {
   if (!route.startsWith('/api/') && !route.startsWith('/query/')) return 'public';
   if (publicRoutes.has(route)) return 'public';
   if (isSafe(method) && (readRoutes.has(route) || readPrefixes.some((p) => route.startsWith(p)))) return 'read';
-  if (memberPrefixes.some((p) => route.startsWith(p))) return 'member';
+  if (memberRoutes.has(route) || memberPrefixes.some((p) => route.startsWith(p))) return 'member';
   return 'admin';
 }
 

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
+import { FALLBACK_SITE } from '../contract/derived-fields.ts';
 import { siteKeySource } from '../contract/site-key.ts';
 import { PulseError, errorCodes } from '../shared/errors.ts';
 import { originPolicy } from './cors-origins.ts';
@@ -82,6 +83,13 @@ export const configSchema = Type.Object({
     description:
       'Comma-separated site keys Pulse collects for, kept as site records from the first start on (add more with `pulse sites add` or the dashboard), or * to accept any key.',
   }),
+  PULSE_DEFAULT_SITE: Type.Optional(
+    Type.String({
+      pattern: `^${siteKeySource}$`,
+      description:
+        'Site key of events that name none: records in seed 004’s `{user_id, action, page, timestamp}` shape written straight to Kafka, and seed 000’s and 001’s posts. Default: the first key of PULSE_SITES (`demo` when it is *).',
+    }),
+  ),
   PULSE_COUNT_BOTS_SITES: Type.Optional(
     Type.String({
       pattern: `^${siteKeySource}(,${siteKeySource})*$`,
@@ -187,6 +195,13 @@ export type SiteSet = ReadonlySet<string> | 'any';
 
 export function siteKeys(config: Config): SiteSet {
   return config.PULSE_SITES === '*' ? 'any' : new Set(config.PULSE_SITES.split(','));
+}
+
+/** The site of events that name none (PULSE_DEFAULT_SITE, else the first of PULSE_SITES, else FALLBACK_SITE). */
+export function defaultSite(config: Config): string {
+  if (config.PULSE_DEFAULT_SITE !== undefined) return config.PULSE_DEFAULT_SITE;
+  const first = config.PULSE_SITES === '*' ? undefined : config.PULSE_SITES.split(',')[0];
+  return first ?? FALLBACK_SITE;
 }
 
 /** The site keys whose figures count bot and automation traffic (PULSE_COUNT_BOTS_SITES). */

@@ -1,6 +1,6 @@
 import type { TopicNames } from '../bus/topics.ts';
 import { topicNames } from '../bus/topics.ts';
-import { siteKeys, type Config, type SiteSet } from './config.ts';
+import { defaultSite, siteKeys, type Config, type SiteSet } from './config.ts';
 import { originPolicy, type OriginPolicy } from './cors-origins.ts';
 import type { Shield } from '../ingest/shields.ts';
 
@@ -27,6 +27,8 @@ export interface IngestSettings {
   /** A first-party alias of /api/events, if any. */
   collectAlias: string | undefined;
   demo: boolean;
+  /** Site of events that name none (PULSE_DEFAULT_SITE): the seeds' own clients (src/contract/seed-requests.ts). */
+  defaultSite?: string | undefined;
 }
 
 export function ingestSettings(config: Config): IngestSettings {
@@ -44,5 +46,6 @@ export function ingestSettings(config: Config): IngestSettings {
     trackerPaths: new Set(['/t.js', config.PULSE_TRACKER_PATH]),
     collectAlias: config.PULSE_COLLECT_PATH,
     demo: config.PULSE_DEMO,
+    defaultSite: defaultSite(config),
   };
 }

@@ -7,9 +7,22 @@ import { Enrichment, eventSchemas, eventTypes, type EnrichedEvent, type EventTyp
 // ajv-formats ships CommonJS whose default export is the plugin function.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
+/** Fields every event needs, whatever its type. */
+const commonRequired = ['site', 'user_id', 'session_id', 'url'] as const;
+
+/**
+ * Without a type no variant applies, so the reason lists everything the input lacks that any event
+ * needs (e.g. `missing: type, site, url`): a client in another shape learns what to add at once.
+ */
+function missingWithoutType(input: object): string {
+  const fields = input as Record<string, unknown>;
+  const missing = ['type', ...commonRequired.filter((name) => fields[name] === undefined)];
+  return `missing: ${missing.join(', ')} (type is one of ${eventTypes.join(', ')})`;
+}
+
 /**
  * A validator that dispatches on `type` first, so an unknown type gets a
- * clear message instead of five union errors.
+ * clear message instead of five union errors; with no type at all, the missing fields are named.
  */
 function dispatchingValidator<T>(validators: Record<EventType, ValidateFunction<T>>): (input: unknown) => Outcome<T> {
   return (input) => {
@@ -17,6 +30,7 @@ function dispatchingValidator<T>(validators: Record<EventType, ValidateFunction<
       return dlq('event must be a JSON object');
     }
     const type = (input as { type?: unknown }).type;
+    if (type === undefined) return dlq(missingWithoutType(input));
     if (typeof type !== 'string' || !(eventTypes as readonly string[]).includes(type)) {
       return dlq(`unknown event type ${JSON.stringify(type)}; expected one of ${eventTypes.join(', ')}`);
     }

@@ -25,7 +25,8 @@ export interface DeliveryTotals {
   duplicates: number;
   invalid: number;
   views: number;
-  bounces: number;
+  /** Views of under 5 s (kind `quick_exit`): the warehouse's quick exits. */
+  quickExits: number;
   /** Kafka target: records by partitioning strategy. */
   partitioning: Record<Partitioning, number>;
   /** Kafka target: acknowledged records per partition. */
@@ -60,11 +61,11 @@ export function createDeliveryCounts(metrics: GeneratorMetrics, targetKind: Targ
     duplicates: 0,
     invalid: 0,
     views: 0,
-    bounces: 0,
+    quickExits: 0,
     partitioning: Object.fromEntries(partitionings.map((p) => [p, 0])) as Record<Partitioning, number>,
     partitions: {},
   };
-  const counterOf = { duplicate: 'duplicates', invalid: 'invalid', bounce: 'bounces', view: 'views' } as const satisfies Record<
+  const counterOf = { duplicate: 'duplicates', invalid: 'invalid', quick_exit: 'quickExits', view: 'views' } as const satisfies Record<
     RecordClass,
     keyof DeliveryTotals
   >;

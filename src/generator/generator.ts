@@ -174,7 +174,7 @@ export function createLoadGenerator(options: GeneratorOptions, deps: GeneratorDe
       duplicates: totals.duplicates,
       invalid: totals.invalid,
       views: totals.views,
-      bounces: totals.bounces,
+      quickExits: totals.quickExits,
       skipped: pacer.skipped,
       partitioning: totals.partitioning,
       partitions: totals.partitions,

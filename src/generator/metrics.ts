@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export interface GeneratorMetrics {
   registry: Registry;
-  /** Records handed to the target, by kind: view, bounce, invalid; repeats are also counted in `duplicates`. */
+  /** Records handed to the target, by kind: view, quick_exit, invalid; repeats are also counted in `duplicates`. */
   sent: Counter<'kind'>;
   duplicates: Counter;
   acked: Counter;
@@ -25,7 +25,7 @@ export function createGeneratorMetrics(registry = new Registry()): GeneratorMetr
     registry,
     sent: new Counter({
       name: 'pulse_generator_events_sent_total',
-      help: 'Records sent by kind (view, bounce, invalid)',
+      help: 'Records sent by kind (view, quick_exit: a view under 5 s, invalid)',
       labelNames: ['kind'],
       registers,
     }),

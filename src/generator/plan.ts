@@ -10,7 +10,8 @@ import { isSiteKey } from '../contract/site-key.ts';
  * mix in any mode, at any rate, to any target, and a test can predict what the workers must show.
  */
 
-export const eventKinds = ['view', 'bounce', 'invalid'] as const;
+/** `quick_exit`: a view of under 5 s (the warehouse's quick exits; a bounce is a single-page session, which the plan does not aim at). */
+export const eventKinds = ['view', 'quick_exit', 'invalid'] as const;
 export type EventKind = (typeof eventKinds)[number];
 
 /** Ways a record breaks the contract, to exercise validation, the DLQ and processing_errors. */
@@ -50,7 +51,7 @@ export interface PlanOptions {
   users?: number | undefined;
 }
 
-const MIX = { view: 0.85, bounce: 0.1, invalid: 0.05 } as const;
+const MIX = { view: 0.85, quick_exit: 0.1, invalid: 0.05 } as const;
 const DUPLICATE_RATE = 0.01;
 const PARTITIONING_SHARES = { key: 0.7, 'round-robin': 0.2, random: 0.1 } as const;
 /** A repeat re-sends one of the last this-many valid events, as a producer retry or a double submit would. */
@@ -88,13 +89,13 @@ export function createPlanner(seed: number, options: PlanOptions = {}): Planner 
 
   const fresh = (): PlannedEvent => {
     const kindRoll = rand();
-    const kind: EventKind = kindRoll < MIX.view ? 'view' : kindRoll < MIX.view + MIX.bounce ? 'bounce' : 'invalid';
+    const kind: EventKind = kindRoll < MIX.view ? 'view' : kindRoll < MIX.view + MIX.quick_exit ? 'quick_exit' : 'invalid';
     const page = generatorPages[weightedIndex(rand, pageWeights)] ?? generatorPages[0];
     if (page === undefined) throw new Error('the generator has no pages');
     const user = `${prefix}-u${String(intBetween(rand, 0, users - 1)).padStart(userDigits, '0')}`;
     const session = `${user}-s${intBetween(rand, 0, 2)}`;
     // Durations are whole seconds so sums (and averages) are exact in JavaScript and in SQL alike.
-    const duration = kind === 'bounce' ? intBetween(rand, 0, 4) : intBetween(rand, 10, 600);
+    const duration = kind === 'quick_exit' ? intBetween(rand, 0, 4) : intBetween(rand, 10, 600);
     const invalid: InvalidKind | null =
       kind === 'invalid' ? (invalidKinds[intBetween(rand, 0, invalidKinds.length - 1)] ?? 'not_json') : null;
     const sourceRoll = rand();

@@ -24,15 +24,30 @@ const range = {
 
 export type HistoryBucket = 'minute' | 'hour' | 'day';
 
+/** Definitions: src/stores/warehouse/warehouse.ts and the README's "Definitions". */
 const figures = {
   views: { type: 'integer', minimum: 0 },
   unique_users: { type: 'integer', minimum: 0 },
-  bounces: { type: 'integer', minimum: 0 },
+  sessions: {
+    type: 'integer',
+    minimum: 0,
+    description: 'Sessions whose entry (first view in the range) is this page or bucket.',
+  },
+  bounces: {
+    type: 'integer',
+    minimum: 0,
+    description: 'Those sessions with exactly one view in the range (single-page sessions); bounce rate = bounces / sessions.',
+  },
+  quick_exits: {
+    type: 'integer',
+    minimum: 0,
+    description: 'Views with a known duration under 5 s (seed 002 called them bounces; they are not).',
+  },
   avg_duration: { type: 'number', description: 'Seconds, over the views that carry a duration.' },
 } as const;
 const pageAggregate = {
   type: 'object',
-  required: ['page', 'views', 'unique_users', 'bounces', 'avg_duration'],
+  required: ['page', ...Object.keys(figures)],
   properties: { page: { type: 'string' }, ...figures },
 } as const;
 const epochMs = { type: 'number', description: 'Epoch milliseconds.' } as const;
@@ -95,7 +110,8 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
     '/query/aggregates',
     {
       schema: {
-        description: 'Per-page views, unique users, bounces and average duration over the last `hours`, most viewed first.',
+        description:
+          'Per-page views, unique users, sessions entering there, bounces (single-page sessions), quick exits (views under 5 s) and average duration over the last `hours`, most viewed first.',
         querystring: {
           type: 'object',
           properties: {
@@ -116,7 +132,7 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
     '/api/history/timeseries',
     {
       schema: {
-        description: `Views, unique users, bounces and average duration per minute, hour or day (buckets with data only).${rangeNote}`,
+        description: `Views, unique users, sessions, bounces (single-page sessions), quick exits (views under 5 s) and average duration per minute, hour or day (buckets with data only; a session counts in the bucket of its entry).${rangeNote}`,
         querystring: {
           type: 'object',
           properties: { ...range, bucket: { type: 'string', enum: ['minute', 'hour', 'day'], default: 'hour' } },

@@ -41,6 +41,7 @@ const snapshotReply = {
     'eventsPerSecond',
     'eventsPerSecondSeries',
     'sessions',
+    'quickExitsLastHour',
     'feed',
     'newestEventTs',
     'bots',
@@ -58,9 +59,15 @@ const snapshotReply = {
     },
     sessions: {
       type: 'object',
+      description: 'Sessions active in the last hour.',
       required: ['count', 'bounceRate', 'avgDurationSeconds'],
-      properties: { count, bounceRate: { type: 'number' }, avgDurationSeconds: { type: 'number' } },
+      properties: {
+        count,
+        bounceRate: { type: 'number', description: 'Share of the sessions with at most one page view (single-page sessions), 0–1.' },
+        avgDurationSeconds: { type: 'number' },
+      },
     },
+    quickExitsLastHour: { ...count, description: 'Page views with a known duration under 5 s in the sliding last hour (not bounces).' },
     feed: {
       type: 'array',
       description: 'Newest events first (cursor moves left out).',

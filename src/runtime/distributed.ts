@@ -9,6 +9,7 @@ import { buildProcessServer, type ReadinessCheck } from '../http/process-server.
 import { buildIngestApp } from '../ingest/ingest-app.ts';
 import { createIngestMetrics } from '../ingest/ingest-metrics.ts';
 import { registerAdminRoutes } from '../query/admin-routes.ts';
+import { registerAnalyticsApi } from '../query/analytics-api.ts';
 import { registerHistoryRoutes } from '../query/history-routes.ts';
 import { createLiveHub } from '../query/live-hub.ts';
 import { pipelineHealth } from '../query/pipeline-health.ts';
@@ -41,7 +42,7 @@ import { createShopMetrics } from '../shop/shop-metrics.ts';
 import { watchOf } from './watches.ts';
 import { accountStoreFrom, announceSetup, openAccounts, refreshSitesEvery, registerAccountRoutes } from './accounts.ts';
 import { createSiteDirectory } from '../auth/site-directory.ts';
-import { siteKeys } from '../config/config.ts';
+import { defaultSite, siteKeys } from '../config/config.ts';
 import { connectPostgresAccountStore } from '../stores/accounts/postgres/index.ts';
 
 /** `pulse ingest`: the HTTP collector alone, producing to Kafka. */
@@ -118,8 +119,10 @@ function startWorkerProcess(
 export function startRealtimeWorker(config: Config): Promise<Running> {
   return startWorkerProcess(config, 'worker realtime', async (logger) => {
     const store = redisStoreFrom(config, logger);
-    return single(realtimeWorker(store, topicNames(config.PULSE_TOPIC_PREFIX)), { name: 'redis', ping: () => store.ping() }, () =>
-      store.close(),
+    return single(
+      realtimeWorker(store, topicNames(config.PULSE_TOPIC_PREFIX), { defaultSite: defaultSite(config) }),
+      { name: 'redis', ping: () => store.ping() },
+      () => store.close(),
     );
   });
 }
@@ -128,8 +131,10 @@ export function startRealtimeWorker(config: Config): Promise<Running> {
 export function startWarehouseWorker(config: Config, sink: WarehouseSink): Promise<Running> {
   return startWorkerProcess(config, `worker warehouse ${sink}`, async (logger) => {
     const warehouse = await warehouseFrom(config, sink, logger);
-    return single(warehouseWorker(warehouse, topicNames(config.PULSE_TOPIC_PREFIX)), { name: sink, ping: () => warehouse.ping() }, () =>
-      warehouse.close(),
+    return single(
+      warehouseWorker(warehouse, topicNames(config.PULSE_TOPIC_PREFIX), { defaultSite: defaultSite(config) }),
+      { name: sink, ping: () => warehouse.ping() },
+      () => warehouse.close(),
     );
   });
 }
@@ -172,6 +177,7 @@ export function startDashboard(config: Config): Promise<Running> {
     await registerAccountRoutes(app, accounts, config);
     registerStatsRoutes(app, { store, bus, hub, sites: sites.accepted, watches });
     registerHistoryRoutes(app, { warehouse: warehouses[0] });
+    registerAnalyticsApi(app, { warehouse: warehouses[0], accounts: accounts.store });
     registerAdminRoutes(app, { realtime: store, warehouses });
     const clusterAdmin = kafkaClusterAdminFrom(config);
     cleanup.add(() => clusterAdmin.close());

@@ -2,12 +2,13 @@ import { registerAlertRoutes } from '../alerts/alert-routes.ts';
 import { join, resolve } from 'node:path';
 import { registerEmbeddedDiskMetrics } from '../bus/embedded/disk-metrics.ts';
 import { ingestTopicSpecs, shopTopicSpecs, topicNames } from '../bus/topics.ts';
-import type { Config } from '../config/config.ts';
+import { defaultSite, type Config } from '../config/config.ts';
 import { ingestSettings } from '../config/ingest-settings.ts';
 import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { buildIngestApp } from '../ingest/ingest-app.ts';
 import { createIngestMetrics } from '../ingest/ingest-metrics.ts';
 import { registerAdminRoutes } from '../query/admin-routes.ts';
+import { registerAnalyticsApi } from '../query/analytics-api.ts';
 import { registerHistoryRoutes } from '../query/history-routes.ts';
 import { createLiveHub } from '../query/live-hub.ts';
 import { registerStatsRoutes } from '../query/stats-routes.ts';
@@ -46,7 +47,7 @@ export function startEmbedded(config: Config): Promise<Running> {
     const workerOptions = { bus, logger, metrics: workerMetrics, batchSize: config.PULSE_WORKER_BATCH };
     // The in-memory store starts empty on every boot: forgetting the group's offsets makes the worker
     // rebuild the live figures from the retained log instead of showing zeros until new traffic arrives.
-    const live = realtimeWorker(store, topics);
+    const live = realtimeWorker(store, topics, { defaultSite: defaultSite(config) });
     await bus.deleteGroup(live.group);
     const realtime = await startWorker(live, workerOptions);
     cleanup.add(() => realtime.stop());
@@ -56,7 +57,7 @@ export function startEmbedded(config: Config): Promise<Running> {
     const search = instrumentSearchIndex(stores.search, createSearchIndexMetrics(metrics.registry));
     cleanup.add(() => warehouse.close());
     cleanup.add(() => search.close());
-    const historyDefinition = warehouseWorker(warehouse, topics);
+    const historyDefinition = warehouseWorker(warehouse, topics, { defaultSite: defaultSite(config) });
     const history = await startWorker(historyDefinition, workerOptions);
     cleanup.add(() => history.stop());
     await bus.ensureTopics(shopTopicSpecs(config));
@@ -84,6 +85,7 @@ export function startEmbedded(config: Config): Promise<Running> {
         registerKafkaRoutes(a, { bus, admin: embeddedClusterAdminOf(bus, config) });
         registerStatsRoutes(a, { store, bus, hub, sites: sites.accepted, watches });
         registerHistoryRoutes(a, { warehouse });
+        registerAnalyticsApi(a, { warehouse, accounts: accounts.store });
         registerAdminRoutes(a, { realtime: store, warehouses: [warehouse] });
         registerShopRoutes(a, shop);
         registerAlertRoutes(a, { token: config.PULSE_ALERT_WEBHOOK_TOKEN });

@@ -229,7 +229,7 @@ describe('dashboard accounts in Chromium → pulse start', { timeout: 240_000 },
     assert.equal(await text(adminPage, '#account-name'), admin.username);
     assert.equal(await text(adminPage, '#account-role'), 'admin');
     assert.equal(new URL(adminPage.url()).searchParams.get('setup'), null, 'the spent token left the address bar');
-    assert.deepEqual(await visibleTabs(adminPage), ['Live', 'History', 'Shop', 'Kafka', 'Sites']);
+    assert.deepEqual(await visibleTabs(adminPage), ['Live', 'History', 'Funnels', 'Retention', 'Events', 'Shop', 'Kafka', 'Sites']);
     await waitForLive(adminPage, visitors.alpha); // an admin opens the first site, alpha
     assert.deepEqual(await siteOptions(adminPage), ['alpha', 'beta']);
 
@@ -300,7 +300,11 @@ describe('dashboard accounts in Chromium → pulse start', { timeout: 240_000 },
     await waitForLive(page, visitors.alpha);
     assert.deepEqual(await siteOptions(page), ['alpha']);
     assert.equal(await text(page, '#account-role'), 'viewer');
-    assert.deepEqual(await visibleTabs(page), ['Live', 'History', 'Shop'], 'no Kafka or Sites tab for a viewer');
+    assert.deepEqual(
+      await visibleTabs(page),
+      ['Live', 'History', 'Funnels', 'Retention', 'Events', 'Shop'],
+      'no Kafka or Sites tab for a viewer',
+    );
 
     const beta = await fetchFromPage(page, '/api/stats/realtime?site=beta');
     assert.deepEqual(beta, { status: 403, error: 'site_forbidden' });
@@ -381,7 +385,11 @@ describe('dashboard accounts in Chromium → pulse start', { timeout: 240_000 },
     await waitForLive(shared, visitors.beta);
     assert.equal(await text(shared, '#account-name'), 'shared view');
     assert.equal(await text(shared, '#account-role'), 'read-only');
-    assert.deepEqual(await visibleTabs(shared), ['Live', 'History'], 'no Sites, Kafka or Shop tab on a share link');
+    assert.deepEqual(
+      await visibleTabs(shared),
+      ['Live', 'History', 'Funnels', 'Retention', 'Events'],
+      'no Sites, Kafka or Shop tab on a share link',
+    );
     assert.deepEqual(await siteOptions(shared), ['beta']);
     assert.deepEqual(await fetchFromPage(shared, '/api/stats/realtime?site=alpha'), { status: 403, error: 'site_forbidden' });
     assert.equal((await fetchFromPage(shared, '/api/stats/realtime?site=beta')).status, 200);

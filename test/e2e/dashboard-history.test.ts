@@ -55,8 +55,10 @@ const hn = 'https://news.ycombinator.com/item?id=1';
 const github = 'https://github.com/pulse/pulse';
 
 /**
- * The known set: 11 page views on 4 pages, 230 s in all (21 s a view). Bounces
- * (duration under 5 s): 2 on /pricing, 1 on /products, 1 on /contact. Referrers: google 5, HN 3, direct 2,
+ * The known set: 11 page views on 4 pages, 230 s in all (21 s a view). Quick exits
+ * (duration under 5 s): 2 on /pricing, 1 on /products, 1 on /contact. Sessions (one per user): 9, entering
+ * on /pricing (a, b, c, d), /products (e, f), / (g, h), /contact (i); a and e see two pages, the other 7
+ * bounce (one page, whatever its duration). Referrers: google 5, HN 3, direct 2,
  * GitHub 1. UTM sources: newsletter 4, twitter 2, none 5. Browsers: Chrome 6,
  * Firefox 3, Mobile Safari 2.
  */
@@ -71,7 +73,7 @@ const known: { path: string; duration: number; referrer: string | null; utm: str
   { path: '/products', duration: 50, referrer: hn, utm: 'twitter', agent: 'chrome', user: 'e' },
   { path: '/', duration: 8, referrer: null, utm: null, agent: 'iphone', user: 'g' },
   { path: '/', duration: 20, referrer: null, utm: null, agent: 'chrome', user: 'h' },
-  { path: '/contact', duration: 4, referrer: github, utm: null, agent: 'firefox', user: 'b' },
+  { path: '/contact', duration: 4, referrer: github, utm: null, agent: 'firefox', user: 'i' },
 ];
 const TOTAL_VIEWS = known.length;
 
@@ -137,6 +139,8 @@ async function readView() {
         views: text('#history-tile-views [data-value]'),
         bounce: text('#history-tile-bounce [data-value]'),
         bounceSub: text('#history-tile-bounce [data-sub]'),
+        quickExits: text('#history-tile-quick-exits [data-value]'),
+        quickExitsSub: text('#history-tile-quick-exits [data-sub]'),
         duration: text('#history-tile-duration [data-value]'),
         pages: text('#history-tile-pages [data-value]'),
       },
@@ -146,13 +150,16 @@ async function readView() {
           page: row.getAttribute('data-page'),
           views: cell('views'),
           users: cell('unique_users'),
-          bounces: cell('bounces'),
           bounceRate: cell('bounce_rate'),
+          quickExits: cell('quick_exits'),
           duration: cell('avg_duration'),
         };
       }),
       traffic: Array.from(doc.querySelectorAll('#history-traffic-list li')).map((node) => Number(node.getAttribute('data-views'))),
       qualityBounces: Array.from(doc.querySelectorAll('#history-quality-list li')).map((node) => Number(node.getAttribute('data-bounces'))),
+      qualityQuickExits: Array.from(doc.querySelectorAll('#history-quality-list li')).map((node) =>
+        Number(node.getAttribute('data-quick-exits')),
+      ),
       referrers: list('#history-referrers-list li'),
       tech: list('#history-tech-legend li'),
       utm: list('#history-utm-list li'),
@@ -212,25 +219,27 @@ describe('history model (ranges, buckets, URL)', () => {
   test('empty buckets are filled in; totals weigh durations by views; labels fall on round times', () => {
     const from = Date.UTC(2026, 0, 1, 10, 0, 30);
     const range = { from, to: from + 5 * MINUTE, bucket: 'minute', autoBucket: 'minute' } as const;
+    // Minute 1: 4 views, 2 sessions entering (1 bounce), 3 quick exits; minute 4: 1 view continuing a session.
     const points = [
-      { ts: Date.UTC(2026, 0, 1, 10, 1), views: 4, unique_users: 3, bounces: 1, avg_duration: 10 },
-      { ts: Date.UTC(2026, 0, 1, 10, 4), views: 1, unique_users: 1, bounces: 1, avg_duration: 2 },
+      { ts: Date.UTC(2026, 0, 1, 10, 1), views: 4, unique_users: 3, sessions: 2, bounces: 1, quick_exits: 3, avg_duration: 10 },
+      { ts: Date.UTC(2026, 0, 1, 10, 4), views: 1, unique_users: 1, sessions: 0, bounces: 0, quick_exits: 1, avg_duration: 2 },
     ];
     const filled = fillBuckets(points, range);
     assert.deepEqual(
       filled.map((point) => [new Date(point.ts).getUTCMinutes(), point.views, point.bounceRate]),
       [
         [0, 0, null],
-        [1, 4, 0.25],
+        [1, 4, 0.5],
         [2, 0, null],
         [3, 0, null],
-        [4, 1, 1],
+        [4, 1, null],
         [5, 0, null],
       ],
     );
     const sum = totals(points, []);
     assert.equal(sum.views, 5);
-    assert.equal(sum.bounceRate, 2 / 5);
+    assert.equal(sum.bounceRate, 1 / 2, 'bounces per session, not per view');
+    assert.equal(sum.quickExitRate, 4 / 5, 'quick exits per view');
     assert.equal(sum.avgDuration, (4 * 10 + 2) / 5);
     assert.deepEqual(sum.peak, { ts: points[0]?.ts, views: 4 });
     const days = Array.from({ length: 30 }, (_, i) => Date.UTC(2026, 10, 1 + i));
@@ -316,12 +325,20 @@ describe('dashboard History view in Chromium → pulse start', { timeout: 180_00
     t.diagnostic(JSON.stringify(view));
     assert.equal(view.bucket, 'hour');
 
-    assert.deepEqual(view.tiles, { views: '11', bounce: '36.4%', bounceSub: '4 views under 5 s', duration: '21s', pages: '4' });
+    assert.deepEqual(view.tiles, {
+      views: '11',
+      bounce: '77.8%',
+      bounceSub: '7 of 9 sessions',
+      quickExits: '36.4%',
+      quickExitsSub: '4 views under 5 s',
+      duration: '21s',
+      pages: '4',
+    });
     assert.deepEqual(view.rows, [
-      { page: '/pricing', views: '5', users: '4', bounces: '2', bounceRate: '40.0%', duration: '23s' },
-      { page: '/products', views: '3', users: '2', bounces: '1', bounceRate: '33.3%', duration: '27s' },
-      { page: '/', views: '2', users: '2', bounces: '0', bounceRate: '0%', duration: '14s' },
-      { page: '/contact', views: '1', users: '1', bounces: '1', bounceRate: '100%', duration: '4s' },
+      { page: '/pricing', views: '5', users: '4', bounceRate: '75.0%', quickExits: '2', duration: '23s' },
+      { page: '/products', views: '3', users: '2', bounceRate: '50.0%', quickExits: '1', duration: '27s' },
+      { page: '/', views: '2', users: '2', bounceRate: '100%', quickExits: '0', duration: '14s' },
+      { page: '/contact', views: '1', users: '1', bounceRate: '100%', quickExits: '1', duration: '4s' },
     ]);
     assert.equal(
       view.traffic.reduce((a, b) => a + b, 0),
@@ -330,8 +347,13 @@ describe('dashboard History view in Chromium → pulse start', { timeout: 180_00
     );
     assert.equal(
       view.qualityBounces.reduce((a, b) => a + b, 0),
-      4,
+      7,
       'bounces over time add up',
+    );
+    assert.equal(
+      view.qualityQuickExits.reduce((a, b) => a + b, 0),
+      4,
+      'quick exits over time add up',
     );
     assert.deepEqual(view.referrers, [
       { value: 'www.google.com', views: 5 },

@@ -236,6 +236,7 @@ describe('dashboard in Chromium → pulse start', { timeout: 120_000 }, () => {
         active: text('#tile-active [data-value]'),
         sessions: text('#tile-sessions [data-value]'),
         bounce: text('#tile-bounce [data-value]'),
+        bounceSub: text('#tile-bounce [data-sub]'),
         feedRows: doc.querySelectorAll('#feed .feed-row').length,
         topPages: doc.querySelectorAll('#top-all-list li').length,
         lagRows: doc.querySelectorAll('#pipeline .lag-row').length,
@@ -246,6 +247,7 @@ describe('dashboard in Chromium → pulse start', { timeout: 120_000 }, () => {
     assert.ok(Number(figures.active) >= 15, `active users ${figures.active}`);
     assert.ok(Number(figures.sessions) >= 15, `sessions ${figures.sessions}`);
     assert.match(figures.bounce, /%$/);
+    assert.match(figures.bounceSub, /^single-page sessions · \d+ quick exits?$/, 'quick exits named apart from bounces');
     assert.ok(figures.feedRows >= 10, `feed rows ${figures.feedRows} (cursor moves hidden)`);
     assert.ok(figures.topPages >= 7);
     assert.equal(

@@ -28,7 +28,8 @@ const events: EnrichedEvent[] = [
   legacyBotEvent('page_view', { site, user: 'b2', at: hour + 4000, path: '/y', duration: 1 }),
   legacyBotEvent('click', { site, user: 'b2', at: hour + 5000, path: '/y' }),
 ];
-const humansOnly = { page: '/x', views: 2, unique_users: 2, bounces: 1, avg_duration: 6.5 };
+// Two visitors with one view each: two single-page sessions (bounces), one of them a quick exit (3 s).
+const humansOnly = { page: '/x', views: 2, unique_users: 2, sessions: 2, bounces: 2, quick_exits: 1, avg_duration: 6.5 };
 
 /** `row` without `keys` (a row as the previous version wrote it, without the columns it did not have). */
 function omit<T extends object, K extends keyof T>(row: T, ...keys: K[]): Omit<T, K> {

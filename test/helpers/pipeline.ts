@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { PageAggregate, Warehouse } from '../../src/stores/warehouse/warehouse.ts';
 import { freePort, kafkaBrokers, spawnPulse, waitFor, waitForHealth, type PulseProcess } from './services.ts';
+import type { PlanPageFigures } from './generator-expected.ts';
 
 export interface WorkerStatus {
   records: { ok: number; dlq: number };
@@ -38,8 +39,8 @@ export async function generate(args: string[], env: Record<string, string> = {})
   return child.output();
 }
 
-/** The warehouse's per-page figures for one site equal the prediction (averages to 1e-6). */
-export async function assertPageAggregates(warehouse: Warehouse, site: string, expected: PageAggregate[]): Promise<void> {
+/** The warehouse's per-page figures for one site equal the prediction (averages to 1e-6; sessions and bounces: see expectedAggregates). */
+export async function assertPageAggregates(warehouse: Warehouse, site: string, expected: PlanPageFigures[]): Promise<void> {
   const actual = await warehouse.pageAggregates({ from: 0, to: Date.now() + 3_600_000, site });
   const byPage = (rows: PageAggregate[]) => new Map(rows.map((r) => [r.page, r]));
   const got = byPage(actual);
@@ -48,8 +49,8 @@ export async function assertPageAggregates(warehouse: Warehouse, site: string, e
     const row = got.get(want.page);
     assert.ok(row !== undefined);
     assert.deepEqual(
-      { views: row.views, unique_users: row.unique_users, bounces: row.bounces },
-      { views: want.views, unique_users: want.unique_users, bounces: want.bounces },
+      { views: row.views, unique_users: row.unique_users, quick_exits: row.quick_exits },
+      { views: want.views, unique_users: want.unique_users, quick_exits: want.quick_exits },
       `${warehouse.kind}: ${want.page}`,
     );
     assert.ok(

@@ -415,6 +415,30 @@ export function defineRealtimeStoreSuite(name: string, makeStore: (options: Real
       assert.equal((await store.userStats(site, 'new', NOW + 2 * 60 * MINUTE)).eventsLastHour, 0);
     });
 
+    test('a bounce is a single-page session whatever its duration; a quick exit is a view under 5 s in the last hour', async () => {
+      const site = newSite();
+      const view = (user: string, session: string, at: number, duration?: number) =>
+        realtimeEvent('page_view', { site, user, session, at, path: '/p', ...(duration === undefined ? {} : { duration }) });
+      const events = [
+        view('u1', 's1', NOW - 10 * MINUTE, 2), // a quick exit, in a two-page session: no bounce
+        view('u1', 's1', NOW - 9 * MINUTE, 30),
+        view('u2', 's2', NOW - 8 * MINUTE, 600), // one long view: a bounce, no quick exit
+        view('u3', 's3', NOW - 7 * MINUTE, 4.99), // one short view: a bounce and a quick exit
+        view('u4', 's4', NOW - 6 * MINUTE, 5), // 5 s is not under 5 s
+        view('u5', 's5', NOW - 5 * MINUTE), // no duration: never a quick exit
+        view('u6', 's6', NOW - 61 * MINUTE, 1), // a quick exit outside the last hour
+        botEvent('page_view', { site, user: 'g1', session: 'gs1', at: NOW - MINUTE, path: '/p', duration: 1 }, 'user-agent'),
+      ];
+      await store.applyBatch(events);
+      await store.applyBatch(events.slice(0, 4)); // redelivered: nothing changes
+      const snapshot = await store.snapshot(site, NOW);
+      assert.equal(snapshot.quickExitsLastHour, 2, 'u1’s 2 s and u3’s 4.99 s views; not the old one, nor the bot’s');
+      // Sessions: s1 (2 views) and the single-page s2, s3, s4, s5: four bounces of five.
+      assert.equal(snapshot.sessions.count, 5);
+      assert.equal(snapshot.sessions.bounceRate, 0.8);
+      assert.equal((await store.snapshot(site, NOW + 61 * MINUTE)).quickExitsLastHour, 0, 'the window slides');
+    });
+
     test('topN limits both page lists; ties go to the path later in byte order', async () => {
       const site = newSite();
       const views = { '/x': 4, '/y': 2, '/z': 2, '/w': 1 };
@@ -615,6 +639,7 @@ export function defineRealtimeStoreSuite(name: string, makeStore: (options: Real
           eventsPerSecond: 0,
           eventsPerSecondSeries: 60,
           sessions: { count: 0, bounceRate: 0, avgDurationSeconds: 0 },
+          quickExitsLastHour: 0,
           feed: [],
           newestEventTs: null,
           bots: { counted: false, requestsLastHour: 0, topLastHour: [] },

@@ -165,29 +165,53 @@ function inRange(event: EnrichedEvent, range: TimeRange): boolean {
 interface Tally {
   views: number;
   users: Set<string>;
+  sessions: number;
   bounces: number;
+  quickExits: number;
   durationSum: number;
   durationCount: number;
 }
 
+const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** Each session's views in the range, its entry (first by received_at, then event_id) first. */
+function sessionsOf(views: readonly EnrichedEvent[]): EnrichedEvent[][] {
+  const sessions = new Map<string, EnrichedEvent[]>();
+  for (const event of views) {
+    const key = `${event.site}\u0000${event.user_id}\u0000${event.session_id}`;
+    const list = sessions.get(key);
+    if (list === undefined) sessions.set(key, [event]);
+    else list.push(event);
+  }
+  return [...sessions.values()].map((list) => list.sort((a, b) => ms(a) - ms(b) || byteOrder(a.event_id, b.event_id)));
+}
+
 function tallyViews(events: readonly EnrichedEvent[], range: TimeRange, keyOf: (event: EnrichedEvent) => string): Map<string, Tally> {
   const tallies = new Map<string, Tally>();
-  for (const event of events) {
-    if (event.type !== 'page_view' || !inRange(event, range)) continue;
-    const key = keyOf(event);
+  const tallyOf = (key: string) => {
     let tally = tallies.get(key);
     if (tally === undefined) {
-      tally = { views: 0, users: new Set(), bounces: 0, durationSum: 0, durationCount: 0 };
+      tally = { views: 0, users: new Set(), sessions: 0, bounces: 0, quickExits: 0, durationSum: 0, durationCount: 0 };
       tallies.set(key, tally);
     }
+    return tally;
+  };
+  const views = events.filter((event) => event.type === 'page_view' && inRange(event, range));
+  for (const event of views) {
+    const tally = tallyOf(keyOf(event));
     tally.views += 1;
     tally.users.add(`${event.site}\u0000${event.user_id}`);
     const duration = durationOf(event);
     if (duration !== undefined) {
       tally.durationSum += duration;
       tally.durationCount += 1;
-      if (duration < 5) tally.bounces += 1;
+      if (duration < 5) tally.quickExits += 1;
     }
+  }
+  for (const session of sessionsOf(views)) {
+    const tally = tallyOf(keyOf(session[0] as EnrichedEvent));
+    tally.sessions += 1;
+    if (session.length === 1) tally.bounces += 1;
   }
   return tallies;
 }
@@ -195,11 +219,11 @@ function tallyViews(events: readonly EnrichedEvent[], range: TimeRange, keyOf: (
 const figures = (t: Tally) => ({
   views: t.views,
   unique_users: t.users.size,
+  sessions: t.sessions,
   bounces: t.bounces,
+  quick_exits: t.quickExits,
   avg_duration: t.durationCount === 0 ? 0 : t.durationSum / t.durationCount,
 });
-
-const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 export function expectedPageAggregates(events: readonly EnrichedEvent[], range: TimeRange): PageAggregate[] {
   return [...tallyViews(events, range, (e) => e.path)]
@@ -411,42 +435,40 @@ export function defineWarehouseSuite(name: string, makeWarehouse: (options: Ware
         'every view counted once',
       );
       assert.ok(
-        pages.some((p) => p.bounces > 0 && p.avg_duration > 0),
-        'bounces and durations present',
+        pages.some((p) => p.bounces > 0 && p.quick_exits > 0 && p.sessions > p.bounces && p.avg_duration > 0),
+        'sessions, bounces, quick exits and durations present',
       );
       await assertAllReads(warehouse, stream.unique, site, 'known stream');
     });
 
-    test('definitions: bounce under 5 s, unknown durations left out of the mean, a page with no duration has mean 0', async () => {
+    test('definitions: quick exit under 5 s, unknown durations left out of the mean, a page with no duration has mean 0', async () => {
       const site = newSite('defs');
       const at = WAREHOUSE_BASE + 10 * MINUTE;
-      const e = (user: string, path: string, duration?: number, type: EventType = 'page_view') =>
-        realtimeEvent(type, { site, user, at, path, ...(duration === undefined ? {} : { duration }) });
+      // Ids fix the entry of c's session (/x before /y: every view shares one millisecond).
+      const e = (id: string, user: string, path: string, duration?: number, type: EventType = 'page_view') =>
+        realtimeEvent(type, { site, user, at, path, id: `${site}-${id}`, ...(duration === undefined ? {} : { duration }) });
       const events = [
-        e('a', '/x', 0),
-        e('a', '/x', 4.75),
-        e('b', '/x', 5),
-        e('b', '/x', 600),
-        e('c', '/x'),
-        e('c', '/y'),
-        e('c', '/y', undefined, 'click'),
-        e('d', '/z', undefined, 'click'),
+        e('1', 'a', '/x', 0),
+        e('2', 'a', '/x', 4.75),
+        e('3', 'b', '/x', 5),
+        e('4', 'b', '/x', 600),
+        e('5', 'c', '/x'),
+        e('6', 'c', '/y'),
+        e('7', 'c', '/y', undefined, 'click'),
+        e('8', 'd', '/z', undefined, 'click'),
       ];
       assert.deepEqual(await warehouse.writeEvents(events), { inserted: events.length, duplicates: 0 });
       const range = { from: at, to: at + 1, site };
+      const x = { views: 5, unique_users: 3, sessions: 3, bounces: 0, quick_exits: 2, avg_duration: (0 + 4.75 + 5 + 600) / 4 };
       assertFiguresEqual(
         await warehouse.pageAggregates(range),
         [
-          { page: '/x', views: 5, unique_users: 3, bounces: 2, avg_duration: (0 + 4.75 + 5 + 600) / 4 },
-          { page: '/y', views: 1, unique_users: 1, bounces: 0, avg_duration: 0 },
+          { page: '/x', ...x },
+          { page: '/y', views: 1, unique_users: 1, sessions: 0, bounces: 0, quick_exits: 0, avg_duration: 0 },
         ],
         'definitions',
       );
-      assertFiguresEqual(
-        await warehouse.timeSeries(range, 'minute'),
-        [{ ts: at, views: 6, unique_users: 3, bounces: 2, avg_duration: (0 + 4.75 + 5 + 600) / 4 }],
-        'one bucket',
-      );
+      assertFiguresEqual(await warehouse.timeSeries(range, 'minute'), [{ ts: at, ...x, views: 6 }], 'one bucket');
       assert.deepEqual(await warehouse.breakdown(range, 'utm_source', 10), [{ value: '(none)', views: 6, unique_users: 3 }]);
       // The range is [from, to): an event exactly at `to` is out, one exactly at `from` is in.
       assert.deepEqual(await warehouse.pageAggregates({ from: at - HOUR, to: at, site }), []);
@@ -455,6 +477,66 @@ export function defineWarehouseSuite(name: string, makeWarehouse: (options: Ware
       assert.deepEqual(await warehouse.breakdown({ from: at + 1, to: at, site }, 'browser', 10), [], 'a reversed range');
       assert.deepEqual(await collect(warehouse.exportEvents({ from: at + 1, to: at + HOUR, site }), 1000), []);
       assert.deepEqual(await warehouse.writeEvents([]), { inserted: 0, duplicates: 0 });
+    });
+
+    test('definitions: a bounce is a single-page session (any duration), counted at its entry page and bucket; bots left out', async () => {
+      const site = newSite('bounce');
+      const t0 = WAREHOUSE_BASE + 30 * MINUTE; // a whole UTC hour: the hour rollups serve most of the range
+      const view = (id: string, user: string, session: string, offset: number, path: string, duration?: number) =>
+        realtimeEvent('page_view', {
+          site,
+          user,
+          session: `${site}-${session}`,
+          at: t0 + offset,
+          path,
+          id: `${site}-${id}`,
+          ...(duration === undefined ? {} : { duration }),
+        });
+      const events = [
+        view('a1', 'u1', 'A', 0, '/a', 2), // a quick exit, yet its session has two views: no bounce
+        view('a2', 'u1', 'A', 2 * MINUTE, '/b', 30),
+        view('b1', 'u2', 'B', MINUTE, '/a', 600), // one view of ten minutes: a bounce
+        view('c1', 'u3', 'C', 30 * SECOND, '/b', 1), // a bounce and a quick exit; a click is no view
+        realtimeEvent('click', { site, user: 'u3', session: `${site}-C`, at: t0 + 40 * SECOND, path: '/b', id: `${site}-c2` }),
+        view('d1', 'u4', 'D', 3 * MINUTE, '/b'), // two views of one page: no bounce
+        view('d2', 'u4', 'D', 4 * MINUTE, '/b'),
+        view('e1', 'u5', 'E1', 5 * MINUTE, '/a', 10), // one visitor, two single-page sessions: two bounces
+        view('e2', 'u5', 'E2', 50 * MINUTE, '/a', 10),
+        view('f2', 'u6', 'F', 5 * MINUTE, '/a', 20), // same millisecond: the entry is the lower event_id (/c)
+        view('f1', 'u6', 'F', 5 * MINUTE, '/c', 20),
+        view('g1', 'u8', 'G', 10 * MINUTE, '/a', 40), // continues in the next hour
+        view('g2', 'u8', 'G', 70 * MINUTE, '/b', 40),
+        asBot(view('h1', 'u9', 'H', 6 * MINUTE, '/a', 1), 'user-agent'), // a bot's single view: in no figure
+      ];
+      await warehouse.writeEvents(events);
+      const session = (rows: readonly PageAggregate[]) =>
+        rows.map(({ page, views, sessions, bounces, quick_exits }) => ({ page, views, sessions, bounces, quick_exits }));
+      const twoHours = { from: t0, to: t0 + 2 * HOUR, site };
+      assert.deepEqual(session(await warehouse.pageAggregates(twoHours)), [
+        { page: '/a', views: 6, sessions: 5, bounces: 3, quick_exits: 1 },
+        { page: '/b', views: 5, sessions: 2, bounces: 1, quick_exits: 1 },
+        { page: '/c', views: 1, sessions: 1, bounces: 0, quick_exits: 0 },
+      ]);
+      // Over the first hour only, G has one view in the range: a bounce there.
+      const firstHour = { from: t0, to: t0 + HOUR, site };
+      assert.deepEqual(session(await warehouse.pageAggregates(firstHour)), [
+        { page: '/a', views: 6, sessions: 5, bounces: 4, quick_exits: 1 },
+        { page: '/b', views: 4, sessions: 2, bounces: 1, quick_exits: 1 },
+        { page: '/c', views: 1, sessions: 1, bounces: 0, quick_exits: 0 },
+      ]);
+      // A session belongs to the bucket of its entry: G's second view adds a view to 23:00, no session.
+      const series = await warehouse.timeSeries(twoHours, 'hour');
+      assert.deepEqual(
+        series.map(({ ts, views, sessions, bounces, quick_exits }) => ({ ts, views, sessions, bounces, quick_exits })),
+        [
+          { ts: t0, views: 11, sessions: 8, bounces: 4, quick_exits: 2 },
+          { ts: t0 + HOUR, views: 1, sessions: 0, bounces: 0, quick_exits: 0 },
+        ],
+      );
+      const humans = humansOf(events);
+      assertFiguresEqual(await warehouse.pageAggregates(twoHours), expectedPageAggregates(humans, twoHours), 'pages = the reference');
+      for (const bucket of ['minute', 'hour', 'day'] as const)
+        assertFiguresEqual(await warehouse.timeSeries(twoHours, bucket), expectedTimeSeries(humans, twoHours, bucket), `${bucket}s`);
     });
 
     test('sites are kept apart; a range without a site covers them all', async () => {

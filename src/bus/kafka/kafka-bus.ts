@@ -2,8 +2,8 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Admin, Producer, ProduceAcks } from '@platformatic/kafka';
 import { PulseError, errorCodes } from '../../shared/errors.ts';
 import type { Bus, OutgoingRecord, PartitionLag, ProducedRecord, TopicInfo, TopicSpec } from '../bus.ts';
-import { partitionForKey } from '../partitioner.ts';
 import { busError, hasKafkaError } from './kafka-errors.ts';
+import { toKafkaMessages } from './kafka-messages.ts';
 import { createProduceCoalescer } from './produce-coalescer.ts';
 import { subscribeKafka } from './kafka-subscription.ts';
 
@@ -58,39 +58,20 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     return count;
   };
 
-  const choosePartition = (record: OutgoingRecord, partitions: number): number => {
-    if (record.partition !== undefined) return record.partition;
-    if (record.key !== undefined) return partitionForKey(record.key, partitions);
-    const next = roundRobin.get(record.topic) ?? 0;
-    roundRobin.set(record.topic, next + 1);
-    return next % partitions;
-  };
-
   const sendBatch = async (records: OutgoingRecord[]): Promise<ProducedRecord[]> => {
     const counts = new Map<string, number>();
     for (const topic of new Set(records.map((r) => r.topic))) counts.set(topic, await partitionsOf(topic));
-    const partitioned = records.map((record) => ({ record, partition: choosePartition(record, counts.get(record.topic) ?? 1) }));
-    const result = await producer
-      .send({
-        messages: partitioned.map(({ record, partition }) => ({
-          topic: record.topic,
-          partition,
-          ...(record.key === undefined ? {} : { key: Buffer.from(record.key) }),
-          // No value at all is Kafka's tombstone (null), which compaction treats as a deletion.
-          ...(record.value === null ? {} : { value: typeof record.value === 'string' ? Buffer.from(record.value) : record.value }),
-          headers: new Map(Object.entries(record.headers ?? {}).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
-        })),
-      })
-      .catch((error: unknown) => {
-        throw busError(error, 'produce');
-      });
+    const messages = toKafkaMessages(records, (topic) => counts.get(topic) ?? 1, roundRobin);
+    const result = await producer.send({ messages }).catch((error: unknown) => {
+      throw busError(error, 'produce');
+    });
     const baseOffsets = new Map((result.offsets ?? []).map((o) => [`${o.topic}:${o.partition}`, Number(o.offset)]));
     const seen = new Map<string, number>();
-    return partitioned.map(({ record, partition }) => {
-      const slot = `${record.topic}:${partition}`;
+    return messages.map(({ topic, partition }) => {
+      const slot = `${topic}:${partition}`;
       const index = seen.get(slot) ?? 0;
       seen.set(slot, index + 1);
-      return { topic: record.topic, partition, offset: (baseOffsets.get(slot) ?? -1) + index };
+      return { topic, partition, offset: (baseOffsets.get(slot) ?? -1) + index };
     });
   };
 

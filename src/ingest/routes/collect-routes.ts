@@ -6,6 +6,7 @@ import type { IngestSettings } from '../../config/ingest-settings.ts';
 import { MouseMove, eventSchemas, eventTypes, type EventType } from '../../contract/event-schema.ts';
 import { ERROR_SCHEMA_ID, collectedSiteKey, errorResponse, errorResponses } from '../../http/api-contract.ts';
 import { PulseError, errorCodes, withTimeout } from '../../shared/errors.ts';
+import { SeedActivity, SeedCoordinates, SeedEventType, defaultSiteOf, mapSeedRequest } from '../../contract/seed-requests.ts';
 import type { IngestMetrics } from '../ingest-metrics.ts';
 import { planBatch, type BatchPlan } from '../plan-batch.ts';
 import { createSiteRateLimiter, eventsPerSite, rateLimited, type SiteRateLimiter } from '../site-rate-limit.ts';
@@ -124,11 +125,14 @@ export function registerCollectRoutes(app: FastifyInstance, deps: CollectDeps): 
     return id;
   });
   app.addSchema(eventDoc(MouseMove, 'coordinates_event', true));
-  route('/api/events', eventTypes, eventIds, 'Collect one event or a JSON array of events.');
+  // The seeds' own clients' shapes (src/contract/seed-requests.ts), mapped to the contract before validation.
+  const seedIds = ['seed_event_type_event', 'seed_activity_event', 'seed_coordinates_event'];
+  [SeedEventType, SeedActivity, SeedCoordinates].forEach((schema, i) => app.addSchema(eventDoc(schema, seedIds[i] ?? '', false)));
+  route('/api/events', eventTypes, [...eventIds, ...seedIds], 'Collect one event or a JSON array of events.');
   route(
     '/api/coordinates',
     ['mouse_move'],
-    ['coordinates_event'],
+    ['coordinates_event', 'seed_coordinates_event'],
     'Collect mouse positions (x, y and the viewport); `type` may be omitted.',
   );
 }
@@ -140,7 +144,10 @@ async function collect(
   siteLimit: SiteRateLimiter,
   options: Parameters<typeof planBatch>[2],
 ): Promise<FastifyReply> {
-  const events = Array.isArray(request.body) ? request.body : [request.body];
+  const body = Array.isArray(request.body) ? request.body : [request.body];
+  // The seeds' own clients post shapes of their own: mapped to the contract first (src/contract/seed-requests.ts).
+  const site = deps.settings.defaultSite ?? defaultSiteOf(options.sites);
+  const events = body.map(mapSeedRequest({ defaultSite: site, referer: request.headers.referer, now: deps.now() }));
   if (events.length === 0) return reply.code(400).send({ error: 'empty_batch', message: 'the batch contains no events' });
   if (events.length > deps.settings.maxBatch) {
     deps.metrics.rejected.inc({ reason: 'batch_too_large' }, events.length);

@@ -3,6 +3,8 @@
  * Secrets never reach it in the clear: passwords arrive hashed (scrypt), session ids and tokens
  * as SHA-256 digests, so a copy of the database opens nothing.
  */
+import type { FunnelCount, FunnelOrder, FunnelStep } from '../warehouse/product-analytics.ts';
+
 export type Role = 'admin' | 'viewer';
 
 export interface UserRecord {
@@ -69,6 +71,22 @@ export interface NewUser {
   sites: readonly string[];
 }
 
+/** A funnel kept with its site, to be asked again (src/query/analytics-saved-funnels.ts). */
+export interface SavedFunnelRecord {
+  id: string;
+  siteKey: string;
+  name: string;
+  steps: FunnelStep[];
+  order: FunnelOrder;
+  windowSeconds: number;
+  countBy: FunnelCount;
+  /** The username that saved it; null for the operator token or a user removed since. */
+  createdBy: string | null;
+  createdAt: string;
+}
+
+export type NewSavedFunnel = Omit<SavedFunnelRecord, 'createdBy' | 'createdAt'> & { createdByUserId: string | null };
+
 export interface AccountStore {
   readonly kind: 'postgres' | 'pglite';
   migrate(): Promise<void>;
@@ -111,4 +129,10 @@ export interface AccountStore {
   findShare(tokenHash: string): Promise<string | undefined>;
   listShares(siteKey: string): Promise<ShareRecord[]>;
   deleteShare(siteKey: string, id: string): Promise<boolean>;
+
+  /** A site's saved funnels, by name. */
+  listFunnels(siteKey: string): Promise<SavedFunnelRecord[]>;
+  /** Saves a funnel unless the site has no record or already has a funnel of that name. */
+  addFunnel(funnel: NewSavedFunnel): Promise<'added' | 'unknown_site' | 'name_taken'>;
+  deleteFunnel(siteKey: string, id: string): Promise<boolean>;
 }

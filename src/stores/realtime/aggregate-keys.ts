@@ -11,7 +11,9 @@ import type { BotFigures, FeedItem, HeatCell, RealtimeSnapshot } from './realtim
  * - "last hour" (top pages, per-user counts): the minute bucket holding `now`
  *   and the 59 before it, so it spans between 59 and 60 minutes; an event
  *   older than 60 minutes is never inside;
- * - sessions: last event at ts > now − 1 h;
+ * - sessions: last event at ts > now − 1 h; a bounce is one of them with at most one page view
+ *   (single-page sessions, as in the warehouse);
+ * - quick exits (page views with a known duration under 5 s): the same minute buckets as the last hour;
  * - events/s: the 60 whole seconds before the one holding `now`; the rate is
  *   the mean of the newest 10;
  * - bots: the same minute buckets as the last hour (requests per bot name).
@@ -70,6 +72,9 @@ export function eventsPerSecondFigures(
   const recent = series.slice(-realtimeLimits.epsWindowSeconds).reduce((sum, point) => sum + point.count, 0);
   return { eventsPerSecond: recent / realtimeLimits.epsWindowSeconds, eventsPerSecondSeries: series };
 }
+
+/** Whether a view's duration makes it a quick exit: known, and under 5 s (the warehouse's definition). */
+export const isQuickExit = (duration: unknown): boolean => typeof duration === 'number' && Number.isFinite(duration) && duration < 5;
 
 export function sessionFigures(count: number, bounces: number, totalDurationMs: number): RealtimeSnapshot['sessions'] {
   if (count === 0) return { count: 0, bounceRate: 0, avgDurationSeconds: 0 };
@@ -199,6 +204,8 @@ export interface PlannedEvent {
   second: number;
   path: string;
   pageView: boolean;
+  /** A page view with a known duration under 5 s (a quick exit; not a bounce, which is a single-page session). */
+  quickExit: boolean;
   /** The bot name of bot and automation traffic (see bot-traffic.ts), null for a human. */
   bot: string | null;
   mouse: { x: number; y: number; viewportW: number | null; viewportH: number | null; cell: { cx: number; cy: number } | null } | null;
@@ -226,6 +233,7 @@ export function planEvent(event: EnrichedEvent): PlannedEvent {
     second: secondOf(ts),
     path: event.path,
     pageView: event.type === 'page_view',
+    quickExit: event.type === 'page_view' && isQuickExit((event as { duration?: unknown }).duration),
     bot: botNameOf(event),
     mouse,
     feed: {

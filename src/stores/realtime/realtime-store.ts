@@ -65,8 +65,13 @@ export interface RealtimeSnapshot {
   eventsPerSecond: number;
   /** Events in each of the last 60 seconds, oldest first (for the chart). */
   eventsPerSecondSeries: { ts: number; count: number }[];
-  /** Sessions active in the last hour. */
+  /**
+   * Sessions active in the last hour; bounceRate is the share of them with at most one page view
+   * (single-page sessions), whatever the view's duration.
+   */
   sessions: { count: number; bounceRate: number; avgDurationSeconds: number };
+  /** Page views with a known duration under 5 s in the sliding last hour (quick exits, not bounces). */
+  quickExitsLastHour: number;
   /** Newest events first; cursor moves are left out (they would crowd out everything else). */
   feed: FeedItem[];
   /** Epoch ms of the newest event applied (received_at; bots' too), null if none yet. */

@@ -9,7 +9,12 @@ import type { ProductAnalytics } from './product-analytics.ts';
  * Definitions shared by every adapter (seed 002):
  * - a view is a `page_view` event; `page` is its `path`;
  * - unique_users counts distinct `user_id` among views;
- * - a bounce is a view whose `duration` is known and under 5 seconds;
+ * - a quick exit is a view whose `duration` is known and under 5 seconds (seed 002 called it a bounce;
+ *   the hourly rollups still hold it in their `bounces` columns);
+ * - sessions are (site, user_id, session_id) groups of the range's counted views; a session belongs to
+ *   the page and the time bucket of its entry, its first view in the range (ties by event_id, byte
+ *   order); a bounce is a session with exactly one view in the range, whatever its duration, and the
+ *   bounce rate is bounces ÷ sessions (single-page sessions, as Plausible, Umami and GA define it);
  * - avg_duration is the mean `duration` (seconds) of views that carry one, 0 when none do;
  * - time is the server's `received_at`;
  * - unique users are distinct (site, user_id) pairs; ties sort by page / value / event_id in byte order;
@@ -44,21 +49,26 @@ export interface WriteResult {
   duplicates: number;
 }
 
-export interface PageAggregate {
-  page: string;
+/** The figures of a page or a time bucket (definitions above). */
+export interface ViewFigures {
   views: number;
   unique_users: number;
+  /** Sessions whose entry (first view in the range) is here. */
+  sessions: number;
+  /** Those of `sessions` with exactly one view in the range: bounce rate = bounces ÷ sessions. */
   bounces: number;
+  /** Views with a known duration under 5 s (not bounces: a bounce is a single-page session). */
+  quick_exits: number;
   avg_duration: number;
 }
 
-export interface TimeBucket {
+export interface PageAggregate extends ViewFigures {
+  page: string;
+}
+
+export interface TimeBucket extends ViewFigures {
   /** Bucket start, epoch ms. */
   ts: number;
-  views: number;
-  unique_users: number;
-  bounces: number;
-  avg_duration: number;
 }
 
 export const breakdownDimensions = ['referrer_host', 'browser', 'os', 'device', 'utm_source', 'utm_medium', 'utm_campaign'] as const;

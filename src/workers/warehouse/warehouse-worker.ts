@@ -1,6 +1,6 @@
 import { topics as standardTopics, type TopicNames } from '../../bus/topics.ts';
 import type { EnrichedEvent } from '../../contract/event-schema.ts';
-import { decodeEvent } from '../decode-event.ts';
+import { decodeEventWith, type DecodeOptions } from '../decode-event.ts';
 import type { WorkerDefinition } from '../worker-runner.ts';
 import type { Warehouse } from '../../stores/warehouse/warehouse.ts';
 
@@ -12,12 +12,16 @@ export const warehouseGroup = (kind: Warehouse['kind']): string => `pulse-wareho
 const RAW_LIMIT = 64 * 1024;
 
 /** History: every valid event stored once; refused records kept in processing_errors with the reason. */
-export function warehouseWorker(warehouse: Warehouse, topics: TopicNames = standardTopics): WorkerDefinition<EnrichedEvent> {
+export function warehouseWorker(
+  warehouse: Warehouse,
+  topics: TopicNames = standardTopics,
+  decode: DecodeOptions = {},
+): WorkerDefinition<EnrichedEvent> {
   return {
     name: `warehouse-${warehouse.kind}`,
     group: `${topics.prefix}${warehouseGroup(warehouse.kind)}`,
     topics: warehouseTopics(topics),
-    decode: decodeEvent,
+    decode: decodeEventWith(decode),
     sink: async (events) => {
       await warehouse.writeEvents(events);
     },

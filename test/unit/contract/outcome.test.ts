@@ -28,7 +28,7 @@ test('a pipeline runs its steps in order and stops at the first outcome that is 
 test('the ingest and worker pipelines list their named steps', () => {
   const ingest = ingestSteps({ sites: new Set(['demo']), topics: topicNames(), allowedTypes: ['mouse_move'], source: '/api/coordinates' });
   assert.deepEqual(ingest.steps, ['withDefaultType', 'checkWireEvent', 'checkAllowedType', 'checkSiteKey']);
-  assert.deepEqual(decodeEvent.steps, ['parseRecordJson', 'checkEnrichedEvent']);
+  assert.deepEqual(decodeEvent.steps, ['readRecordJson', 'mapActivityRecord', 'checkEnrichedEvent']);
   assert.equal(ingest(pageView({ site: 'other' })).kind, 'dlq', 'a page view is not accepted on /api/coordinates');
   const move = { site: 'other', user_id: 'u', session_id: 's', url: 'https://a.example/', x: 1, y: 2 };
   assert.deepEqual(

@@ -23,7 +23,8 @@ test('reasons name the problem', () => {
   const cases: [unknown, string][] = [
     [null, 'event must be a JSON object'],
     [[1], 'event must be a JSON object'],
-    [{ ...base }, 'unknown event type undefined; expected one of page_view, click, form_submit, mouse_move, custom'],
+    [{ ...base }, 'missing: type (type is one of page_view, click, form_submit, mouse_move, custom)'],
+    [{ user_id: 'u1' }, 'missing: type, site, session_id, url (type is one of page_view, click, form_submit, mouse_move, custom)'],
     [{ ...base, type: 'mouse_move', x: 1 }, 'missing required field "y"'],
     [{ ...base, type: 'custom' }, 'missing required field "name"'],
     [{ ...base, type: 'page_view', duration: -1 }, 'field "duration" must be >= 0'],

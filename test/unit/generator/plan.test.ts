@@ -46,7 +46,7 @@ describe('the event plan', () => {
     const firsts = plan.filter((e) => e.duplicateOf === null);
     const count = (kind: PlannedEvent['kind']) => firsts.filter((e) => e.kind === kind).length;
     near(share(count('view'), firsts.length), 85, 1.5, 'normal views');
-    near(share(count('bounce'), firsts.length), 10, 1.5, 'bounces');
+    near(share(count('quick_exit'), firsts.length), 10, 1.5, 'quick exits');
     near(share(count('invalid'), firsts.length), 5, 1.5, 'invalid records');
     near(share(plan.length - firsts.length, plan.length), 1, 0.5, 'repeats');
     // Counted over every record sent, repeats included, the shares hold as well.
@@ -58,12 +58,12 @@ describe('the event plan', () => {
       );
   });
 
-  test('durations: normal views 10–600 s, bounces under 5 s, whole seconds', () => {
+  test('durations: normal views 10–600 s, quick exits under 5 s, whole seconds', () => {
     for (const entry of plan.filter((e) => e.invalid === null)) {
       const duration = entry.event.duration ?? -1;
       assert.ok(Number.isInteger(duration));
       if (entry.kind === 'view') assert.ok(duration >= 10 && duration <= 600, `view duration ${duration}`);
-      else assert.ok(duration >= 0 && duration < 5, `bounce duration ${duration}`);
+      else assert.ok(duration >= 0 && duration < 5, `quick exit duration ${duration}`);
     }
   });
 
@@ -149,7 +149,7 @@ describe('expected aggregates', () => {
       const durations = views.map((e) => e.event.duration ?? 0);
       assert.equal(page.views, views.length);
       assert.equal(page.unique_users, new Set(views.map((e) => e.event.user_id)).size);
-      assert.equal(page.bounces, durations.filter((d) => d < 5).length);
+      assert.equal(page.quick_exits, durations.filter((d) => d < 5).length);
       assert.equal(page.avg_duration, durations.reduce((a, b) => a + b, 0) / durations.length);
     }
     assert.deepEqual(
@@ -161,7 +161,16 @@ describe('expected aggregates', () => {
     const totals = expectedTotals(plan);
     assert.equal(totals.records, 3000);
     assert.equal(totals.views + totals.invalid + totals.duplicates, 3000);
-    assert.equal(totals.bounces, plan.filter((e) => e.kind === 'bounce' && e.duplicateOf === null).length);
+    assert.equal(totals.quickExits, plan.filter((e) => e.kind === 'quick_exit' && e.duplicateOf === null).length);
+    // Bounces are single-page sessions: views per (user, session), whatever their durations.
+    const viewsPerSession = new Map<string, number>();
+    for (const { event } of counted) {
+      const key = `${event.user_id} ${event.session_id}`;
+      viewsPerSession.set(key, (viewsPerSession.get(key) ?? 0) + 1);
+    }
+    assert.equal(totals.sessions, viewsPerSession.size);
+    assert.equal(totals.bounces, [...viewsPerSession.values()].filter((n) => n === 1).length);
+    assert.ok(totals.bounces > 0 && totals.bounces < totals.sessions, 'some single-page sessions, not all');
   });
 
   test('a hand-made plan gives hand-computed figures', () => {
@@ -169,7 +178,7 @@ describe('expected aggregates', () => {
     assert.ok(a && b && c && d);
     const page = (entry: PlannedEvent, path: string, user: string, duration: number): PlannedEvent => ({
       ...entry,
-      kind: duration < 5 ? 'bounce' : 'view',
+      kind: duration < 5 ? 'quick_exit' : 'view',
       invalid: null,
       duplicateOf: null,
       event: { ...entry.event, url: `https://shop.example${path}`, user_id: user, duration },
@@ -182,8 +191,8 @@ describe('expected aggregates', () => {
       { ...page(d, '/y', 'u3', 1), kind: 'invalid' as const, invalid: 'negative_duration' as const },
     ];
     assert.deepEqual(expectedAggregates(plan), [
-      { page: '/x', views: 2, unique_users: 1, bounces: 1, avg_duration: 51 },
-      { page: '/y', views: 1, unique_users: 1, bounces: 0, avg_duration: 30 },
+      { page: '/x', views: 2, unique_users: 1, quick_exits: 1, avg_duration: 51 },
+      { page: '/y', views: 1, unique_users: 1, quick_exits: 0, avg_duration: 30 },
     ]);
   });
 });

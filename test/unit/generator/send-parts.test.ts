@@ -79,7 +79,7 @@ describe('delivery counts', () => {
     const repeat = plan.find((e) => e.duplicateOf !== null);
     assert.ok(repeat !== undefined, 'the plan has a repeat');
     assert.equal(classifyRecord(repeat), 'duplicate');
-    for (const kind of ['view', 'bounce', 'invalid'] as const) assert.equal(classifyRecord({ kind, duplicateOf: null }), kind);
+    for (const kind of ['view', 'quick_exit', 'invalid'] as const) assert.equal(classifyRecord({ kind, duplicateOf: null }), kind);
   });
 
   test('deliver moves the counters and the metrics together: handed over, retried, acknowledged, answered', async () => {
@@ -102,7 +102,7 @@ describe('delivery counts', () => {
     const totals = counts.totals();
     assert.equal(counts.inFlight, 0);
     assert.deepEqual([totals.sent, totals.acked, totals.failed, totals.retries], [50, 50, 0, 1]);
-    assert.equal(totals.duplicates + totals.invalid + totals.views + totals.bounces, 50);
+    assert.equal(totals.duplicates + totals.invalid + totals.views + totals.quickExits, 50);
     assert.equal(totals.duplicates, entries.filter((e) => e.duplicateOf !== null).length);
     assert.equal(totals.partitioning.key + totals.partitioning['round-robin'] + totals.partitioning.random, 50);
     assert.equal(

@@ -5,6 +5,7 @@ import {
   eventsPerSecondFigures,
   feedLabel,
   heatCell,
+  isQuickExit,
   lastHourMinutes,
   minuteStillReadable,
   planEvent,
@@ -55,6 +56,14 @@ describe('realtime aggregate helpers', () => {
     assert.deepEqual(planned.mouse, { x: 10, y: 20, viewportW: 100, viewportH: null, cell: null });
     assert.equal(planned.minute, Math.floor(NOW / 60_000));
     assert.throws(() => planEvent({ ...realtimeEvent('click', { site: 'd', user: 'u', at }), received_at: 'yesterday' }), RangeError);
+  });
+
+  test('a quick exit is a page view with a known duration under 5 s', () => {
+    assert.deepEqual([0, 4.99, 5, 600, undefined, Number.NaN, '1'].map(isQuickExit), [true, true, false, false, false, false, false]);
+    const view = (duration?: number) =>
+      planEvent(realtimeEvent('page_view', { site: 'd', user: 'u', at: NOW, ...(duration === undefined ? {} : { duration }) })).quickExit;
+    assert.deepEqual([view(1), view(5), view()], [true, false, false]);
+    assert.equal(planEvent(realtimeEvent('click', { site: 'd', user: 'u', at: NOW, duration: 1 })).quickExit, false, 'views only');
   });
 
   test('pages rank by views, ties in descending byte order like ZREVRANGE', () => {

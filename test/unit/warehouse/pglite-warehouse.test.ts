@@ -37,7 +37,7 @@ describe('pglite warehouse on disk', () => {
         assert.deepEqual(await second.writeEvents([event]), { inserted: 0, duplicates: 1 });
         assert.equal((await second.counts())['events'], 1);
         assert.deepEqual(await second.pageAggregates({ from: WAREHOUSE_BASE, to: WAREHOUSE_BASE + 1, site: 'disk' }), [
-          { page: '/', views: 1, unique_users: 1, bounces: 0, avg_duration: 12 },
+          { page: '/', views: 1, unique_users: 1, sessions: 1, bounces: 1, quick_exits: 0, avg_duration: 12 },
         ]);
       } finally {
         await second.close();

@@ -30,7 +30,10 @@ export interface RealtimeSnapshot {
   eventsPerSecond: number;
   /** Events in each of the last 60 seconds, oldest first. */
   eventsPerSecondSeries: { ts: number; count: number }[];
+  /** Sessions active in the last hour; bounceRate: the share with at most one page view (single-page sessions). */
   sessions: { count: number; bounceRate: number; avgDurationSeconds: number };
+  /** Page views with a known duration under 5 s in the last hour (quick exits, not bounces). */
+  quickExitsLastHour: number;
   /** Bot and automated traffic of the last hour: left out of every other figure unless `counted` (PULSE_COUNT_BOTS_SITES). */
   bots: { counted: boolean; requestsLastHour: number; topLastHour: { name: string; requests: number }[] };
   /** Newest first. */
@@ -142,8 +145,12 @@ export interface HistoryPoint {
   ts: number;
   views: number;
   unique_users: number;
-  /** Views with a known duration under 5 s. */
+  /** Sessions whose entry (first view in the range) is in this bucket. */
+  sessions: number;
+  /** Those of `sessions` with a single view (bounce rate = bounces / sessions). */
   bounces: number;
+  /** Views with a known duration under 5 s. */
+  quick_exits: number;
   /** Mean duration in seconds of the views that carry one; 0 when none do. */
   avg_duration: number;
 }
@@ -168,7 +175,12 @@ export interface HistoryPage {
   page: string;
   views: number;
   unique_users: number;
+  /** Sessions that entered the site on this page. */
+  sessions: number;
+  /** Those of `sessions` with a single view (bounce rate = bounces / sessions). */
   bounces: number;
+  /** Views with a known duration under 5 s. */
+  quick_exits: number;
   avg_duration: number;
 }
 

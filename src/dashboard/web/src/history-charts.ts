@@ -142,7 +142,11 @@ export interface QualityChart {
   update(axis: TimeAxis, bounceRates: (number | null)[], durations: (number | null)[]): void;
 }
 
-/** Bounce rate (left axis, %) and average view duration (right axis) per bucket; buckets without views are gaps. */
+/**
+ * Bounce rate (left axis, %: single-page sessions among those entering in the bucket) and average
+ * view duration (right axis) per bucket; buckets without views (or without entering sessions, for
+ * the rate) are gaps.
+ */
 export function qualityChart(canvas: HTMLCanvasElement): QualityChart {
   let shown: TimeAxis | undefined;
   let sparse = false;

@@ -110,14 +110,22 @@ export function historyQuery(site: string | null, range: { from: number; to: num
   return params.toString();
 }
 
-/** One bucket of the charts: a gap (no views) has zero views and null rates. */
+/**
+ * One bucket of the charts: a gap (no views) has zero views and null rates. A session counts in
+ * the bucket of its entry (first view), so bounce rates are per entering session.
+ */
 export interface SeriesPoint {
   ts: number;
   views: number;
   uniqueUsers: number;
+  /** Sessions entering in this bucket. */
+  sessions: number;
+  /** Single-page sessions among them. */
   bounces: number;
-  /** bounces / views; null without views. */
+  /** bounces / sessions; null without sessions. */
   bounceRate: number | null;
+  /** Views with a known duration under 5 s. */
+  quickExits: number;
   /** Seconds; null without views. */
   avgDuration: number | null;
 }
@@ -132,13 +140,15 @@ export function fillBuckets(points: readonly HistoryPoint[], range: ResolvedRang
   const byTs = new Map(points.map((point) => [point.ts, point]));
   const toPoint = (ts: number, point: HistoryPoint | undefined): SeriesPoint =>
     point === undefined || point.views === 0
-      ? { ts, views: 0, uniqueUsers: 0, bounces: 0, bounceRate: null, avgDuration: null }
+      ? { ts, views: 0, uniqueUsers: 0, sessions: 0, bounces: 0, bounceRate: null, quickExits: 0, avgDuration: null }
       : {
           ts,
           views: point.views,
           uniqueUsers: point.unique_users,
+          sessions: point.sessions,
           bounces: point.bounces,
-          bounceRate: point.bounces / point.views,
+          bounceRate: rate(point.bounces, point.sessions),
+          quickExits: point.quick_exits,
           avgDuration: point.avg_duration,
         };
   if (bucketCount(range.from, range.to, range.bucket) > MAX_BUCKETS * 2) {
@@ -154,10 +164,21 @@ export function fillBuckets(points: readonly HistoryPoint[], range: ResolvedRang
   return out;
 }
 
+/** part / whole, or null when there is no whole. */
+export const rate = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+
 export interface HistoryTotals {
   views: number;
+  /** Sessions in the range (each counted once, in the bucket of its entry). */
+  sessions: number;
+  /** Single-page sessions. */
   bounces: number;
+  /** bounces / sessions; null without sessions. */
   bounceRate: number | null;
+  /** Views with a known duration under 5 s. */
+  quickExits: number;
+  /** quickExits / views; null without views. */
+  quickExitRate: number | null;
   /** Mean duration over the range, each bucket weighted by its views; null without views. */
   avgDuration: number | null;
   /** The bucket with the most views. */
@@ -167,13 +188,17 @@ export interface HistoryTotals {
 
 export function totals(points: readonly HistoryPoint[], pages: readonly HistoryPage[]): HistoryTotals {
   let views = 0;
+  let sessions = 0;
   let bounces = 0;
+  let quickExits = 0;
   let durationWeight = 0;
   let durationSum = 0;
   let peak: HistoryTotals['peak'] = null;
   for (const point of points) {
     views += point.views;
+    sessions += point.sessions;
     bounces += point.bounces;
+    quickExits += point.quick_exits;
     if (point.avg_duration > 0) {
       durationSum += point.avg_duration * point.views;
       durationWeight += point.views;
@@ -182,8 +207,11 @@ export function totals(points: readonly HistoryPoint[], pages: readonly HistoryP
   }
   return {
     views,
+    sessions,
     bounces,
-    bounceRate: views === 0 ? null : bounces / views,
+    bounceRate: rate(bounces, sessions),
+    quickExits,
+    quickExitRate: rate(quickExits, views),
     avgDuration: durationWeight === 0 ? (views === 0 ? null : 0) : durationSum / durationWeight,
     peak,
     pages: pages.length,

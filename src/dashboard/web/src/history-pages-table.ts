@@ -9,9 +9,10 @@ export interface PagesTable {
   render(pages: HistoryPages): void;
 }
 
-function numberCell(column: string, text: string): HTMLTableCellElement {
+function numberCell(column: string, text: string, title?: string): HTMLTableCellElement {
   const td = el('td', 'num', text);
   td.dataset['col'] = column;
+  if (title !== undefined) td.title = title;
   return td;
 }
 
@@ -36,8 +37,12 @@ function pageRow(page: HistoryPage, max: number): HTMLTableRowElement {
     name,
     viewsCell(page.views, max),
     numberCell('unique_users', formatCount(page.unique_users)),
-    numberCell('bounces', formatCount(page.bounces)),
-    numberCell('bounce_rate', page.views === 0 ? '–' : formatPercent(page.bounces / page.views)),
+    numberCell(
+      'bounce_rate',
+      page.sessions === 0 ? '–' : formatPercent(page.bounces / page.sessions),
+      `${formatCount(page.bounces)} of ${formatCount(page.sessions)} session${page.sessions === 1 ? '' : 's'} entering here saw no other page`,
+    ),
+    numberCell('quick_exits', formatCount(page.quick_exits), 'views with a known duration under 5 s'),
     numberCell('avg_duration', formatDuration(page.avg_duration)),
   );
   return row;

@@ -1,7 +1,8 @@
 /**
  * The History view's charts over time: traffic (views and unique users) and
- * quality (bounce rate and average duration), each with a text twin listing
- * the buckets that had views.
+ * quality (bounce rate of the sessions entering in each bucket, and average
+ * duration), each with a text twin listing the buckets that had views (with
+ * their quick exits).
  */
 import type { HistoryTimeseries } from './api-types.ts';
 import { byId, el } from './dom.ts';
@@ -35,11 +36,13 @@ function qualityItem(point: SeriesPoint, range: ResolvedRange): HTMLLIElement {
   const item = el(
     'li',
     '',
-    `${bucketTitle(point.ts, range.bucket)}: bounce rate ${formatPercent(point.bounceRate ?? 0)}, average duration ${formatDuration(point.avgDuration ?? 0)}`,
+    `${bucketTitle(point.ts, range.bucket)}: bounce rate ${point.bounceRate === null ? '–' : formatPercent(point.bounceRate)} (${point.bounces} of ${point.sessions} sessions entering), ${point.quickExits} quick exits, average duration ${formatDuration(point.avgDuration ?? 0)}`,
   );
   item.dataset['ts'] = String(point.ts);
+  item.dataset['sessions'] = String(point.sessions);
   item.dataset['bounces'] = String(point.bounces);
   item.dataset['bounceRate'] = String(point.bounceRate ?? 0);
+  item.dataset['quickExits'] = String(point.quickExits);
   item.dataset['avgDuration'] = String(point.avgDuration ?? 0);
   return item;
 }

@@ -1,4 +1,4 @@
-/** The History view's headline tiles: views, the busiest bucket, bounce rate, duration and pages. */
+/** The History view's headline tiles: views, the busiest bucket, bounce rate (sessions), quick exits (views under 5 s), duration and pages. */
 import type { HistoryPages, HistoryTimeseries } from './api-types.ts';
 import { byId } from './dom.ts';
 import { formatCount, formatDuration, formatPercent } from './format.ts';
@@ -21,6 +21,7 @@ export function historyTiles(): HistoryTiles {
     views: byId('history-tile-views'),
     peak: byId('history-tile-peak'),
     bounce: byId('history-tile-bounce'),
+    quickExits: byId('history-tile-quick-exits'),
     duration: byId('history-tile-duration'),
     pages: byId('history-tile-pages'),
   };
@@ -43,7 +44,12 @@ export function historyTiles(): HistoryTiles {
       setTile(
         tiles.bounce,
         sum.bounceRate === null ? '–' : formatPercent(sum.bounceRate),
-        `${formatCount(sum.bounces)} view${sum.bounces === 1 ? '' : 's'} under 5 s`,
+        `${formatCount(sum.bounces)} of ${formatCount(sum.sessions)} session${sum.sessions === 1 ? '' : 's'}`,
+      );
+      setTile(
+        tiles.quickExits,
+        sum.quickExitRate === null ? '–' : formatPercent(sum.quickExitRate),
+        `${formatCount(sum.quickExits)} view${sum.quickExits === 1 ? '' : 's'} under 5 s`,
       );
       setTile(tiles.duration, sum.avgDuration === null ? '–' : formatDuration(sum.avgDuration), 'per page view');
       setTile(tiles.pages, formatCount(sum.pages), `distinct path${sum.pages === 1 ? '' : 's'} viewed`);

@@ -55,7 +55,11 @@ export function liveFigures(): LiveFigures {
       const peak = Math.max(0, ...realtime.eventsPerSecondSeries.map((point) => point.count));
       setTile(tiles.eps, formatRate(realtime.eventsPerSecond), `10 s average · peak ${formatCount(peak)}/s`);
       setTile(tiles.sessions, formatCount(sessions.count));
-      setTile(tiles.bounce, sessions.count === 0 ? '–' : formatPercent(sessions.bounceRate));
+      setTile(
+        tiles.bounce,
+        sessions.count === 0 ? '–' : formatPercent(sessions.bounceRate),
+        `single-page sessions · ${formatCount(realtime.quickExitsLastHour)} quick exit${realtime.quickExitsLastHour === 1 ? '' : 's'}`,
+      );
       setTile(tiles.duration, sessions.count === 0 ? '–' : formatDuration(sessions.avgDurationSeconds));
       const bots = realtime.bots;
       const top = bots.topLastHour.slice(0, 3).map((bot) => `${bot.name} ${formatCount(bot.requests)}`);

@@ -99,6 +99,7 @@ function startDashboard(principal: Me): void {
     failed: showBanner,
     allowed: viewsFor(principal),
     sitesChanged: () => void stream.refreshSites(),
+    site: () => stream.site(),
   });
 
   const stream = siteStream({
@@ -110,7 +111,10 @@ function startDashboard(principal: Me): void {
       visitor.hide();
     },
     banner: showBanner,
-    resolved: (site) => router.history()?.setSite(site),
+    resolved: (site) => {
+      router.history()?.setSite(site);
+      router.analytics()?.setSite(site);
+    },
     snapshot: (realtime) => renderRealtime(realtime, Date.now()),
     update: renderUpdate,
     connection: (state) => {

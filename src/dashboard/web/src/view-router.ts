@@ -1,21 +1,27 @@
 /**
- * Live | History | Shop | Kafka | Sites, chosen by the URL hash (`#live`,
- * `#history?…`, `#shop`, `#kafka/…`, `#sites`), so a view can be bookmarked.
+ * Live | History | Funnels | Retention | Events | Shop | Kafka | Sites, chosen by the URL hash
+ * (`#live`, `#history?…`, `#funnels`, `#retention`, `#events`, `#shop`, `#kafka/…`, `#sites`),
+ * so a view can be bookmarked.
  * The History, Shop, Kafka and Sites views' code (and their charts) is
  * fetched the first time each is shown, which keeps the live view's first
  * load small. A view the signed-in role may not use (`allowed`) has no tab,
  * and its hash shows the live view.
  */
+import type { AnalyticsKind, AnalyticsView } from './analytics-view.ts';
 import { byId, errorText } from './dom.ts';
 import type { HistoryView } from './history-view.ts';
 import type { KafkaView } from './kafka-view.ts';
 import type { ShopView } from './shop-view.ts';
 import type { SitesView } from './sites-view.ts';
 
-export type View = 'live' | 'history' | 'shop' | 'kafka' | 'sites';
+export type View = 'live' | 'history' | AnalyticsKind | 'shop' | 'kafka' | 'sites';
+
+const analyticsKinds: readonly AnalyticsKind[] = ['funnels', 'retention', 'events'];
+const isAnalytics = (view: View): view is AnalyticsKind => (analyticsKinds as readonly string[]).includes(view);
 
 const viewOf = (hash: string): View =>
-  hash.startsWith('#history')
+  analyticsKinds.find((kind) => hash.startsWith(`#${kind}`)) ??
+  (hash.startsWith('#history')
     ? 'history'
     : hash.startsWith('#shop')
       ? 'shop'
@@ -23,7 +29,7 @@ const viewOf = (hash: string): View =>
         ? 'kafka'
         : hash.startsWith('#sites')
           ? 'sites'
-          : 'live';
+          : 'live');
 
 export interface ViewRouterHooks {
   /** The live view is on screen again. */
@@ -35,12 +41,16 @@ export interface ViewRouterHooks {
   allowed(view: View): boolean;
   /** The Sites view added or removed a site: the site picker is read again. */
   sitesChanged(): void;
+  /** The site shown, null until the live view resolved one (later ones reach the views by their setSite). */
+  site(): string | null;
 }
 
 export interface ViewRouter {
   current(): View;
   /** The History view, once it has been shown. */
   history(): HistoryView | undefined;
+  /** The Funnels, Retention and Events views, once one has been shown. */
+  analytics(): AnalyticsView | undefined;
   /** Shows the view of the current hash, and follows the hash from now on. */
   start(): void;
 }
@@ -57,6 +67,10 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
     tabKafka: byId<HTMLAnchorElement>('tab-kafka'),
     sitesView: byId('sites-view'),
     tabSites: byId<HTMLAnchorElement>('tab-sites'),
+    analyticsView: byId('analytics-view'),
+    tabFunnels: byId<HTMLAnchorElement>('tab-funnels'),
+    tabRetention: byId<HTMLAnchorElement>('tab-retention'),
+    tabEvents: byId<HTMLAnchorElement>('tab-events'),
   };
   let current: View = 'live';
   let historyPanel: HistoryView | undefined;
@@ -67,6 +81,15 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
   let kafkaLoading: Promise<KafkaView> | undefined;
   let sitesPanel: SitesView | undefined;
   let sitesLoading: Promise<SitesView> | undefined;
+  let analyticsPanel: AnalyticsView | undefined;
+  let analyticsLoading: Promise<AnalyticsView> | undefined;
+
+  function loadAnalytics(): Promise<AnalyticsView> {
+    analyticsLoading ??= import('./analytics-view.ts').then(
+      ({ analyticsView }) => (analyticsPanel = analyticsView(ui.analyticsView, hooks.site())),
+    );
+    return analyticsLoading;
+  }
 
   function loadHistory(): Promise<HistoryView> {
     historyLoading ??= import('./history-view.ts').then(({ historyView }) => {
@@ -100,6 +123,9 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
   const tabs = [
     [ui.tabLive, 'live'],
     [ui.tabHistory, 'history'],
+    [ui.tabFunnels, 'funnels'],
+    [ui.tabRetention, 'retention'],
+    [ui.tabEvents, 'events'],
     [ui.tabShop, 'shop'],
     [ui.tabKafka, 'kafka'],
     [ui.tabSites, 'sites'],
@@ -125,6 +151,10 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
       historyPanel?.hide();
       ui.historyView.hidden = true;
     }
+    if (!isAnalytics(current)) {
+      analyticsPanel?.hide();
+      ui.analyticsView.hidden = true;
+    }
     if (current !== 'shop') {
       shopPanel?.hide();
       ui.shopView.hidden = true;
@@ -139,6 +169,16 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
     }
     if (current === 'live') {
       hooks.liveShown();
+      return;
+    }
+    if (isAnalytics(current)) {
+      const kind = current;
+      ui.analyticsView.hidden = false;
+      loadAnalytics()
+        .then((panel) => {
+          if (current === kind) panel.show(kind);
+        })
+        .catch((error: unknown) => hooks.failed(`The ${kind} view did not load: ${errorText(error)}`));
       return;
     }
     if (current === 'sites') {
@@ -180,6 +220,7 @@ export function viewRouter(hooks: ViewRouterHooks): ViewRouter {
   return {
     current: () => current,
     history: () => historyPanel,
+    analytics: () => analyticsPanel,
     start() {
       window.addEventListener('hashchange', showView);
       showView();

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { migrate } from '../../warehouse/postgres/migrations.ts';
 import { pgliteExecutor, postgresExecutor, type SqlExecutor, type SqlSession } from '../../warehouse/postgres/sql-executor.ts';
-import type { AccountStore, Role, SiteRecord, StoredUser, TokenRecord, UserRecord } from '../account-store.ts';
+import type { AccountStore, Role, SavedFunnelRecord, SiteRecord, StoredUser, TokenRecord, UserRecord } from '../account-store.ts';
 
 export const accountMigrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url));
 
@@ -47,6 +47,31 @@ async function replaceGrants(tx: SqlSession, userId: string, sites: readonly str
     );
   }
 }
+
+interface FunnelRow {
+  id: string;
+  site_key: string;
+  name: string;
+  steps: SavedFunnelRecord['steps'] | string;
+  funnel_order: SavedFunnelRecord['order'];
+  window_seconds: number;
+  count_by: SavedFunnelRecord['countBy'];
+  created_by: string | null;
+  created_at: string;
+}
+
+const toFunnel = (row: FunnelRow): SavedFunnelRecord => ({
+  id: row.id,
+  siteKey: row.site_key,
+  name: row.name,
+  // The steps were validated before they were saved (parseStep); jsonb arrives parsed from node-postgres, as text from some drivers.
+  steps: typeof row.steps === 'string' ? (JSON.parse(row.steps) as SavedFunnelRecord['steps']) : row.steps,
+  order: row.funnel_order,
+  windowSeconds: Number(row.window_seconds),
+  countBy: row.count_by,
+  createdBy: row.created_by,
+  createdAt: row.created_at,
+});
 
 export interface PostgresAccountStoreOptions {
   executor: SqlExecutor;
@@ -264,6 +289,40 @@ export function createPostgresAccountStore(options: PostgresAccountStoreOptions)
       return rows.map((r) => ({ id: r.id, siteKey: r.site_key, createdAt: r.created_at }));
     },
     deleteShare: (siteKey, id) => changed('DELETE FROM accounts_shares WHERE site_key = $1 AND id = $2', [siteKey, id]),
+
+    async listFunnels(siteKey) {
+      const rows = await db.query<FunnelRow>(
+        `SELECT f.id, f.site_key, f.name, f.steps, f.funnel_order, f.window_seconds, f.count_by, u.username AS created_by,
+           ${iso('f.created_at')} AS created_at
+         FROM accounts_funnels f LEFT JOIN accounts_users u ON u.id = f.created_by
+         WHERE f.site_key = $1 ORDER BY f.name, f.id`,
+        [siteKey],
+      );
+      return rows.map(toFunnel);
+    },
+    addFunnel(funnel) {
+      return db.transaction(async (tx) => {
+        const site = await tx.query('SELECT 1 AS x FROM accounts_sites WHERE key = $1', [funnel.siteKey]);
+        if (site.length === 0) return 'unknown_site' as const;
+        const inserted = await tx.query(
+          `INSERT INTO accounts_funnels (id, site_key, name, steps, funnel_order, window_seconds, count_by, created_by)
+           VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, (SELECT id FROM accounts_users WHERE id = $8))
+           ON CONFLICT (site_key, name) DO NOTHING RETURNING id`,
+          [
+            funnel.id,
+            funnel.siteKey,
+            funnel.name,
+            JSON.stringify(funnel.steps),
+            funnel.order,
+            funnel.windowSeconds,
+            funnel.countBy,
+            funnel.createdByUserId,
+          ],
+        );
+        return inserted.length === 0 ? ('name_taken' as const) : ('added' as const);
+      });
+    },
+    deleteFunnel: (siteKey, id) => changed('DELETE FROM accounts_funnels WHERE site_key = $1 AND id = $2', [siteKey, id]),
   };
 }
 

@@ -31,6 +31,8 @@ import type {
 export interface MemoryRealtimeStoreOptions extends RealtimeStoreOptions {
   /** Wall clock for what Redis expires by time (dedupe memory, per-user keys). Defaults to Date.now. */
   clock?: (() => number) | undefined;
+  /** Event ids remembered for duplicate detection, newest kept (default `MEMORY_STORE_REMEMBERED_IDS`). */
+  rememberedIds?: number | undefined;
 }
 
 /** A value that lapses like a Redis key with EXPIRE: refreshed on every write. */
@@ -61,6 +63,8 @@ interface SiteState {
   cursors: Map<string, number>;
   pages: Map<string, number>;
   pagesByMinute: Map<number, Map<string, number>>;
+  /** Quick exits (views under 5 s) per epoch minute, for the last hour. */
+  quickExitsByMinute: Map<number, number>;
   /** minute → bot name → bot and automation events (the last hour). */
   botsByMinute: Map<number, Map<string, number>>;
   eventsBySecond: Map<number, number>;
@@ -87,9 +91,17 @@ const incrementIn = (map: Map<number, Map<string, number>>, outer: number, inner
 };
 
 /**
+ * How many event ids the memory store remembers to drop redelivered events (Redis remembers them
+ * for 2 days, which in one process would grow with the traffic: ~100 bytes an event, gigabytes
+ * at 20k events/s). 250,000 (~25 MiB) covers what redelivers in practice — an uncommitted batch
+ * after a failure, a tracker's retry — for over 10 s at 20k events/s and 20 min at 200 events/s.
+ */
+export const MEMORY_STORE_REMEMBERED_IDS = 250_000;
+
+/**
  * The RealtimeStore on plain Maps for embedded mode: the Redis adapter's
  * semantics, including what Redis would expire, with memory bounded by the
- * same windows (pruned on write) and the same 2-day dedupe memory.
+ * same windows (pruned on write) and the same 2-day dedupe memory, capped at `rememberedIds` ids.
  */
 export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = {}): RealtimeStore {
   const clock = options.clock ?? Date.now;
@@ -97,6 +109,8 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
   const dedupeTtlMs = realtimeLimits.dedupeTtlSeconds * 1000;
   /** site + event_id → when it was first applied; insertion order is age order. Per site, as on Redis (whose markers share the site's slot). */
   const seen = new Map<string, number>();
+  const rememberedIds = options.rememberedIds ?? MEMORY_STORE_REMEMBERED_IDS;
+  if (!Number.isSafeInteger(rememberedIds) || rememberedIds < 1) throw new RangeError('rememberedIds must be a positive integer');
   const sites = new Map<string, SiteState>();
   let closed = false;
 
@@ -110,6 +124,7 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
     cursors: new Map(),
     pages: new Map(),
     pagesByMinute: new Map(),
+    quickExitsByMinute: new Map(),
     botsByMinute: new Map(),
     eventsBySecond: new Map(),
     sessions: new Map(),
@@ -138,7 +153,7 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
 
   const forgetSeen = (now: number) => {
     for (const [id, at] of seen) {
-      if (at > now - dedupeTtlMs) break;
+      if (at > now - dedupeTtlMs && seen.size <= rememberedIds) break;
       seen.delete(id);
     }
   };
@@ -160,6 +175,7 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
     if (minuteStillReadable(event.minute, newest)) {
       increment(hour, event.minute);
       if (event.pageView) incrementIn(state.pagesByMinute, event.minute, event.path);
+      if (event.quickExit) increment(state.quickExitsByMinute, event.minute);
     }
     user.hour = hour.size > 0 ? { value: hour, expiresAt: now + realtimeLimits.minuteBucketTtlSeconds * 1000 } : null;
     if (secondStillReadable(event.second, newest)) increment(state.eventsBySecond, event.second);
@@ -216,6 +232,7 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
     const sessionCutoff = newest - realtimeLimits.sessionWindowMs;
     for (const [sessionId, session] of state.sessions) if (session.last <= sessionCutoff) state.sessions.delete(sessionId);
     for (const minute of state.pagesByMinute.keys()) if (!minuteStillReadable(minute, newest)) state.pagesByMinute.delete(minute);
+    for (const minute of state.quickExitsByMinute.keys()) if (!minuteStillReadable(minute, newest)) state.quickExitsByMinute.delete(minute);
     for (const minute of state.botsByMinute.keys()) if (!minuteStillReadable(minute, newest)) state.botsByMinute.delete(minute);
     for (const second of state.eventsBySecond.keys()) if (!secondStillReadable(second, newest)) state.eventsBySecond.delete(second);
     // Like the script: a user's minute counts are pruned once they outnumber the window's minutes.
@@ -269,7 +286,9 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
 
       const lastHour = new Map<string, number>();
       const botsLastHour = new Map<string, number>();
+      let quickExitsLastHour = 0;
       for (const minute of lastHourMinutes(now)) {
+        quickExitsLastHour += state.quickExitsByMinute.get(minute) ?? 0;
         for (const [path, views] of state.pagesByMinute.get(minute) ?? []) increment(lastHour, path, views);
         for (const [name, requests] of state.botsByMinute.get(minute) ?? []) increment(botsLastHour, name, requests);
       }
@@ -292,6 +311,7 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
         topPagesLastHour: rankPages(lastHour, topN),
         ...eventsPerSecondFigures(now, (second) => state.eventsBySecond.get(second) ?? 0),
         sessions: sessionFigures(count, bounces, totalDurationMs),
+        quickExitsLastHour,
         feed: state.feed.slice(0, feedSize).map((item) => ({ ...item })),
         newestEventTs: state.newest,
         bots: botFigures(botsLastHour, topN, countBots.counts(site)),

@@ -13,6 +13,7 @@
  *   K cursors                zset    user_id → last mouse_move ts; pruned like `active`
  *   K pages                  zset    path → page views, all time
  *   K pages:m:<minute>       zset    path → page views in that epoch minute; EXPIRE 65 min
+ *   K quick:m:<minute>       string  quick exits (page views under 5 s) in that epoch minute; EXPIRE 65 min
  *   K bots:m:<minute>        zset    bot name → bot and automation events in that epoch minute; EXPIRE 65 min
  *   K eps:<second>           string  events in that epoch second; EXPIRE 2 min
  *   K sessions               zset    session_id → last event ts; members ≤ newest − 1 h pruned on write
@@ -38,6 +39,7 @@ export interface SiteKeys {
   pages: string;
   pagesMinute(minute: number): string;
   botsMinute(minute: number): string;
+  quickExitsMinute(minute: number): string;
   eps(second: number): string;
   sessions: string;
   feed: string;
@@ -61,6 +63,7 @@ export function siteKeys(root: string, site: string): SiteKeys {
     pages: `${base}pages`,
     pagesMinute: (minute) => `${base}pages:m:${minute}`,
     botsMinute: (minute) => `${base}bots:m:${minute}`,
+    quickExitsMinute: (minute) => `${base}quick:m:${minute}`,
     eps: (second) => `${base}eps:${second}`,
     sessions: `${base}sessions`,
     feed: `${base}feed`,

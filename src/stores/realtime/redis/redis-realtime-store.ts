@@ -195,9 +195,9 @@ interface ScriptPipeline extends ChainableCommander {
   pulseRtSessions(...args: Arg[]): ScriptPipeline;
 }
 
-/** The script's event kind; 'b' is bot traffic the site does not count (bot figures only). */
+/** The script's event kind; 'b' is bot traffic the site does not count (bot figures only); 'q' a page view that is a quick exit. */
 const kindOf = (event: PlannedEvent, countsBots: boolean): string =>
-  event.bot !== null && !countsBots ? 'b' : event.pageView ? 'p' : event.mouse !== null ? 'm' : 'o';
+  event.bot !== null && !countsBots ? 'b' : event.pageView ? (event.quickExit ? 'q' : 'p') : event.mouse !== null ? 'm' : 'o';
 
 /** KEYS[1] (the site's K) and ARGV of one apply script call; every event belongs to that site. */
 function applyArgs(base: string, events: readonly PlannedEvent[], countsBots: boolean): Arg[] {
@@ -218,6 +218,7 @@ function applyArgs(base: string, events: readonly PlannedEvent[], countsBots: bo
   const args = [base, ...header];
   for (const event of events) {
     const mouse = event.mouse;
+    const kind = kindOf(event, countsBots);
     args.push(
       event.id,
       event.userId,
@@ -226,13 +227,14 @@ function applyArgs(base: string, events: readonly PlannedEvent[], countsBots: bo
       String(event.minute),
       String(event.second),
       event.path,
-      kindOf(event, countsBots),
+      kind,
       mouse === null ? '' : String(mouse.x),
       mouse === null ? '' : String(mouse.y),
       mouse?.viewportW == null ? '' : String(mouse.viewportW),
       mouse?.viewportH == null ? '' : String(mouse.viewportH),
       mouse?.cell == null ? '' : heatField(mouse.cell),
-      JSON.stringify(event.feed),
+      // Cursor moves and uncounted bots never reach the feed: their item is not serialised.
+      kind === 'm' || kind === 'b' ? '' : JSON.stringify(event.feed),
       event.bot ?? '',
     );
   }
@@ -335,6 +337,7 @@ export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): Re
       else pipeline.echo('');
       pipeline.get(keys.newest);
       pipeline.call('ZUNION', botKeys.length, ...botKeys, 'WITHSCORES');
+      pipeline.mget(...minutes.map(keys.quickExitsMinute));
       const results = await pipeline.exec();
 
       const activeUsers = reply<number>(results, 0);
@@ -352,6 +355,7 @@ export function createRedisRealtimeStore(options: RedisRealtimeStoreOptions): Re
         topPagesLastHour,
         ...eventsPerSecondFigures(now, (second) => counts.get(second) ?? 0),
         sessions: sessionFigures(sessionCount, bounces, Number(totalDurationMs)),
+        quickExitsLastHour: reply<(string | null)[]>(results, 8).reduce((sum, n) => sum + Number(n ?? 0), 0),
         feed,
         newestEventTs: newest === null ? null : Number(newest),
         bots: botFigures(scoredPairs(reply<string[]>(results, 7)), topN, countBots.counts(site)),

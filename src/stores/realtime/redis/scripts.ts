@@ -21,7 +21,8 @@ export const APPLY_HEADER = 11;
  * ARGV: dedupeTtlSeconds, activeWindowMs, sessionWindowMs, hourMinutes, epsSeriesSeconds,
  *       minuteTtlSeconds, secondTtlSeconds, userSessionsTtlSeconds, positionTtlSeconds, feedCap, stride,
  * then per event: event_id, user_id, session_id, ts, minute, second, path,
- *       kind ('p' page_view | 'm' mouse_move | 'o' other | 'b' bot traffic its site does not count),
+ *       kind ('p' page_view | 'q' page_view that is a quick exit (known duration under 5 s) | 'm' mouse_move |
+ *       'o' other | 'b' bot traffic its site does not count),
  *       x, y, vw, vh, heat cell ('cx:cy' or ''), feed JSON, bot name ('' for a human).
  * A 'b' event raises `newest` and counts in the bot figures only; a counted bot (its own kind) in both.
  * Returns { applied, duplicates }.
@@ -73,7 +74,7 @@ for b = ${APPLY_HEADER + 1}, #ARGV, stride do
     if not s then
       local stored = call('GET', k .. 'newest')
       s = { newest = stored and tonumber(stored) or nil, newestText = stored, raised = false,
-            users = {}, sessions = {}, pages = {}, minutePages = {}, minuteBots = {}, seconds = {}, heat = {}, feed = {} }
+            users = {}, sessions = {}, pages = {}, minutePages = {}, minuteQuick = {}, minuteBots = {}, seconds = {}, heat = {}, feed = {} }
     end
     if s.newest == nil or ts > s.newest then
       s.newest, s.newestText, s.raised = ts, tsText, true
@@ -83,20 +84,26 @@ for b = ${APPLY_HEADER + 1}, #ARGV, stride do
       add(child(s.minuteBots, minuteText), botName, 1)
     end
     if kind ~= 'b' then
+      local view = kind == 'p' or kind == 'q'
       local u = s.users[user]
       if not u then
-        u = { last = ts, lastText = tsText, minutes = {}, sessions = {} }
+        -- Most users have one session in a batch: the set of them is only built for a second one.
+        u = { last = ts, lastText = tsText, minutes = {}, session1 = session }
         s.users[user] = u
-      elseif ts > u.last then
-        u.last, u.lastText = ts, tsText
+      else
+        if ts > u.last then u.last, u.lastText = ts, tsText end
+        if session ~= u.session1 then
+          if not u.session2 then u.session2, u.sessions = true, { [u.session1] = true } end
+          u.sessions[session] = true
+        end
       end
-      u.sessions[session] = true
       if tonumber(minuteText) > floor(s.newest / 60000) - hourMinutes then
         add(u.minutes, minuteText, 1)
-        if kind == 'p' then add(child(s.minutePages, minuteText), path, 1) end
+        if view then add(child(s.minutePages, minuteText), path, 1) end
+        if kind == 'q' then add(s.minuteQuick, minuteText, 1) end
       end
       if tonumber(secondText) >= floor(s.newest / 1000) - seriesSeconds then add(s.seconds, secondText, 1) end
-      if kind == 'p' then add(s.pages, path, 1) end
+      if view then add(s.pages, path, 1) end
 
       local sess = s.sessions[session]
       if not sess then
@@ -106,7 +113,7 @@ for b = ${APPLY_HEADER + 1}, #ARGV, stride do
         if ts < sess.first then sess.first, sess.firstText = ts, tsText end
         if ts > sess.last then sess.last, sess.lastText = ts, tsText end
       end
-      if kind == 'p' then sess.views = sess.views + 1 end
+      if view then sess.views = sess.views + 1 end
 
       if kind == 'm' then
         -- The newest move wins; on equal times the one applied later, as in the memory adapter.
@@ -131,28 +138,40 @@ if s then
     active[#active + 1] = u.lastText
     active[#active + 1] = user
     local uk = k .. 'u:' .. user .. ':'
-    for minute, n in pairs(u.minutes) do call('HINCRBY', uk .. 'hour', minute, n) end
-    if call('HLEN', uk .. 'hour') > hourMinutes then
+    local hourKey = uk .. 'hour'
+    -- Pruning keeps at most hourMinutes fields, so the hash can only outgrow them when a minute field
+    -- is new (HINCRBY answers exactly the increment): only then is HLEN worth a call.
+    local newField = false
+    for minute, n in pairs(u.minutes) do
+      if call('HINCRBY', hourKey, minute, n) == n then newField = true end
+    end
+    if newField and call('HLEN', hourKey) > hourMinutes then
       local lastOutMinute = floor(s.newest / 60000) - hourMinutes
       local old = {}
-      for _, field in ipairs(call('HKEYS', uk .. 'hour')) do
+      for _, field in ipairs(call('HKEYS', hourKey)) do
         if tonumber(field) <= lastOutMinute then old[#old + 1] = field end
       end
-      sliced(old, function(...) call('HDEL', uk .. 'hour', ...) end)
+      sliced(old, function(...) call('HDEL', hourKey, ...) end)
     end
-    call('EXPIRE', uk .. 'hour', minuteTtl)
-    local sessions = {}
-    for session in pairs(u.sessions) do sessions[#sessions + 1] = session end
-    sliced(sessions, function(...) call('SADD', uk .. 'sessions', ...) end)
-    call('EXPIRE', uk .. 'sessions', userSessionsTtl)
+    call('EXPIRE', hourKey, minuteTtl)
+    local sessionsKey = uk .. 'sessions'
+    if u.session2 then
+      local sessions = {}
+      for session in pairs(u.sessions) do sessions[#sessions + 1] = session end
+      sliced(sessions, function(...) call('SADD', sessionsKey, ...) end)
+    else
+      call('SADD', sessionsKey, u.session1)
+    end
+    call('EXPIRE', sessionsKey, userSessionsTtl)
     if u.move then
       local b = u.move.b
-      local current = call('HGET', uk .. 'pos', 'ts')
+      local posKey = uk .. 'pos'
+      local current = call('HGET', posKey, 'ts')
       if not current or u.move.ts >= tonumber(current) then
-        call('HSET', uk .. 'pos', 'x', ARGV[b + 8], 'y', ARGV[b + 9], 'vw', ARGV[b + 10], 'vh', ARGV[b + 11],
+        call('HSET', posKey, 'x', ARGV[b + 8], 'y', ARGV[b + 9], 'vw', ARGV[b + 10], 'vh', ARGV[b + 11],
              'ts', ARGV[b + 3], 'path', ARGV[b + 6])
       end
-      call('EXPIRE', uk .. 'pos', positionTtl)
+      call('EXPIRE', posKey, positionTtl)
       cursors[#cursors + 1] = ARGV[b + 3]
       cursors[#cursors + 1] = user
     end
@@ -164,6 +183,11 @@ if s then
   for minute, pages in pairs(s.minutePages) do
     local key = k .. 'pages:m:' .. minute
     for path, n in pairs(pages) do call('ZINCRBY', key, n, path) end
+    call('EXPIRE', key, minuteTtl)
+  end
+  for minute, n in pairs(s.minuteQuick) do
+    local key = k .. 'quick:m:' .. minute
+    call('INCRBY', key, n)
     call('EXPIRE', key, minuteTtl)
   end
   for minute, bots in pairs(s.minuteBots) do
@@ -203,7 +227,9 @@ if s then
     if #updates > 0 then call('HSET', k .. 'sessions:first', unpack(updates)) end
   end
 
-  sliced(s.feed, function(...) call('LPUSH', k .. 'feed', ...) end)
+  -- LTRIM keeps the newest feedCap items, so older items of this batch would be pushed only to be cut.
+  local feed = s.feed
+  for i = math.max(1, #feed - feedCap + 1), #feed, 1000 do call('LPUSH', k .. 'feed', unpack(feed, i, math.min(i + 999, #feed))) end
   call('LTRIM', k .. 'feed', 0, feedCap - 1)
 
   local activeCutoff = s.newest - activeMs

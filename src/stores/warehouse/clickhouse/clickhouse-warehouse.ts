@@ -112,7 +112,9 @@ interface CountRow extends Record<string, unknown> {
 interface FiguresRow extends Record<string, unknown> {
   views: string | number;
   unique_users: string | number;
+  sessions: string | number;
   bounces: string | number;
+  quick_exits: string | number;
   duration_sum: number;
   duration_count: string | number;
 }
@@ -122,7 +124,9 @@ const figures = (row: FiguresRow) => {
   return {
     views: Number(row.views),
     unique_users: Number(row.unique_users),
+    sessions: Number(row.sessions),
     bounces: Number(row.bounces),
+    quick_exits: Number(row.quick_exits),
     avg_duration: durationCount === 0 ? 0 : Number(row.duration_sum) / durationCount,
   };
 };
@@ -206,32 +210,32 @@ export function clickHouseWarehouseOver(
     }
   };
 
+  /** Which (site, event_id) of the batch either raw table holds. */
+  const storedKeys = async (events: readonly EnrichedEvent[]): Promise<Set<string>> =>
+    new Set(
+      (await executor.query<{ site: string; event_id: string }>(storedEventsSql(t, events))).map((r) => eventKey(r.site, r.event_id)),
+    );
+
+  /** When each visitor of the batch who was forgotten was forgotten (epoch ms), by eventKey(site, user_id). */
+  const forgottenVisitors = async (events: readonly EnrichedEvent[]): Promise<Map<string, number>> => {
+    const visitors = [...new Map(events.map((e) => [eventKey(e.site, e.user_id), { site: e.site, user_id: e.user_id }])).values()];
+    const rows = await executor.query<{ site: string; user_id: string; forgotten_at_ms: string }>(forgottenSql(t, visitors));
+    return new Map(rows.map((r) => [eventKey(r.site, r.user_id), Number(r.forgotten_at_ms)]));
+  };
+
   const writeEventsNow = async (events: readonly EnrichedEvent[]): Promise<WriteResult> => {
     const distinct = distinctEvents(events);
-    const stored = new Set(
-      (await executor.query<{ site: string; event_id: string }>(storedEventsSql(t, distinct))).map((r) => eventKey(r.site, r.event_id)),
-    );
+    // Both lookups at once (one round trip of latency, not two): neither depends on the other's answer.
+    const [stored, forgotten] = await Promise.all([storedKeys(distinct), forgottenVisitors(distinct)]);
     const retried = distinct.filter((e) => e.type === 'page_view' && unsettled.has(eventKey(e.site, e.event_id)));
     const storedBefore = retried.filter((e) => stored.has(eventKey(e.site, e.event_id)));
     if (storedBefore.length > 0) await resettle(storedBefore);
-    let fresh = distinct.filter((e) => !stored.has(eventKey(e.site, e.event_id)));
-
     // Events of a forgotten visitor received before the erasure are a replay of erased data.
-    if (fresh.length > 0) {
-      const visitors = [...new Map(fresh.map((e) => [eventKey(e.site, e.user_id), { site: e.site, user_id: e.user_id }])).values()];
-      const forgotten = new Map(
-        (await executor.query<{ site: string; user_id: string; forgotten_at_ms: string }>(forgottenSql(t, visitors))).map((r) => [
-          eventKey(r.site, r.user_id),
-          Number(r.forgotten_at_ms),
-        ]),
-      );
-      if (forgotten.size > 0) {
-        fresh = fresh.filter((e) => {
-          const at = forgotten.get(eventKey(e.site, e.user_id));
-          return at === undefined || receivedAtMs(e) > at;
-        });
-      }
-    }
+    const fresh = distinct.filter((e) => {
+      if (stored.has(eventKey(e.site, e.event_id))) return false;
+      const at = forgotten.get(eventKey(e.site, e.user_id));
+      return at === undefined || receivedAtMs(e) > at;
+    });
 
     // Both row sets are built before anything is written.
     const views = fresh.filter((e) => e.type === 'page_view').map(pageViewRow);

@@ -1,10 +1,11 @@
+import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient, type ClickHouseSettings } from '@clickhouse/client';
 import { PulseError } from '../../../shared/errors.ts';
 import { storeCodes, type StoreErrorKind } from '../../store-errors.ts';
 
 /**
  * What the ClickHouse warehouse needs from a connection: one statement per call (ClickHouse's
- * HTTP interface takes one), rows in and out as JSONEachRow. The production executor is the
+ * HTTP interface takes one), rows in and out as JSON objects. The production executor is the
  * official client over HTTP; the SQL tests run the same warehouse over chdb (current ClickHouse
  * in process) through this interface.
  */
@@ -13,7 +14,7 @@ export interface ClickHouseExecutor {
   command(sql: string): Promise<void>;
   /** A SELECT; its rows as JSON objects (64-bit integers arrive as strings). */
   query<T extends Record<string, unknown>>(sql: string): Promise<T[]>;
-  /** Rows into a table (`db`.`table`), as JSONEachRow. */
+  /** Rows into a table (`db`.`table`); every row has the same keys (its columns). */
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -34,6 +35,55 @@ const settingsFor = (sql: string): ClickHouseSettings => {
   // A large IN list (a 5,000-event batch's ids) exceeds the default; the setting exists in 18.16.
   return bytes < DEFAULT_MAX_QUERY_SIZE - 1024 ? {} : { max_query_size: String(bytes + 65_536) };
 };
+
+const tsvEscapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
+
+/**
+ * A DateTime value as epoch seconds. In JSON it is the number; in TabSeparated it gets leading
+ * zeros to 10 digits, because ClickHouse reads a DateTime field as epoch seconds only with 5 to 10
+ * digits (a time clamped to 1970, e.g. 0, would be refused), while any other numeric column refuses
+ * leading zeros: only the row builder knows which of its numbers is a DateTime.
+ */
+export class DateTimeSeconds {
+  readonly seconds: number;
+  constructor(seconds: number) {
+    this.seconds = seconds;
+  }
+  toJSON(): number {
+    return this.seconds;
+  }
+}
+
+/** One TabSeparated field as 18.16 and current ClickHouse read it; undefined for a value it cannot be. */
+function tsvField(value: unknown): string | undefined {
+  if (typeof value === 'string') return /[\\\t\n\r\0]/.test(value) ? value.replace(/[\\\t\n\r\0]/g, (c) => tsvEscapes[c] ?? c) : value;
+  if (typeof value === 'number') return Number.isFinite(value) ? (Object.is(value, -0) ? '0' : String(value)) : undefined;
+  if (value === null) return '\\N';
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  if (value instanceof DateTimeSeconds && Number.isSafeInteger(value.seconds) && value.seconds >= 0)
+    return String(value.seconds).padStart(10, '0');
+  return undefined;
+}
+
+/**
+ * Rows as TabSeparated text (columns in the first row's key order): ClickHouse parses it several
+ * times faster than JSONEachRow, which names every column in every row. Undefined when a value is
+ * not a string, finite number, boolean or null (the caller then sends JSONEachRow).
+ */
+export function tabSeparated(rows: readonly Record<string, unknown>[]): { columns: string[]; text: string } | undefined {
+  const columns = Object.keys(rows[0] ?? {});
+  let text = '';
+  for (const row of rows) {
+    let line = '';
+    for (let i = 0; i < columns.length; i += 1) {
+      const field = tsvField(row[columns[i] as string]);
+      if (field === undefined) return undefined;
+      line += i === 0 ? field : `\t${field}`;
+    }
+    text += `${line}\n`;
+  }
+  return { columns, text };
+}
 
 /**
  * The server's message without anything after the first line, and never more than 500 chars:
@@ -114,7 +164,13 @@ export function httpExecutor(options: HttpExecutorOptions): ClickHouseExecutor {
     insert: (table, rows) =>
       attempt(`insert into ${table}`, async () => {
         if (rows.length === 0) return;
-        await client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+        const tsv = tabSeparated(rows);
+        if (tsv === undefined) {
+          await client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+          return;
+        }
+        const columns = tsv.columns.map((name) => `\`${name.replaceAll('`', '\\`')}\``) as [string, ...string[]];
+        await client.insert({ table, columns, values: Readable.from([tsv.text], { objectMode: false }), format: 'TabSeparated' });
       }),
     ping: () =>
       attempt('ping', async () => {

@@ -123,23 +123,58 @@ function stateSources(t: Tables, plan: RangePlan, range: TimeRange, botSites: re
   return parts.join(' UNION ALL ');
 }
 
-/** Per-page figures, most viewed first, ties by page (byte order); null when the range is empty. Bots only of `countBots` sites. */
+/**
+ * Sessions and bounces per key from the raw counted views of the whole range (a session needs all
+ * its views in the range, which no per-bucket state holds): each (site, user_id, session_id) once,
+ * at its entry view (the first by received ms, then event_id) — `entry_page`, `entry_at` (DateTime)
+ * — with `views` its views in the range; a bounce is a session of one view.
+ */
+function sessionEntries(t: Tables, range: TimeRange, botSites: readonly string[]): string {
+  const bots = botSites.length === 0 ? '' : ` OR (is_bot = 1 AND site IN ${sqlList(botSites, sqlString)})`;
+  const site = range.site === undefined ? '' : ` AND site = ${sqlString(range.site)}`;
+  const entry = `tuple(${receivedMs}, event_id)`;
+  return (
+    `SELECT argMin(page, ${entry}) AS entry_page, argMin(received_at, ${entry}) AS entry_at, count() AS session_views` +
+    ` FROM ${t.pageViews} WHERE ((is_bot = 0${site})${bots}) AND (${rawSpans([{ from: range.from, to: range.to }])})` +
+    ` GROUP BY site, user_id, session_id`
+  );
+}
+
+const sessionFigures = 'count() AS sessions, countIf(session_views = 1) AS bounces';
+
+/**
+ * Per-page figures, most viewed first, ties by page (byte order); null when the range is empty. Bots only of `countBots` sites.
+ * The aggregates' bounces_state holds quick exits (views under 5 s; seed 002's "bounces"), read as `quick_exits`.
+ */
 export function pageAggregatesSql(t: Tables, input: TimeRange, countBots: readonly string[] = []): string | null {
   const range = normalizeRange(input);
   const plan = planRange(range.from, range.to, true);
-  const sources = stateSources(t, plan, range, botSitesOf(range, countBots));
+  const botSites = botSitesOf(range, countBots);
+  const sources = stateSources(t, plan, range, botSites);
   if (sources === '') return null;
-  return `SELECT page, ${mergedColumns} FROM (${sources}) GROUP BY page ORDER BY views DESC, page ASC`;
+  return (
+    `SELECT page, views, unique_users, sessions, bounces, quick_exits, duration_sum, duration_count` +
+    ` FROM (SELECT page, ${mergedColumns} FROM (${sources}) GROUP BY page) AS figures` +
+    ` ANY LEFT JOIN (SELECT entry_page AS page, ${sessionFigures} FROM (${sessionEntries(t, range, botSites)}) GROUP BY page) AS entries USING (page)` +
+    ` ORDER BY views DESC, page ASC`
+  );
 }
 
 /** Figures per UTC bucket, oldest first; only buckets with views. `bucket_start` is epoch seconds. Bots only of `countBots` sites. */
 export function timeSeriesSql(t: Tables, input: TimeRange, bucket: Bucket, countBots: readonly string[] = []): string | null {
   const range = normalizeRange(input);
   const plan = planRange(range.from, range.to, bucket !== 'minute');
-  const sources = stateSources(t, plan, range, botSitesOf(range, countBots));
+  const botSites = botSitesOf(range, countBots);
+  const sources = stateSources(t, plan, range, botSites);
   if (sources === '') return null;
   const seconds = bucketMs[bucket] / 1000;
-  return `SELECT intDiv(toUInt32(t), ${seconds}) * ${seconds} AS bucket_start, ${mergedColumns} FROM (${sources}) GROUP BY bucket_start ORDER BY bucket_start ASC`;
+  const start = (column: string) => `intDiv(toUInt32(${column}), ${seconds}) * ${seconds}`;
+  return (
+    `SELECT bucket_start, views, unique_users, sessions, bounces, quick_exits, duration_sum, duration_count` +
+    ` FROM (SELECT ${start('t')} AS bucket_start, ${mergedColumns} FROM (${sources}) GROUP BY bucket_start) AS figures` +
+    ` ANY LEFT JOIN (SELECT ${start('entry_at')} AS bucket_start, ${sessionFigures} FROM (${sessionEntries(t, range, botSites)}) GROUP BY bucket_start) AS entries USING (bucket_start)` +
+    ` ORDER BY bucket_start ASC`
+  );
 }
 
 /** Views and unique users per value of one dimension, from the raw rows; a null value reads '(none)'. Bots only of `countBots` sites. */

@@ -2,10 +2,12 @@ import { botNameOf } from '../../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
 import type { ProcessingError } from '../warehouse.ts';
 import { recordOwner as ownerOf } from '../record-owner.ts';
+import { DateTimeSeconds } from './executor.ts';
 import { DATETIME_MAX_MS, DATETIME_MIN_MS } from './sql.ts';
 
 /**
- * Events and refused records → JSONEachRow objects (column names as in schema.ts).
+ * Events and refused records → row objects (column names as in schema.ts; DateTime columns as
+ * DateTimeSeconds, see executor.ts).
  *
  * Nothing here may throw on odd data: the worker retries a failing batch forever, so a row
  * ClickHouse cannot read would stop its partition. Hence:
@@ -43,7 +45,7 @@ export function pageViewRow(event: EnrichedEvent): Record<string, unknown> {
   return {
     site: text(event.site),
     event_id: text(event.event_id),
-    received_at: seconds,
+    received_at: new DateTimeSeconds(seconds),
     received_ms: millis,
     page: text(event.path),
     url: text(event.url),
@@ -76,7 +78,7 @@ export function eventRow(event: EnrichedEvent): Record<string, unknown> {
     site: text(event.site),
     event_id: text(event.event_id),
     type: text(event.type),
-    received_at: seconds,
+    received_at: new DateTimeSeconds(seconds),
     received_ms: millis,
     page: text(event.path),
     user_id: text(event.user_id),
@@ -94,7 +96,7 @@ export function errorRow(error: ProcessingError): Record<string, unknown> {
     offset: error.offset,
     reason: text(error.reason),
     raw: text(error.raw),
-    at: seconds,
+    at: new DateTimeSeconds(seconds),
     at_ms: millis,
     ...recordOwner(error.raw),
   };

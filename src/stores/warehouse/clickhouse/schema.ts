@@ -60,8 +60,10 @@ export const hourOfView = 'toDateTime(intDiv(toUInt32(received_at), 3600) * 3600
  * The aggregate states of a group of page_views_raw rows, written once and used by the
  * materialized views, by the rebuild after forgetUser, and by reads over the raw edges of a range
  * (so all three produce states of identical types that merge together).
- * Definitions (warehouse.ts): a bounce is a view with a known duration under 5 s; the mean
- * duration is over the views that carry one; unique users are distinct (site, user_id) pairs.
+ * Definitions (warehouse.ts): a quick exit is a view with a known duration under 5 s (kept in
+ * `bounces_state`, seed 002's name, and read as `quick_exits`: a bounce is a single-page session,
+ * computed at read time from page_views_raw); the mean duration is over the views that carry one;
+ * unique users are distinct (site, user_id) pairs.
  */
 export const stateColumns = [
   'countState() AS views_state',
@@ -77,7 +79,7 @@ export const stateColumnNames = 'views_state, users_state, bounces_state, durati
 export const mergedColumns = [
   'countMerge(views_state) AS views',
   'uniqExactMerge(users_state) AS unique_users',
-  'sumMerge(bounces_state) AS bounces',
+  'sumMerge(bounces_state) AS quick_exits',
   'sumMerge(duration_sum_state) AS duration_sum',
   'sumMerge(duration_count_state) AS duration_count',
 ].join(', ');

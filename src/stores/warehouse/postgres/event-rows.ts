@@ -71,6 +71,35 @@ export const eventColumnTypes = {
 
 export const eventColumnNames = Object.keys(eventColumnTypes) as (keyof EventRow)[];
 
+/**
+ * One field of COPY's text format: backslash, tab, newline and carriage return escaped, null as \N.
+ * The rows carry no U+0000 (cleanText, and JSON.stringify escapes it), which COPY could not take either.
+ */
+export function copyField(value: string | number | boolean | null): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (typeof value === 'number') return String(value);
+  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => copyEscapes[c] ?? c) : value;
+}
+
+const copyEscapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** An EventRow as one line of COPY text, its fields in eventColumnNames order. */
+export function eventCopyLine(row: EventRow): string {
+  let line = copyField(row.event_id);
+  for (let i = 1; i < eventColumnNames.length; i += 1) line += `\t${copyField(row[eventColumnNames[i] as keyof EventRow])}`;
+  return `${line}\n`;
+}
+
+/** Events as COPY text of their rows, in chunks of `size` lines, each made when it is read. */
+export function* copyChunks(events: readonly EnrichedEvent[], size = 256): Generator<string> {
+  for (let i = 0; i < events.length; i += size) {
+    let chunk = '';
+    for (const event of events.slice(i, i + size)) chunk += eventCopyLine(eventRow(event));
+    yield chunk;
+  }
+}
+
 /** The first of each event_id, in event_id order (one lock order for every writer); and how many repeats were dropped. */
 export function distinctEvents(events: readonly EnrichedEvent[]): { events: EnrichedEvent[]; repeats: number } {
   const byId = new Map<string, EnrichedEvent>();

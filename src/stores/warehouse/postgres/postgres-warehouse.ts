@@ -14,15 +14,18 @@ import {
   type WarehouseOptions,
   type WriteResult,
 } from '../warehouse.ts';
-import { cleanText, distinctEvents, errorRow, eventRow, monthsOf } from './event-rows.ts';
+import { cleanText, copyChunks, distinctEvents, errorRow, monthsOf } from './event-rows.ts';
 import { migrate } from './migrations.ts';
 import { productAnalyticsOver } from './product-analytics.ts';
 import { pgliteExecutor, postgresExecutor, type SqlExecutor } from './sql-executor.ts';
 import {
   botTotalsSql,
   breakdownSql,
+  claimEventIdsSql,
   countsSql,
+  createEventStageSql,
   ensurePartitionSql,
+  eventStageCopyTarget,
   exportPageSql,
   forgetEmptyRollupsSql,
   forgetRollupsSql,
@@ -31,7 +34,7 @@ import {
   topBotsSql,
   viewFiguresSql,
   writeErrorsSql,
-  writeEventsSql,
+  writeStagedEventsSql,
 } from './statements.ts';
 
 /**
@@ -140,9 +143,21 @@ export function warehouseOver(
     }
   }
 
+  /** Claims the slice's event_ids, COPYs the claimed events into the stage and folds them in (see writeStagedEventsSql). */
   async function writeSlice(events: readonly EnrichedEvent[]): Promise<number> {
-    const rows = await executor.query<{ inserted: number }>(writeEventsSql, [JSON.stringify(events.map(eventRow))]);
-    return rows[0]?.inserted ?? 0;
+    const ids = events.map((e) => cleanText(e.event_id));
+    const claims = JSON.stringify(events.map((e, i) => ({ event_id: ids[i], received_at: e.received_at })));
+    return executor.transaction(async (tx) => {
+      const claimed = await tx.query<{ event_id: string }>(claimEventIdsSql, [claims]);
+      if (claimed.length === 0) return 0; // a redelivered batch: nothing more to do
+      const unclaimed = new Set(claimed.map((r) => r.event_id));
+      // One event per claim (two ids that differ only in what cleanText replaces share a claim).
+      const ours = events.filter((_, i) => unclaimed.delete(ids[i] as string));
+      await tx.query(createEventStageSql);
+      await tx.copyFrom(eventStageCopyTarget, copyChunks(ours));
+      const [result] = await tx.query<{ inserted: number }>(writeStagedEventsSql);
+      return result?.inserted ?? 0;
+    });
   }
 
   async function forgetOnce(site: string, userId: string): Promise<number> {

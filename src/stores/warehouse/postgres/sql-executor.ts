@@ -1,4 +1,6 @@
 import { mkdir } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PGlite, type Extensions } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { PulseError } from '../../../shared/errors.ts';
@@ -8,11 +10,16 @@ import { postgresErrorKind, storeError } from '../../store-errors.ts';
  * The seam between the warehouse and a PostgreSQL engine: the same SQL and migrations run on a
  * PostgreSQL server (porsager/postgres) and on PGlite (PostgreSQL compiled to WebAssembly, in process).
  * Statements are always parameterized ($1, $2, …); `script` (several statements, no parameters)
- * exists for migration files only.
+ * exists for migration files only; `copyFrom` is the bulk path for rows (COPY's text format).
  */
 export interface SqlSession {
   query<Row extends object>(text: string, params?: readonly unknown[]): Promise<Row[]>;
   script(text: string): Promise<void>;
+  /**
+   * COPY `target` (`table (column, …)`, a fixed fragment, never a value) from the client; `chunks`
+   * are whole lines of COPY text format. Read lazily: a server builds rows while the next chunk is made.
+   */
+  copyFrom(target: string, chunks: Iterable<string>): Promise<void>;
 }
 
 export interface SqlExecutor extends SqlSession {
@@ -51,6 +58,7 @@ function classifiedSession(engine: string, session: SqlSession): SqlSession {
   return {
     query: (text, params) => classified(engine, 'query', () => session.query(text, params)),
     script: (text) => classified(engine, 'script', () => session.script(text)),
+    copyFrom: (target, chunks) => classified(engine, 'copy', () => session.copyFrom(target, chunks)),
   };
 }
 
@@ -72,6 +80,11 @@ export function postgresExecutor(options: PostgresExecutorOptions): SqlExecutor 
     script: async (text: string) => {
       await run.unsafe(text);
     },
+    // Backpressure and a server error ending the COPY both reach pipeline(), which rejects on either.
+    copyFrom: async (target: string, chunks: Iterable<string>) => {
+      const writable = await run.unsafe(`COPY ${target} FROM STDIN`).writable();
+      await pipeline(Readable.from(chunks, { objectMode: false }), writable);
+    },
   });
   return {
     engine: 'postgres',
@@ -87,17 +100,50 @@ export interface PgliteExecutorOptions {
   dir?: string | undefined;
   /** PGlite extensions to load (e.g. the search index's fuzzystrmatch); CREATE EXTENSION still enables them. */
   extensions?: Extensions | undefined;
+  /** PostgreSQL settings for this instance (name → value, as in postgresql.conf); default `pgliteLeanSettings`. */
+  settings?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * Settings for an embedded PGlite that shares its process with everything else. PostgreSQL's
+ * shared_buffers (128 MB by default, 160 MB in PGlite) live inside WebAssembly memory, which grows
+ * but never shrinks: a small pool keeps that memory small, and the OS page cache (not counted in
+ * the process's RSS) caches the table files instead. Measured in bench/embedded-warehouse.ts.
+ */
+export const pgliteLeanSettings: Readonly<Record<string, string>> = {
+  shared_buffers: '16MB',
+  temp_buffers: '2MB',
+  wal_buffers: '1MB',
+  maintenance_work_mem: '16MB',
+};
+
+const settingNamePattern = /^[a-z_]+$/;
+const settingValuePattern = /^[A-Za-z0-9._-]+$/;
+
+/** postgresql.conf lines for PGlite; names and values are checked, never quoted through. */
+function pgliteConf(settings: Readonly<Record<string, string>>): string[] {
+  return Object.entries(settings).map(([name, value]) => {
+    if (!settingNamePattern.test(name) || !settingValuePattern.test(value))
+      throw new RangeError(`invalid PGlite setting ${JSON.stringify(name)} = ${JSON.stringify(value)}`);
+    return `${name} = '${value}'`;
+  });
 }
 
 export async function pgliteExecutor(options: PgliteExecutorOptions): Promise<SqlExecutor> {
   if (options.dir !== undefined) await mkdir(options.dir, { recursive: true });
   const extensions = options.extensions === undefined ? {} : { extensions: options.extensions };
-  const db = options.dir === undefined ? new PGlite(extensions) : new PGlite(options.dir, extensions);
+  // Lean unless told otherwise; `settings: {}` keeps PGlite's own defaults.
+  const conf = { postgresqlconf: pgliteConf(options.settings ?? pgliteLeanSettings) };
+  const db = options.dir === undefined ? new PGlite({ ...extensions, ...conf }) : new PGlite(options.dir, { ...extensions, ...conf });
   await db.waitReady;
   const session = (run: Pick<PGlite, 'query' | 'exec'>): SqlSession => ({
     query: async <Row extends object>(text: string, params: readonly unknown[] = []) => (await run.query<Row>(text, [...params])).rows,
     script: async (text: string) => {
       await run.exec(text);
+    },
+    // PGlite has no client stream: COPY reads the whole text as a blob through its virtual /dev/blob.
+    copyFrom: async (target: string, chunks: Iterable<string>) => {
+      await run.query(`COPY ${target} FROM '/dev/blob'`, [], { blob: new Blob([...chunks]) });
     },
   });
   return {

@@ -20,32 +20,44 @@ export class Params {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * One batch in one statement ($1: the batch as a JSON array of EventRow): claim the event_ids (the claim table's primary key makes the
- * claim exact across concurrent writers), insert only the claimed events, and fold only those
- * into sessions, hourly rollups and the per-hour visitor sets (the rollups take human views only). Upserts are grouped first (one row
- * per key) and ordered, so concurrent writers lock rows in the same order.
+ * The write of a batch, in one transaction on one connection:
+ * 1. claimEventIdsSql ($1: a JSON array of {event_id, received_at} in event_id order, one lock order
+ *    for every writer; JSON costs a fifth of two array parameters, measured) claims the ids; the claim
+ *    table's primary key makes the claim exact across concurrent writers, and only the ids returned
+ *    are this writer's;
+ * 2. only the claimed events are COPYed into eventStage, a temporary table (per connection, no WAL)
+ *    emptied at commit;
+ * 3. writeStagedEventsSql inserts them into events and folds them into sessions, the hourly rollups
+ *    and the per-hour visitor sets (the rollups take human views only). Upserts are grouped first
+ *    (one row per key) and ordered, so concurrent writers lock rows in the same order. It has no
+ *    parameters: prepared once per connection, never planned again.
+ * A failure anywhere rolls all of it back, claims included.
  */
-export const writeEventsSql = (() => {
-  const columns = eventColumnNames.join(', ');
-  return `
-WITH input AS (
-  SELECT * FROM json_to_recordset($1::text::json) AS i(${eventColumnNames.map((name) => `${name} ${eventColumnTypes[name]}`).join(', ')})
-),
-claimed AS (
-  INSERT INTO event_ids (event_id, received_at)
-  SELECT event_id, received_at FROM input
-  ON CONFLICT (event_id) DO NOTHING
-  RETURNING event_id
-),
-fresh AS (
-  INSERT INTO events (${columns})
-  SELECT ${eventColumnNames.map((c) => `i.${c}`).join(', ')} FROM input i JOIN claimed c ON c.event_id = i.event_id
-  RETURNING received_at, site, type, user_id, session_id, path, duration, is_bot
+export const claimEventIdsSql = `
+INSERT INTO event_ids (event_id, received_at)
+SELECT event_id, received_at FROM json_to_recordset($1::text::json) AS c(event_id text, received_at timestamptz)
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id`;
+
+/** The staging table's name and its COPY target (columns in eventColumnNames order). */
+export const eventStage = 'pg_temp.pulse_event_stage';
+export const eventStageCopyTarget = `${eventStage} (${eventColumnNames.join(', ')})`;
+
+/** Made once per connection (IF NOT EXISTS is a catalog lookup after that). */
+export const createEventStageSql = `CREATE TEMP TABLE IF NOT EXISTS pulse_event_stage (${eventColumnNames
+  .map((name) => `${name} ${eventColumnTypes[name]}${eventColumnTypes[name] === 'text' ? ' COLLATE "C"' : ''}`)
+  .join(', ')}) ON COMMIT DELETE ROWS`;
+
+export const writeStagedEventsSql = `
+WITH fresh AS (
+  INSERT INTO events (${eventColumnNames.join(', ')})
+  SELECT ${eventColumnNames.join(', ')} FROM ${eventStage}
+  RETURNING 1
 ),
 session_rows AS (
   INSERT INTO sessions AS s (site, user_id, session_id, first_ts, last_ts, page_views, events)
   SELECT site, user_id, session_id, min(received_at), max(received_at), count(*) FILTER (WHERE type = 'page_view'), count(*)
-  FROM fresh GROUP BY site, user_id, session_id ORDER BY site, user_id, session_id
+  FROM ${eventStage} GROUP BY site, user_id, session_id ORDER BY site, user_id, session_id
   ON CONFLICT (site, user_id, session_id) DO UPDATE SET
     first_ts = least(s.first_ts, excluded.first_ts),
     last_ts = greatest(s.last_ts, excluded.last_ts),
@@ -54,7 +66,8 @@ session_rows AS (
   RETURNING 1
 ),
 views AS (
-  SELECT site, date_trunc('hour', received_at, 'UTC') AS hour, path, user_id, duration FROM fresh WHERE type = 'page_view' AND NOT is_bot
+  SELECT site, date_trunc('hour', received_at, 'UTC') AS hour, path, user_id, duration FROM ${eventStage}
+  WHERE type = 'page_view' AND NOT is_bot
 ),
 hourly_rows AS (
   INSERT INTO page_hourly AS h (site, hour, path, views, bounces, duration_sum, duration_count)
@@ -73,8 +86,7 @@ visitor_rows AS (
   ON CONFLICT DO NOTHING
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM claimed)::int AS inserted`;
-})();
+SELECT (SELECT count(*) FROM fresh)::int AS inserted`;
 
 export const ensurePartitionSql = 'SELECT pulse_ensure_events_partition($1::timestamptz) AS partition';
 
@@ -112,10 +124,14 @@ export function splitRange(range: TimeRange, rawOnly: boolean): { from: number; 
 export type ViewKey = { kind: 'page' } | { kind: 'bucket'; unit: 'minute' | 'hour' | 'day' };
 
 /**
- * Views, unique users, bounces and mean duration per key (page, or UTC time bucket) over a range:
+ * Views, unique users, quick exits and mean duration per key (page, or UTC time bucket) over a range:
  * rollups (human views) for the whole hours plus raw human events for the edges, plus the raw bot
  * events of the whole range for the sites in `countBots`. Unique users are distinct
  * (site, user_id) pairs over the union of the sources, so they stay exact across hours.
+ * page_hourly.bounces holds quick exits (views under 5 s, seed 002's "bounces"); it is read as
+ * quick_exits. Sessions and bounces (single-page sessions) need every view of a session in the
+ * range, so they come from the raw counted views of the whole range, each session keyed by its
+ * entry view (the first by received_at, then event_id).
  */
 export function viewFiguresSql(range: TimeRange, key: ViewKey, countBots: readonly string[] = []): { text: string; params: unknown[] } {
   const p = new Params();
@@ -136,6 +152,14 @@ export function viewFiguresSql(range: TimeRange, key: ViewKey, countBots: readon
   SELECT site, path, user_id, received_at, duration FROM events
   WHERE type = 'page_view' AND is_bot AND site = ANY(${p.add(botSites)}::text[])
     AND received_at >= ${from}::timestamptz AND received_at < ${to}::timestamptz`;
+  const sessionBots =
+    botSites.length === 0
+      ? ''
+      : `
+  UNION ALL
+  SELECT site, user_id, session_id, path, received_at, event_id FROM events
+  WHERE type = 'page_view' AND is_bot AND site = ANY(${p.add(botSites)}::text[])
+    AND received_at >= ${from}::timestamptz AND received_at < ${to}::timestamptz`;
   const text = `
 WITH raw AS (
   SELECT site, path, user_id, received_at, duration FROM events
@@ -143,8 +167,20 @@ WITH raw AS (
     AND ((received_at >= ${from}::timestamptz AND received_at < ${wholeFrom}::timestamptz)
       OR (received_at >= ${wholeTo}::timestamptz AND received_at < ${to}::timestamptz))${bots}
 ),
+session_views AS (
+  SELECT site, user_id, session_id, path, received_at, event_id FROM events
+  WHERE type = 'page_view' AND NOT is_bot ${site}
+    AND received_at >= ${from}::timestamptz AND received_at < ${to}::timestamptz${sessionBots}
+),
+entries AS (
+  SELECT (array_agg(${keyOf('received_at')} ORDER BY received_at, event_id))[1] AS k, count(*) AS views
+  FROM session_views GROUP BY site, user_id, session_id
+),
+session_totals AS (
+  SELECT k, count(*) AS sessions, count(*) FILTER (WHERE views = 1) AS bounces FROM entries GROUP BY k
+),
 facts AS (
-  SELECT ${keyOf('hour')} AS k, views, bounces, duration_sum, duration_count FROM page_hourly
+  SELECT ${keyOf('hour')} AS k, views, bounces AS quick_exits, duration_sum, duration_count FROM page_hourly
   WHERE hour >= ${wholeFrom}::timestamptz AND hour < ${wholeTo}::timestamptz ${site}
   UNION ALL
   SELECT ${keyOf('received_at')}, 1, CASE WHEN duration < 5 THEN 1 ELSE 0 END, coalesce(duration::numeric, 0),
@@ -158,7 +194,7 @@ visitors AS (
   SELECT ${keyOf('received_at')}, site, user_id FROM raw
 ),
 totals AS (
-  SELECT k, sum(views) AS views, sum(bounces) AS bounces, sum(duration_sum) AS duration_sum, sum(duration_count) AS duration_count
+  SELECT k, sum(views) AS views, sum(quick_exits) AS quick_exits, sum(duration_sum) AS duration_sum, sum(duration_count) AS duration_count
   FROM facts GROUP BY k
 ),
 uniques AS (
@@ -167,9 +203,11 @@ uniques AS (
 SELECT ${key.kind === 'page' ? 't.k AS page' : '(extract(epoch FROM t.k) * 1000)::float8 AS ts'},
   t.views::float8 AS views,
   coalesce(u.users, 0)::float8 AS unique_users,
-  t.bounces::float8 AS bounces,
+  coalesce(s.sessions, 0)::float8 AS sessions,
+  coalesce(s.bounces, 0)::float8 AS bounces,
+  t.quick_exits::float8 AS quick_exits,
   coalesce((t.duration_sum / nullif(t.duration_count, 0))::float8, 0) AS avg_duration
-FROM totals t LEFT JOIN uniques u ON u.k = t.k
+FROM totals t LEFT JOIN uniques u ON u.k = t.k LEFT JOIN session_totals s ON s.k = t.k
 WHERE t.views > 0
 ORDER BY ${key.kind === 'page' ? 't.views DESC, t.k' : 't.k'}`;
   return { text, params: p.values };

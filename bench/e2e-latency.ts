@@ -309,8 +309,10 @@ async function report(results: RateResult[], memory: { process: string; mib: num
       const q = (p: number) => dec(percentile(r.latencies, p));
       const p99 = percentile(r.latencies, 99);
       // Lost probes or a rate ingest did not accept in full would flatter the percentiles: not met.
-      const met = p99 < P99_TARGET_MS && r.lost === 0 && r.backgroundPerSecond >= r.rate * 0.95;
-      return `| ${int(r.rate)} | ${int(r.backgroundPerSecond)} | ${int(r.probes)} | ${q(50)} | ${q(95)} | ${q(99)} | < ${P99_TARGET_MS}: ${met ? 'met' : '**not met**'} | ${dec(
+      const share = r.backgroundPerSecond / r.rate;
+      const met = p99 < P99_TARGET_MS && r.lost === 0 && share >= 0.95;
+      const why = met ? '' : share < 0.95 ? ` (ingest took ${int(share * 100)}%)` : r.lost > 0 ? ' (probes lost)' : '';
+      return `| ${int(r.rate)} | ${int(r.backgroundPerSecond)} | ${int(r.probes)} | ${q(50)} | ${q(95)} | ${q(99)} | < ${P99_TARGET_MS}: ${met ? 'met' : `**not met**${why}`} | ${dec(
         Math.max(...r.latencies),
       )} | ${int(r.lost)} | ${dec(percentile(r.acks, 50))} | ${dec(r.ingestCores, 2)} / ${dec(r.workerCores, 2)} |`;
     })
@@ -327,7 +329,7 @@ async function report(results: RateResult[], memory: { process: string; mib: num
 
 ${INGEST_PROCESSES} \`pulse ingest\` and ${WORKER_PROCESSES} \`pulse worker realtime\` process(es) (Kafka 4.1 KRaft, Redis 7 from \`scripts/stack\`;
 default settings: worker batches of up to 500; with more than one ingest process the posts go round-robin over them, as behind a
-load balancer, and several workers share the partitions in the consumer group \`pulse-realtime\`). At each background rate (page views from the load generator's plan; the events due are
+load balancer, and several workers share the partitions in one consumer group). At each background rate (page views from the load generator's plan; the events due are
 posted together every ${TICK_MS} ms) a probe page view with a path of its own is posted every ${PROBE_MS} ms for ${SECONDS} s (after a
 ${WARMUP_SECONDS} s warm-up that is not counted). A probe's latency runs from the start of its POST until its path has a score in the
 site's all-time top-pages sorted set in Redis (\`ZMSCORE\` of every waiting probe every ${POLL_MS} ms, so figures include up to about

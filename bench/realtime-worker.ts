@@ -193,9 +193,13 @@ async function memoryPerEntity(
   return { perUser: perUserBytes / Math.max(1, users.size), perSeen: seenBytes / Math.max(1, seen), siteWide, users: users.size };
 }
 
+/** Deletes the bench's keys one by one (on a cluster master, keys of different sites live in different slots). */
 async function removeSite(client: Redis, pattern: string): Promise<void> {
-  for await (const batch of client.scanStream({ match: pattern, count: 1000 }) as AsyncIterable<string[]>)
-    if (batch.length > 0) await client.del(...batch);
+  for await (const batch of client.scanStream({ match: pattern, count: 1000 }) as AsyncIterable<string[]>) {
+    const pipeline = client.pipeline();
+    for (const key of batch) pipeline.unlink(key);
+    await pipeline.exec();
+  }
 }
 
 const median = (values: number[]): number => {
@@ -248,6 +252,7 @@ async function main(): Promise<void> {
     await redisStore.applyBatch(stream([site], 9).slice(0, 20_000));
     sizing = await memoryPerEntity(client, site);
     await removeSite(client, `pulse:rt:{bench*`);
+    for (const master of clusterAdmin.masters()) await removeSite(master, `pulse:rt:{bench*`);
   } finally {
     await kafka.close();
     await embedded.close();
@@ -310,14 +315,16 @@ Rows in parentheses are not targets of their own: they show how much of the gap 
 CPU per event is this process' (the worker's) user + system time and the Redis server's (every master) from \`INFO cpu\`, each
 divided by the events; on this shared 2-core machine both are inflated when other work competes for the cores.
 
-Redis memory (for the sizing table): the run grew \`used_memory\` by about **${fmt(bytesPerEvent)} bytes per event**, almost all of it
-the dedupe marker every event leaves for 2 days${
+Redis memory (for the sizing table): the run grew \`used_memory\` by about **${fmt(bytesPerEvent)} bytes per event** (new users and
+sessions included)${
       sizing === undefined
-        ? ''
-        : ` (**${fmt(sizing.perSeen)} bytes** per \`seen:\` key by \`MEMORY USAGE\`); each active user holds **${fmt(sizing.perUser)} bytes**
-(\`u:<id>:hour\`, \`:sessions\`, \`:pos\`, measured over ${fmt(sizing.users)} users), and the site-wide keys of a site with 2,000 users and a few
-dozen pages **${fmt(sizing.siteWide / 1024)} KiB**`
-    }.
+        ? '.'
+        : `. By \`MEMORY USAGE\`: the dedupe marker every event leaves for 2 days takes **${fmt(sizing.perSeen)} bytes**, so it alone holds
+events/s × 172,800 s × ${fmt(sizing.perSeen)} bytes (${fmt((1000 * 172_800 * sizing.perSeen) / 2 ** 30, 1)} GiB at a steady 1,000 events/s): it, not the live
+figures, sizes Redis' memory. Each active user holds **${fmt(sizing.perUser)} bytes** (\`u:<id>:hour\`, \`:sessions\`, \`:pos\`, over
+${fmt(sizing.users)} users), and the site-wide keys of a site with 2,000 users, their sessions of the last hour and a few dozen pages
+**${fmt(sizing.siteWide / 1024)} KiB** (about ${fmt(sizing.siteWide / 2000)} bytes a user).`
+    }
 
 What limits it: the apply script runs every event's writes inside Redis' single thread (a script call costs more than the same
 commands pipelined, the price of the atomic dedupe-and-apply); per batch, keys shared by many events (pages, minute and second

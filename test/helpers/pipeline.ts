@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import type { TopicSpec } from '../../src/bus/bus.ts';
+import { ingestTopicSpecs, topicNames, type TopicNames } from '../../src/bus/topics.ts';
+import { loadConfig } from '../../src/config/config.ts';
 import type { PageAggregate, Warehouse } from '../../src/stores/warehouse/warehouse.ts';
 import { freePort, kafkaBrokers, spawnPulse, waitFor, waitForHealth, type PulseProcess } from './services.ts';
 import type { PlanPageFigures } from './generator-expected.ts';
+import { deleteKafkaTopics } from './kafka-topics.ts';
 
 export interface WorkerStatus {
   records: { ok: number; dlq: number };
@@ -12,6 +16,32 @@ export interface PulseService {
   process: PulseProcess;
   base: string;
   status: () => Promise<WorkerStatus>;
+}
+
+/**
+ * A test's own pipeline topics and consumer groups. PULSE_TOPIC_PREFIX goes in front of both, so
+ * test files running at once never join one group (a rebalance would move partitions between
+ * their workers mid-batch) and never wait for records other runs left on a shared topic.
+ */
+export interface TestTopics {
+  /** Goes into the env of every process the test starts: workers, ingest, generate, CLI. */
+  env: { PULSE_TOPIC_PREFIX: string };
+  names: TopicNames;
+  /** The ingest topics and their DLQs, as Pulse's processes create them. */
+  specs: TopicSpec[];
+  /** Deletes those of the topics that exist; call it once the test's processes have stopped. */
+  remove: () => Promise<void>;
+}
+
+export function testTopics(tag: string): TestTopics {
+  const prefix = `${tag}.`;
+  const specs = ingestTopicSpecs(loadConfig({ PULSE_TOPIC_PREFIX: prefix }));
+  return {
+    env: { PULSE_TOPIC_PREFIX: prefix },
+    names: topicNames(prefix),
+    specs,
+    remove: () => deleteKafkaTopics(specs.map((spec) => spec.name)),
+  };
 }
 
 /** Starts `pulse <args>` on a free port and waits for /health. */

@@ -54,18 +54,29 @@ async function redisBenchmark(cluster: boolean): Promise<{ lines: string[]; opsP
 }
 
 /**
- * Keys one event writes in the apply script (scripts.ts), counted per event as if it were alone in its batch:
- * the dedupe marker, `newest`, and for a counted event `active`, `eps:<s>`, `sessions`, `sessions:first`,
- * `u:<id>:hour`, `u:<id>:sessions`; the feed for anything but a cursor move; a page view adds `pages`, `pages:m`,
- * `sessions:pv` (and `quick:m`); a cursor move `cursors`, `u:<id>:pos` (and `heat:<path>`); a bot `bots:m`.
- * EXPIREs on keys already written are not counted, which favours Redis' side of the ratio.
+ * Keys the apply script (scripts.ts) writes for each event of `events`, in order, counted per event as if it were alone in
+ * its batch, and averaged: the dedupe marker; \`newest\` when the event raises it; for a counted event \`active\`, \`eps:<s>\`,
+ * \`sessions\`, \`u:<id>:hour\`, \`u:<id>:sessions\`, and \`sessions:first\` for a session's first event; the feed for anything
+ * but a cursor move; a page view adds \`pages\`, \`pages:m\`, \`sessions:pv\` (and \`quick:m\`); a cursor move \`cursors\`,
+ * \`u:<id>:pos\` (and \`heat:<path>\`); a bot \`bots:m\`. EXPIREs of keys already written and reads are not counted.
  */
-function keysWritten(event: PlannedEvent): number {
-  if (event.bot !== null) return 3;
-  let keys = 8 + (event.mouse === null ? 1 : 0);
-  if (event.pageView) keys += event.quickExit ? 4 : 3;
-  if (event.mouse !== null) keys += event.mouse.cell === null ? 2 : 3;
-  return keys;
+function keysWrittenPerEvent(events: readonly PlannedEvent[]): number {
+  let newest = -Infinity;
+  const sessions = new Set<string>();
+  let keys = 0;
+  for (const event of events) {
+    keys += 1 + (event.ts > newest ? 1 : 0);
+    newest = Math.max(newest, event.ts);
+    if (event.bot !== null) {
+      keys += 1;
+      continue;
+    }
+    keys += 5 + (sessions.has(event.sessionId) ? 0 : 1) + (event.mouse === null ? 1 : 0);
+    sessions.add(event.sessionId);
+    if (event.pageView) keys += event.quickExit ? 4 : 3;
+    if (event.mouse !== null) keys += event.mouse.cell === null ? 2 : 3;
+  }
+  return keys / Math.max(1, events.length);
 }
 
 interface Sample {
@@ -218,7 +229,7 @@ async function main(): Promise<void> {
   const clustered = await redisBenchmark(true);
 
   const sample = stream(['benchcount'], 3).map(planEvent);
-  const writesPerEvent = sample.reduce((sum, event) => sum + keysWritten(event), 0) / sample.length;
+  const writesPerEvent = keysWrittenPerEvent(sample);
   const limit = single.opsPerSecond / writesPerEvent;
   const clusterLimit = clustered.opsPerSecond / writesPerEvent;
 
@@ -302,9 +313,10 @@ the median of ${REPEATS} interleaved rounds, with the spread beside it.
 
 **Redis' limit for this work.** \`redis-benchmark -n 200000 -P 16 -q -t ${BENCH_COMMANDS}\` (pipelined, one key a command) averages
 **${fmt(single.opsPerSecond)} ops/s** on Redis and **${fmt(clustered.opsPerSecond)} ops/s** on the cluster (\`--cluster\`). One event writes
-**${fmt(writesPerEvent, 2)} keys** on average in this mix (counted per event from \`scripts.ts\`: dedupe marker, \`newest\`, \`active\`,
-\`eps:<s>\`, \`sessions\`, \`sessions:first\`, \`u:<id>:hour\`, \`u:<id>:sessions\`, the feed unless a cursor move; page views add \`pages\`,
-\`pages:m\`, \`sessions:pv\` (\`quick:m\`); cursor moves \`cursors\`, \`u:<id>:pos\`, \`heat:<path>\`; EXPIREs not counted), so the limit
+**${fmt(writesPerEvent, 2)} keys** on average in this mix (counted per event from \`scripts.ts\` as if it were alone in its batch:
+dedupe marker, \`newest\` when raised, \`active\`, \`eps:<s>\`, \`sessions\`, \`sessions:first\` for a session's first event, \`u:<id>:hour\`,
+\`u:<id>:sessions\`, the feed unless a cursor move; page views add \`pages\`, \`pages:m\`, \`sessions:pv\` (\`quick:m\`); cursor moves
+\`cursors\`, \`u:<id>:pos\`, \`heat:<path>\`; bots \`bots:m\` only; EXPIREs and reads not counted), so the limit
 is **${fmt(limit)} events/s** on Redis and **${fmt(clusterLimit)} events/s** on the cluster.
 
 | what | events/s (median) | spread | worker CPU µs/event | Redis CPU µs/event | target events/s | ratio | status |

@@ -30,11 +30,15 @@ function pathMatches(pattern: string, path: string): boolean {
   return true;
 }
 
+/** U+0000 reads as U+FFFD, in props and in the filter alike: PostgreSQL text cannot hold it. */
+const asStored = (text: string) => text.replaceAll('\u0000', '\uFFFD');
+
+/** Top-level keys only: a nested object's keys are not the event's properties. */
 function propertyMatches(event: EnrichedEvent, key: string, value: string): boolean {
   const props = (event as { props?: Record<string, unknown> }).props;
   if (props === undefined || !Object.hasOwn(props, key)) return false;
   const actual = props[key];
-  if (typeof actual === 'string') return actual === value;
+  if (typeof actual === 'string') return asStored(actual) === asStored(value);
   if (typeof actual === 'number' || typeof actual === 'boolean') return JSON.stringify(actual) === value;
   return false;
 }

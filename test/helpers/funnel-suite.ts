@@ -341,6 +341,42 @@ export function defineFunnelSuite(name: string, makeWarehouse: (options: Warehou
       );
     });
 
+    test('property filters read top-level keys only, and U+0000 in a props string reads as U+FFFD', async () => {
+      const site = newSite('props-exact');
+      const T = FUNNEL_BASE + 3 * HOUR;
+      const ce = (user: string, ms: number, name: string, props: Record<string, unknown>) =>
+        realtimeEvent('custom', { site, user, at: ms, name, props });
+      // Nested objects reusing a top-level key come first: a reader that finds a key at any depth
+      // (ClickHouse 18.16's visitParamExtract*) would take the nested value.
+      const events = [
+        ...[ce('q1', T, 'signup', { meta: { plan: 'free' }, note: 'a\u0000b', plan: 'pro' }), ce('q1', T + 1, 'pay', { amount: 5 })],
+        ...[ce('q2', T, 'signup', { meta: { plan: 'pro', note: 'a\u0000b' }, plan: 'free' }), ce('q2', T + 1, 'pay', { amount: 5 })],
+        ...[ce('q3', T, 'signup', { items: [{ plan: 'pro' }], plan: 'team', note: 'a\uFFFDb' }), ce('q3', T + 1, 'pay', { amount: 5 })],
+        ...[ce('q4', T, 'signup', { meta: { plan: 'pro' } }), ce('q4', T + 1, 'pay', { x: { amount: 5 }, amount: '\u0000' })],
+      ];
+      await write(events);
+      const query = (steps: FunnelStep[]): FunnelQuery => ({
+        range: { from: T, to: T + HOUR, site },
+        steps,
+        order: 'sequential',
+        windowMs: HOUR,
+        countBy: 'visitors',
+      });
+      const pay = event('pay', { key: 'amount', value: '5' });
+      const plan = (value: string) => event('signup', { key: 'plan', value });
+      assert.deepEqual(entered(await check(events, query([plan('pro'), pay]), 'nested key first')), [1, 1]);
+      assert.deepEqual(entered(await check(events, query([plan('free'), pay]), 'top-level free')), [1, 1]);
+      assert.deepEqual(entered(await check(events, query([event('signup'), pay]), 'nested amount')), [4, 3]);
+      const note = (value: string) => event('signup', { key: 'note', value });
+      // q1's U+0000 reads as U+FFFD (q3 wrote U+FFFD itself); the filter's U+0000 too.
+      assert.deepEqual(entered(await check(events, query([note('a\uFFFDb'), pay]), 'U+0000 as U+FFFD')), [2, 2]);
+      assert.deepEqual(entered(await check(events, query([note('a\u0000b'), pay]), 'U+0000 in the filter')), [2, 2]);
+      assert.deepEqual(
+        entered(await check(events, query([event('signup'), event('pay', { key: 'amount', value: '\uFFFD' })]), 'U+0000 alone')),
+        [4, 1],
+      );
+    });
+
     test('strict: any other event between two steps breaks the chain, more of the same step does not', async () => {
       const site = newSite('strict');
       const T = FUNNEL_BASE + 4 * HOUR;

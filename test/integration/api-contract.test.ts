@@ -19,7 +19,7 @@ const repoRoot = resolve(import.meta.dirname, '../..');
 /** At least this many generated requests in one run (the sum over all operations, phases and shards). */
 const MIN_CASES = 10_000;
 const SEED = 20_261_201;
-const MAX_EXAMPLES = Number(process.env['PULSE_TEST_SCHEMATHESIS_EXAMPLES'] ?? 95);
+const MAX_EXAMPLES = Number(process.env['PULSE_TEST_SCHEMATHESIS_EXAMPLES'] ?? 85);
 /** Threads per Schemathesis process: they overlap the waits for answers. */
 const WORKERS = process.env['PULSE_TEST_SCHEMATHESIS_WORKERS'] ?? '2';
 

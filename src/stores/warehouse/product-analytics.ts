@@ -13,11 +13,11 @@ import type { TimeRange } from './warehouse.ts';
  *   characters (including none) and every other character matches itself; an event step matches
  *   a `custom` event whose `name` equals `name`;
  * - a step's optional `property` filter also requires the event's `props[key]`, as text (a string
- *   as is, a number or boolean as its JSON text), to equal `value`. Funnels read top-level keys
- *   only; a null, object or array value never matches, and a key holding `"`, `\` or a control
- *   character is refused (RangeError). ClickHouse 18.16 has no JSON parser: it finds the key's first
- *   occurrence in the JSON text, so props that nest an object holding the same key before the
- *   top-level one can read differently there; keep props flat.
+ *   as is, a number or boolean as its JSON text), to equal `value`. Only the props object's own
+ *   keys are read (a key inside a nested object is not the event's property); a null, object or
+ *   array value never matches; U+0000 in a string (and in `value`) reads as U+FFFD, as PostgreSQL
+ *   stores it; a key holding `"`, `\` or a control character is refused (RangeError). The same rule
+ *   in funnels, retention and custom events, on every engine.
  */
 
 export type FunnelStep =

@@ -1,4 +1,4 @@
-import type { FunnelStep } from '../product-analytics.ts';
+import type { FunnelStep, PropertyFilter } from '../product-analytics.ts';
 import { sqlString } from './sql.ts';
 
 /**
@@ -71,11 +71,24 @@ export function pathRegex(pattern: string): string {
     .join('.*')}$`;
 }
 
+/** A filter's value as PostgreSQL reads it (U+0000 and lone surrogates as U+FFFD), so both engines compare the same text. */
+const cleanValue = (value: string): string => value.toWellFormed().replaceAll('\u0000', '\uFFFD');
+
+/**
+ * The one property-filter rule of funnels, retention and custom events (UInt8, never NULL), on a
+ * branch with a `props` column: the key among the props object's own keys (a nested object's keys
+ * are not read, unlike visitParamExtract*), with a string, number or boolean value whose text
+ * equals the filter's value; null, objects and arrays never match.
+ */
+export function propertyMatch(property: PropertyFilter): string {
+  const tokens = propsTokens('props');
+  const value = propertyText(tokens, tokenDepths(tokens), property.key, 'NULL', true);
+  return `ifNull(${value} = ${sqlString(cleanValue(property.value))}, 0)`;
+}
+
 /**
  * Whether a row matches a step (UInt8), for a branch over page_views_raw (`table` 'pageViews',
- * columns page, props) or events_raw ('events': type, event_name, props). A property filter needs
- * the key among the props object's own keys, with a string, number or boolean value whose text
- * equals the filter's value (the funnels' rule).
+ * columns page, props) or events_raw ('events': type, event_name, props).
  */
 export function stepMatch(step: FunnelStep, table: 'pageViews' | 'events'): string {
   const kind = step.kind === 'page' ? 'pageViews' : 'events';
@@ -83,8 +96,5 @@ export function stepMatch(step: FunnelStep, table: 'pageViews' | 'events'): stri
   const base =
     step.kind === 'page' ? `match(page, ${sqlString(pathRegex(step.path))})` : `type = 'custom' AND event_name = ${sqlString(step.name)}`;
   if (step.property === undefined) return `toUInt8(${base})`;
-  const tokens = propsTokens('props');
-  // As in funnels: only a string, number or boolean value can match (null, objects and arrays never do).
-  const value = propertyText(tokens, tokenDepths(tokens), step.property.key, 'NULL', true);
-  return `toUInt8(${base} AND ifNull(${value} = ${sqlString(step.property.value)}, 0))`;
+  return `toUInt8(${base} AND ${propertyMatch(step.property)})`;
 }

@@ -1,4 +1,4 @@
-import { checkEventsQuery } from '../postgres/custom-events-checks.ts';
+import { checkEventsQuery } from '../custom-events-checks.ts';
 import type { ProductAnalytics } from '../product-analytics.ts';
 import type { TimeRange } from '../warehouse.ts';
 import { customEventSeriesSql, customEventsSql, eventPropertyKeysSql, eventPropertySql } from './custom-events-sql.ts';

@@ -1,5 +1,6 @@
 import type { FunnelStep } from '../product-analytics.ts';
-import { hasWildcard, likePattern, type CheckedFunnel } from '../postgres/funnel-query.ts';
+import { hasWildcard, likePattern, type CheckedFunnel } from '../funnel-query.ts';
+import { propertyMatch } from './custom-events-props.ts';
 import { rawSpans } from './queries.ts';
 import { receivedMs, type Tables } from './schema.ts';
 import { sqlString, sqlUInt } from './sql.ts';
@@ -40,15 +41,7 @@ function stepMatch(step: FunnelStep, table: 'views' | 'events'): string | null {
     kind = `type = 'custom' AND event_name = ${sqlString(step.name)}`;
   }
   if (step.property === undefined) return kind;
-  // 18.16 has no JSON parser, only visitParam* over the JSON text JSON.stringify wrote: a string is
-  // compared unescaped, a number or boolean as its JSON text; null, objects and arrays never match.
-  const key = sqlString(step.property.key);
-  const value = sqlString(step.property.value);
-  const raw = `visitParamExtractRaw(props, ${key})`;
-  return (
-    `${kind} AND (if(substring(${raw}, 1, 1) = '"', visitParamExtractString(props, ${key}) = ${value},` +
-    ` ${raw} = ${value} AND ${raw} NOT IN ('', 'null') AND substring(${raw}, 1, 1) NOT IN ('{', '[')))`
-  );
+  return `${kind} AND ${propertyMatch(step.property)}`;
 }
 
 /** The step bit mask of a row of one table (bit k-1 for step k). */

@@ -1,11 +1,11 @@
-import { checkFunnelQuery, emptyFunnel, funnelResultOf } from '../postgres/funnel-query.ts';
+import { checkFunnelQuery, emptyFunnel, funnelResultOf } from '../funnel-query.ts';
 import type { FunnelQuery, FunnelResult, ProductAnalytics } from '../product-analytics.ts';
 import type { TimeRange } from '../warehouse.ts';
 import type { ClickHouseExecutor } from './executor.ts';
 import { funnelSql } from './funnel-sql.ts';
 import type { Tables } from './schema.ts';
 
-/** Funnels on ClickHouse (18.16 and current): one query (./funnel-sql.ts), the ratios derived in ../postgres/funnel-query.ts. */
+/** Funnels on ClickHouse (18.16 and current): one query (./funnel-sql.ts), the ratios derived in ../funnel-query.ts. */
 export function funnelOver(
   executor: ClickHouseExecutor,
   t: Tables,

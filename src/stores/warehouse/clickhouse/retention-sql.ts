@@ -1,5 +1,5 @@
 import type { RetentionQuery } from '../product-analytics.ts';
-import { periodSeconds } from '../postgres/retention-periods.ts';
+import { periodSeconds } from '../retention-periods.ts';
 import type { TimeRange } from '../warehouse.ts';
 import { stepMatch } from './custom-events-props.ts';
 import { rawSpans } from './queries.ts';

@@ -1,4 +1,4 @@
-import { assembleRetention, checkRetentionQuery } from '../postgres/retention-periods.ts';
+import { assembleRetention, checkRetentionQuery } from '../retention-periods.ts';
 import type { ProductAnalytics } from '../product-analytics.ts';
 import type { TimeRange } from '../warehouse.ts';
 import type { ClickHouseExecutor } from './executor.ts';
@@ -6,7 +6,7 @@ import { normalizeRange } from './queries.ts';
 import { retentionCellsSql } from './retention-sql.ts';
 import type { Tables } from './schema.ts';
 
-/** Retention on ClickHouse: the SQL counts (cohort, k) cells, retention-periods.ts lays them out. */
+/** Retention on ClickHouse: the SQL counts (cohort, k) cells, ../retention-periods.ts lays them out. */
 export function retentionOver(
   executor: ClickHouseExecutor,
   t: Tables,

@@ -1,4 +1,4 @@
-import type { FunnelStep } from '../product-analytics.ts';
+import type { FunnelStep, PropertyFilter } from '../product-analytics.ts';
 import { cleanText } from './event-rows.ts';
 import type { Params } from './statements.ts';
 
@@ -28,18 +28,22 @@ export const likePattern = (pattern: string): string =>
     .join('%');
 
 /**
- * Whether a row of events matches a step (boolean); values become parameters of `p`. A property
- * filter needs the key among the props object's own keys, with a string, number or boolean value
- * whose text equals the filter's value (the funnels' rule).
+ * The one property-filter rule of funnels, retention and custom events (boolean, never NULL): the
+ * key among the props object's own keys, with a string, number or boolean value whose text equals
+ * the filter's value; null, objects and arrays never match. Key and value become parameters of `p`.
  */
+export function propertyMatch(property: PropertyFilter, p: Params): string {
+  const key = p.add(cleanText(property.key));
+  const scalar = `json_typeof(${propsJson} -> ${key}::text) IN ('string', 'number', 'boolean')`;
+  return `coalesce(${scalar} AND ${propertyText(propsJson, key)} = ${p.add(cleanText(property.value))}::text, false)`;
+}
+
+/** Whether a row of events matches a step (boolean); values become parameters of `p`. */
 export function stepMatch(step: FunnelStep, p: Params): string {
   const base =
     step.kind === 'page'
       ? `type = 'page_view' AND path LIKE ${p.add(likePattern(step.path))}::text`
       : `type = 'custom' AND event_name = ${p.add(cleanText(step.name))}::text`;
   if (step.property === undefined) return `(${base})`;
-  // As in funnels: only a string, number or boolean value can match (null, objects and arrays never do).
-  const key = p.add(cleanText(step.property.key));
-  const scalar = `json_typeof(${propsJson} -> ${key}::text) IN ('string', 'number', 'boolean')`;
-  return `(${base} AND coalesce(${scalar} AND ${propertyText(propsJson, key)} = ${p.add(cleanText(step.property.value))}::text, false))`;
+  return `(${base} AND ${propertyMatch(step.property, p)})`;
 }

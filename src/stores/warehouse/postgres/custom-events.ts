@@ -1,6 +1,6 @@
 import type { ProductAnalytics } from '../product-analytics.ts';
 import type { TimeRange } from '../warehouse.ts';
-import { checkEventsQuery } from './custom-events-checks.ts';
+import { checkEventsQuery } from '../custom-events-checks.ts';
 import { customEventSeriesSql, customEventsSql, eventPropertyKeysSql, eventPropertySql } from './custom-events-sql.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 

@@ -1,5 +1,6 @@
 import type { FunnelStep } from '../product-analytics.ts';
-import { hasWildcard, likePattern, type CheckedFunnel } from './funnel-query.ts';
+import { hasWildcard, likePattern, type CheckedFunnel } from '../funnel-query.ts';
+import { propertyMatch } from './custom-events-props.ts';
 import { Params } from './statements.ts';
 
 /**
@@ -31,16 +32,7 @@ function stepMatch(step: FunnelStep, p: Params): string {
       ? `type = 'page_view' AND path ${hasWildcard(step.path) ? `LIKE ${p.add(likePattern(step.path))}::text ESCAPE '\\'` : `= ${p.add(step.path)}::text`}`
       : `type = 'custom' AND event_name = ${p.add(step.name)}::text`;
   if (step.property === undefined) return kind;
-  // props is JSON text (json, not jsonb: the text may hold \u0000, which cannot become text: such a
-  // value is left unmatched instead of failing the whole read). Top-level keys only; strings compare
-  // as themselves, numbers and booleans as their JSON text; null, objects and arrays never match.
-  const key = p.add(step.property.key);
-  const value = p.add(step.property.value);
-  const field = `(props::json -> ${key}::text)`;
-  return (
-    `${kind} AND props IS NOT NULL AND json_typeof(${field}) IN ('string', 'number', 'boolean')` +
-    ` AND strpos(${field}::text, '\\u0000') = 0 AND (${field} #>> '{}') = ${value}::text`
-  );
+  return `${kind} AND ${propertyMatch(step.property, p)}`;
 }
 
 const stepNumbers = (n: number) => Array.from({ length: n }, (_, i) => i + 1);

@@ -1,10 +1,10 @@
 import type { FunnelQuery, FunnelResult, ProductAnalytics } from '../product-analytics.ts';
 import type { TimeRange } from '../warehouse.ts';
-import { checkFunnelQuery, emptyFunnel, funnelResultOf } from './funnel-query.ts';
+import { checkFunnelQuery, emptyFunnel, funnelResultOf } from '../funnel-query.ts';
 import { funnelSql } from './funnel-sql.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 
-/** Funnels on PostgreSQL and PGlite: one statement (./funnel-sql.ts), the ratios derived in ./funnel-query.ts. */
+/** Funnels on PostgreSQL and PGlite: one statement (./funnel-sql.ts), the ratios derived in ../funnel-query.ts. */
 export function funnelOver(executor: SqlExecutor, botSites: (range: TimeRange) => readonly string[]): Pick<ProductAnalytics, 'funnel'> {
   return {
     async funnel(query: FunnelQuery): Promise<FunnelResult> {

@@ -1,6 +1,6 @@
 import type { RetentionQuery } from '../product-analytics.ts';
 import { stepMatch } from './custom-events-props.ts';
-import { periodSeconds } from './retention-periods.ts';
+import { periodSeconds } from '../retention-periods.ts';
 import { Params } from './statements.ts';
 
 /**

@@ -1,10 +1,10 @@
 import type { ProductAnalytics } from '../product-analytics.ts';
 import type { TimeRange } from '../warehouse.ts';
-import { assembleRetention, checkRetentionQuery, type RetentionCell } from './retention-periods.ts';
+import { assembleRetention, checkRetentionQuery, type RetentionCell } from '../retention-periods.ts';
 import { retentionCellsSql } from './retention-sql.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 
-/** Retention on PostgreSQL / PGlite: the SQL counts (cohort, k) cells, retention-periods.ts lays them out. */
+/** Retention on PostgreSQL / PGlite: the SQL counts (cohort, k) cells, ../retention-periods.ts lays them out. */
 export function retentionOver(
   executor: SqlExecutor,
   botSites: (range: TimeRange) => readonly string[],

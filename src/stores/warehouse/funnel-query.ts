@@ -7,7 +7,7 @@ import {
   type FunnelResult,
   type FunnelStep,
   type FunnelStepResult,
-} from '../product-analytics.ts';
+} from './product-analytics.ts';
 
 /**
  * What every funnel adapter shares (PostgreSQL, PGlite and ClickHouse): the query's validation, the

@@ -5,7 +5,7 @@ import {
   type RetentionPeriod,
   type RetentionQuery,
   type RetentionResult,
-} from '../product-analytics.ts';
+} from './product-analytics.ts';
 
 /**
  * Retention's period arithmetic and result assembly, shared by every adapter (PostgreSQL, PGlite

@@ -1,4 +1,4 @@
-import type { TimeRange } from '../warehouse.ts';
+import type { TimeRange } from './warehouse.ts';
 
 /**
  * The arguments of the custom-event reads, checked the same way by every adapter (ClickHouse

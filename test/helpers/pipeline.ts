@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import type { TopicSpec } from '../../src/bus/bus.ts';
+import { createKafkaBus } from '../../src/bus/kafka/kafka-bus.ts';
 import { ingestTopicSpecs, topicNames, type TopicNames } from '../../src/bus/topics.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { PageAggregate, Warehouse } from '../../src/stores/warehouse/warehouse.ts';
+import { REALTIME_GROUP } from '../../src/workers/realtime/realtime-worker.ts';
+import { warehouseGroup } from '../../src/workers/warehouse/warehouse-worker.ts';
 import { freePort, kafkaBrokers, spawnPulse, waitFor, waitForHealth, type PulseProcess } from './services.ts';
 import type { PlanPageFigures } from './generator-expected.ts';
 import { deleteKafkaTopics } from './kafka-topics.ts';
@@ -29,7 +32,7 @@ export interface TestTopics {
   names: TopicNames;
   /** The ingest topics and their DLQs, as Pulse's processes create them. */
   specs: TopicSpec[];
-  /** Deletes those of the topics that exist; call it once the test's processes have stopped. */
+  /** Deletes the topics and the workers' groups (those that exist); call it once the test's processes have stopped. */
   remove: () => Promise<void>;
 }
 
@@ -40,7 +43,16 @@ export function testTopics(tag: string): TestTopics {
     env: { PULSE_TOPIC_PREFIX: prefix },
     names: topicNames(prefix),
     specs,
-    remove: () => deleteKafkaTopics(specs.map((spec) => spec.name)),
+    remove: async () => {
+      await deleteKafkaTopics(specs.map((spec) => spec.name));
+      const bus = createKafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'test-cleanup-groups' });
+      try {
+        for (const group of [REALTIME_GROUP, warehouseGroup('postgres'), warehouseGroup('clickhouse')])
+          await bus.deleteGroup(`${prefix}${group}`);
+      } finally {
+        await bus.close();
+      }
+    },
   };
 }
 

@@ -8,7 +8,7 @@ import { createClickHouseWarehouse } from '../../src/stores/warehouse/clickhouse
 import { createPostgresWarehouse } from '../../src/stores/warehouse/postgres/index.ts';
 import type { Warehouse } from '../../src/stores/warehouse/warehouse.ts';
 import { recordsOf } from '../helpers/known-stream.ts';
-import { caughtUp, startService, type PulseService } from '../helpers/pipeline.ts';
+import { caughtUp, startService, testTopics, type PulseService } from '../helpers/pipeline.ts';
 import { realtimeEvent } from '../helpers/realtime-store-suite.ts';
 import { clickhouseUrl, kafkaBrokers, postgresUrl, redisUrl, spawnPulse } from '../helpers/services.ts';
 
@@ -30,7 +30,8 @@ test('pulse db forget erases one visitor from Redis, PostgreSQL and ClickHouse a
       return realtimeEvent('page_view', { ...fields, duration: 3 + i * 10 });
     }),
   );
-  const env = { PULSE_REDIS_URL: redisUrl, PULSE_POSTGRES_URL: postgresUrl, PULSE_CLICKHOUSE_URL: clickhouseUrl };
+  const own = testTopics(site);
+  const env = { ...own.env, PULSE_REDIS_URL: redisUrl, PULSE_POSTGRES_URL: postgresUrl, PULSE_CLICKHOUSE_URL: clickhouseUrl };
   const bus = createKafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'test-gdpr' });
   const realtime = createRedisRealtimeStore({ url: redisUrl });
   const warehouses: Warehouse[] = [createPostgresWarehouse({ url: postgresUrl }), createClickHouseWarehouse({ url: clickhouseUrl })];
@@ -44,7 +45,7 @@ test('pulse db forget erases one visitor from Redis, PostgreSQL and ClickHouse a
     ]) {
       services.push(await startService(args, env));
     }
-    await bus.produce(recordsOf(events));
+    await bus.produce(recordsOf(events, own.names));
     for (const service of services) await caughtUp(service, 'worker caught up');
 
     assert.equal((await realtime.userStats(site, gone, Date.now())).eventsLastHour, 6);
@@ -91,5 +92,6 @@ test('pulse db forget erases one visitor from Redis, PostgreSQL and ClickHouse a
     await realtime.close();
     await Promise.allSettled(warehouses.map((w) => w.close()));
     await bus.close();
+    await own.remove();
   }
 });

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { createKafkaBus } from '../../src/bus/kafka/kafka-bus.ts';
-import { ingestTopicSpecs } from '../../src/bus/topics.ts';
-import { loadConfig } from '../../src/config/config.ts';
 import { createRedisRealtimeStore } from '../../src/stores/realtime/redis/index.ts';
 import { REALTIME_GROUP } from '../../src/workers/realtime/realtime-worker.ts';
 import { assertMatchesStream, knownStream, recordsOf } from '../helpers/known-stream.ts';
+import { testTopics, type TestTopics } from '../helpers/pipeline.ts';
 import { freePort, kafkaBrokers, redisUrl, spawnPulse, waitFor, waitForHealth, type PulseProcess } from '../helpers/services.ts';
 
 interface Status {
@@ -14,9 +13,10 @@ interface Status {
   totalLag: number;
 }
 
-async function startWorkerProcess(): Promise<{ process: PulseProcess; status: () => Promise<Status> }> {
+async function startWorkerProcess(own: TestTopics): Promise<{ process: PulseProcess; status: () => Promise<Status> }> {
   const port = await freePort();
   const process = spawnPulse(['worker', 'realtime'], {
+    ...own.env,
     PULSE_PORT: String(port),
     PULSE_KAFKA_BROKERS: kafkaBrokers,
     PULSE_REDIS_URL: redisUrl,
@@ -35,33 +35,34 @@ test(
     const bus = createKafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'test-rt' });
     const store = createRedisRealtimeStore({ url: redisUrl });
     const site = `rt${randomUUID().slice(0, 8)}`;
+    const own = testTopics(site);
     const workers: PulseProcess[] = [];
     try {
-      await bus.ensureTopics(ingestTopicSpecs(loadConfig({})));
+      await bus.ensureTopics(own.specs);
       const stream = knownStream(site, { count: 4000, users: 50, seed: 11, now: Date.now() });
-      await bus.produce(recordsOf(stream.sent.slice(0, 2500)));
+      await bus.produce(recordsOf(stream.sent.slice(0, 2500), own.names));
 
       // Worker 1 is killed with SIGKILL while it works through the stream: whatever it wrote
       // after its last commit is delivered again to worker 2.
-      const first = await startWorkerProcess();
+      const first = await startWorkerProcess(own);
       workers.push(first.process);
       await waitFor(async () => ((await first.status()).records.ok >= 400 ? true : undefined), 'worker 1 under way', 60_000);
       first.process.child.kill('SIGKILL');
       await new Promise((resolve) => first.process.child.once('exit', resolve));
 
-      await bus.produce(recordsOf(stream.sent.slice(2500)));
-      const second = await startWorkerProcess();
+      await bus.produce(recordsOf(stream.sent.slice(2500), own.names));
+      const second = await startWorkerProcess(own);
       workers.push(second.process);
       await waitFor(async () => ((await second.status()).totalLag === 0 ? true : undefined), 'worker 2 caught up', 120_000);
       await assertMatchesStream(store, site, stream, Date.now());
 
-      // A forced redelivery of everything: the group forgets its offsets and reads the topics again.
+      // A forced redelivery of everything: the test's group forgets its offsets and reads its topics again.
       await second.process.stop();
       await waitFor(async () => {
-        await bus.deleteGroup(REALTIME_GROUP);
+        await bus.deleteGroup(`${own.names.prefix}${REALTIME_GROUP}`);
         return true;
       }, 'group deleted once its member left');
-      const third = await startWorkerProcess();
+      const third = await startWorkerProcess(own);
       workers.push(third.process);
       await waitFor(async () => ((await third.status()).totalLag === 0 ? true : undefined), 'replay caught up', 120_000);
       assert.ok((await third.status()).records.ok >= stream.sent.length, 'the whole stream was delivered again');
@@ -71,6 +72,7 @@ test(
       await store.forgetUser(site, '').catch(() => undefined);
       await store.close();
       await bus.close();
+      await own.remove();
     }
   },
 );

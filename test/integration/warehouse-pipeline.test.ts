@@ -6,7 +6,7 @@ import { planEvents } from '../../src/generator/plan.ts';
 import { createClickHouseWarehouse } from '../../src/stores/warehouse/clickhouse/index.ts';
 import { createPostgresWarehouse } from '../../src/stores/warehouse/postgres/index.ts';
 import type { Warehouse } from '../../src/stores/warehouse/warehouse.ts';
-import { assertPageAggregates, caughtUp, generate, startService, type PulseService } from '../helpers/pipeline.ts';
+import { assertPageAggregates, caughtUp, generate, startService, testTopics, type PulseService } from '../helpers/pipeline.ts';
 import { clickhouseUrl, postgresUrl, waitFor } from '../helpers/services.ts';
 
 const SEED = 5;
@@ -20,31 +20,29 @@ test(
     const site = `wh${id}`;
     const prefix = `wh${id}`;
     const plan = planEvents(SEED, COUNT, { site, idPrefix: prefix });
+    const own = testTopics(prefix);
     const totals = expectedTotals(plan);
     assert.ok(totals.duplicates > 0 && totals.invalid > 0, 'the plan carries duplicates and invalid records');
 
     const warehouses: Warehouse[] = [createPostgresWarehouse({ url: postgresUrl }), createClickHouseWarehouse({ url: clickhouseUrl })];
     const services: PulseService[] = [];
     try {
-      const env = { PULSE_POSTGRES_URL: postgresUrl, PULSE_CLICKHOUSE_URL: clickhouseUrl, PULSE_WORKER_BATCH: '100' };
+      const env = {
+        ...own.env,
+        PULSE_POSTGRES_URL: postgresUrl,
+        PULSE_CLICKHOUSE_URL: clickhouseUrl,
+        PULSE_WORKER_BATCH: '100',
+      };
       const postgres = await startService(['worker', 'warehouse', '--sink', 'postgres'], env);
       services.push(postgres);
       const clickhouse = await startService(['worker', 'warehouse', '--sink', 'clickhouse'], env);
       services.push(clickhouse);
 
-      // The generator writes straight to Kafka (page-views), as seed 002's producer does.
-      const generating = generate([
-        '--count',
-        String(COUNT),
-        '--eps',
-        '1500',
-        '--seed',
-        String(SEED),
-        '--site',
-        site,
-        '--id-prefix',
-        prefix,
-      ]);
+      // The generator writes straight to Kafka (this test's page-views), as seed 002's producer does.
+      const generating = generate(
+        ['--count', String(COUNT), '--eps', '1500', '--seed', String(SEED), '--site', site, '--id-prefix', prefix],
+        own.env,
+      );
 
       // Kill the PostgreSQL worker mid-stream; a new member of its group takes over.
       const before = (await postgres.status()).records.ok;
@@ -75,6 +73,7 @@ test(
     } finally {
       for (const service of services) await service.process.stop();
       await Promise.allSettled(warehouses.map((w) => w.close()));
+      await own.remove();
     }
   },
 );

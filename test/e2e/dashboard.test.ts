@@ -278,7 +278,8 @@ describe('dashboard in Chromium → pulse start', { timeout: 120_000 }, () => {
           (node) => node.textContent === path,
         ),
       path,
-      { timeout: 1000 },
+      // Pushed by the stream, not fetched again by the page; bounded generously for a loaded machine.
+      { timeout: 15_000 },
     );
     // Browsers log the failed reconnection attempts as console errors; page errors would be thrown exceptions.
     assert.deepEqual(

@@ -1,10 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus, BusRecord } from '../../src/bus/bus.ts';
+import { PulseError } from '../../src/shared/errors.ts';
 
 /** End offset of every partition of `topic`, to read only what a test adds after this point. */
 export async function endOffsets(bus: Bus, topic: string): Promise<Map<number, number>> {
-  const info = (await bus.listTopics()).find((t) => t.name === topic);
+  const info = (await listTopicsSettled(bus)).find((t) => t.name === topic);
   return new Map((info?.partitions ?? []).map((p) => [p.partition, p.endOffset]));
+}
+
+/**
+ * Lists the broker's topics. Tests running beside this one delete their own topics when they end;
+ * a topic deleted between the listing of names and the reading of its offsets fails that one
+ * read, so a retriable failure is tried again (at most 5 times).
+ */
+async function listTopicsSettled(bus: Bus): Promise<Awaited<ReturnType<Bus['listTopics']>>> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await bus.listTopics();
+    } catch (error) {
+      if (attempt >= 5 || !(error instanceof PulseError) || !error.retriable) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
 }
 
 /**

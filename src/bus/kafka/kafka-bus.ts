@@ -136,9 +136,23 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       }
     }),
     listTopics: adminCall('list topics', async (): Promise<TopicInfo[]> => {
-      const names = (await admin.listTopics()).sort();
+      let names = (await admin.listTopics()).sort();
       if (names.length === 0) return [];
-      const [ends, starts] = await Promise.all([endOffsets(names, LATEST), endOffsets(names, EARLIEST)]);
+      // A topic deleted (or created) between the listing of names and the reading of offsets fails
+      // that read: when the names changed meanwhile, read again with the new ones (at most 3 times).
+      const offsetsOf = async (attempt: number): Promise<[Map<string, number>, Map<string, number>]> => {
+        try {
+          return await Promise.all([endOffsets(names, LATEST), endOffsets(names, EARLIEST)]);
+        } catch (error) {
+          const now = (await admin.listTopics()).sort();
+          if (attempt >= 3 || now.join('\n') === names.join('\n')) throw error;
+          names = now;
+          if (names.length === 0) return [new Map(), new Map()];
+          return offsetsOf(attempt + 1);
+        }
+      };
+      const [ends, starts] = await offsetsOf(1);
+      if (names.length === 0) return [];
       return names.map((name) => {
         const partitions = [...ends.keys()].filter((k) => k.startsWith(`${name}:`) && !k.slice(name.length + 1).includes(':'));
         return {

@@ -181,10 +181,14 @@ export function defineFunnelSuite(name: string, makeWarehouse: (options: Warehou
       await write(shuffled);
       const digest = createHash('sha256');
       let converting = 0;
-      for (const steps of datasetFunnels) {
-        for (const order of funnelOrders) {
-          for (const countBy of funnelCounts) {
-            for (const windowMs of datasetWindows) {
+      let asked = 0;
+      // A third of the funnel × order × count × window matrix, spread so every value of each meets every value of the others.
+      for (const [f, steps] of datasetFunnels.entries()) {
+        for (const [o, order] of funnelOrders.entries()) {
+          for (const [c, countBy] of funnelCounts.entries()) {
+            for (const [w, windowMs] of datasetWindows.entries()) {
+              if ((f + o + c + w) % 3 !== 0) continue;
+              asked += 1;
               const query: FunnelQuery = { range: { ...RANGE, site }, steps, order, windowMs, countBy };
               const result = await check(events, query, `${JSON.stringify(steps)} ${order} ${countBy} ${windowMs} ms`);
               digest.update(JSON.stringify(result));
@@ -193,7 +197,10 @@ export function defineFunnelSuite(name: string, makeWarehouse: (options: Warehou
           }
         }
       }
-      assert.ok(converting > 60, `most funnels have someone completing them (${converting})`);
+      assert.ok(
+        converting * 3 > asked,
+        `a third of the funnels or more have someone completing them (the 1 ms window rarely) (${converting} of ${asked})`,
+      );
       // The same on every adapter: compare this line across the four runs.
       t.diagnostic(`dataset results sha256 ${digest.digest('hex')}`);
     });

@@ -6,20 +6,18 @@
  * HTTP wire and per Kafka record (for the operator's sizing table).
  */
 import { Admin } from '@platformatic/kafka';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { topics } from '../src/bus/topics.ts';
 import type { OutgoingRecord } from '../src/bus/bus.ts';
 import { topicNames } from '../src/bus/topics.ts';
 import { eventTypes } from '../src/contract/event-schema.ts';
 import { HTTP_TARGET_USER_AGENT } from '../src/generator/targets.ts';
 import { planBatch } from '../src/ingest/plan-batch.ts';
-import { kafkaBrokers, repoRoot } from '../test/helpers/services.ts';
+import { kafkaBrokers } from '../test/helpers/services.ts';
 import { collectBodies, postLoad } from './ingest-load.ts';
 import { cpuSeconds, dec, envNonNegative, envNumber, int, startServer, stopAll, today, type ServerProcess } from './processes.ts';
+import { producerPerformance as runProducerPerformance } from './producer-performance.ts';
 import { machine, writeSection } from './report.ts';
 
 const ROUNDS = envNumber('BENCH_ROUNDS', 3);
@@ -115,31 +113,7 @@ async function producerPerformance(recordSize: number): Promise<PerfRun> {
     await admin.close();
   }
   perfTopics.push(topic);
-  const { stdout } = await promisify(execFile)(
-    'bash',
-    [
-      join(repoRoot, 'scripts', 'stack'),
-      'kafka-class',
-      'org.apache.kafka.tools.ProducerPerformance',
-      '--topic',
-      topic,
-      '--num-records',
-      String(RECORDS),
-      '--record-size',
-      String(recordSize),
-      '--throughput',
-      '-1',
-      '--producer-props',
-      `bootstrap.servers=${kafkaBrokers}`,
-      'acks=all',
-      'enable.idempotence=true',
-    ],
-    { maxBuffer: 10 * 2 ** 20 },
-  );
-  const summary = stdout.trim().split('\n').pop() ?? '';
-  const match = /([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(summary);
-  if (match === null) throw new Error(`ProducerPerformance said: ${summary}`);
-  return { recordsPerSecond: Number(match[1]), mbPerSecond: Number(match[2]) };
+  return runProducerPerformance(topic, RECORDS, recordSize);
 }
 
 interface IngestRun {

@@ -4,13 +4,11 @@
  * Node.js clients it was chosen from. 200-byte records, acks=all, idempotent.
  */
 import { Producer, ProduceAcks } from '@platformatic/kafka';
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { createKafkaBus } from '../src/bus/kafka/kafka-bus.ts';
-import { kafkaBrokers, repoRoot } from '../test/helpers/services.ts';
+import { kafkaBrokers } from '../test/helpers/services.ts';
+import { producerPerformance } from './producer-performance.ts';
 import { machine, writeSection } from './report.ts';
 
 const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 200_000);
@@ -46,34 +44,12 @@ async function newTopic(bus: ReturnType<typeof createKafkaBus>): Promise<string>
 }
 
 async function javaPerfTest(topic: string): Promise<Result> {
-  const { stdout } = await promisify(execFile)(
-    'bash',
-    [
-      join(repoRoot, 'scripts', 'stack'),
-      'kafka-class',
-      'org.apache.kafka.tools.ProducerPerformance',
-      '--topic',
-      topic,
-      '--num-records',
-      String(RECORDS),
-      '--record-size',
-      String(SIZE),
-      '--throughput',
-      '-1',
-      '--producer-props',
-      `bootstrap.servers=${kafkaBrokers}`,
-      'acks=all',
-      'enable.idempotence=true',
-    ],
-    { maxBuffer: 10 * 2 ** 20 },
-  );
-  const summary = stdout.trim().split('\n').pop() ?? '';
-  const rate = Number(/([\d.]+) records\/sec/.exec(summary)?.[1] ?? NaN);
+  const { recordsPerSecond } = await producerPerformance(topic, RECORDS, SIZE);
   return {
     name: 'kafka-producer-perf-test (Java client)',
     setup: 'ProducerPerformance, defaults (batch.size 16 KiB, linger 5 ms)',
-    recordsPerSecond: Math.round(rate),
-    mbPerSecond: Math.round(((rate * SIZE) / 1e6) * 100) / 100,
+    recordsPerSecond: Math.round(recordsPerSecond),
+    mbPerSecond: Math.round(((recordsPerSecond * SIZE) / 1e6) * 100) / 100,
   };
 }
 

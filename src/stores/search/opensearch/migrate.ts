@@ -23,8 +23,10 @@ export async function migrateIndexes(client: Client, names: IndexNames): Promise
     let hasAlias: boolean;
     let exists: boolean;
     try {
-      hasAlias = (await client.indices.existsAlias({ name: alias })).body;
-      exists = hasAlias || (await client.indices.exists({ index: alias })).body;
+      // This order matters: a concurrent migrate creates the index and its alias together, so
+      // once the name exists, asking whether it is an alias tells the truth.
+      exists = (await client.indices.exists({ index: alias })).body;
+      hasAlias = exists && (await client.indices.existsAlias({ name: alias })).body;
     } catch (error) {
       throw new OpenSearchError(`migrate ${alias}`, error);
     }

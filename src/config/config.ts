@@ -4,6 +4,7 @@ import { FALLBACK_SITE } from '../contract/derived-fields.ts';
 import { siteKeySource } from '../contract/site-key.ts';
 import { PulseError, errorCodes } from '../shared/errors.ts';
 import { originPolicy } from './cors-origins.ts';
+import { DEFAULT_EMBEDDED_SEMI_SPACE_MB } from './node-flags.ts';
 
 /**
  * Every PULSE_* setting, with its default and meaning. The README's
@@ -13,6 +14,13 @@ export const configSchema = Type.Object({
   PULSE_HOST: Type.String({ default: '127.0.0.1', description: 'Address the HTTP server binds to (0.0.0.0 to expose it).' }),
   PULSE_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port of `pulse start` / `pulse ingest`.' }),
   PULSE_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Embedded mode: where the log and databases are kept.' }),
+  PULSE_SEMI_SPACE_MB: Type.Integer({
+    minimum: 0,
+    maximum: 1024,
+    default: DEFAULT_EMBEDDED_SEMI_SPACE_MB,
+    description:
+      '`pulse start` only: MiB per V8 semi-space (its young generation); small keeps the resident memory of a small box low, 0 leaves Node’s default (larger, a little faster under heavy load).',
+  }),
   PULSE_LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info', description: 'pino log level.' },

@@ -92,6 +92,16 @@ async function views(): Promise<number> {
   return pages.reduce((sum, row) => sum + row.views, 0);
 }
 
+test('`pulse start` replaced its own process image to run with small semi-spaces (same pid, the flag on its command line)', () => {
+  const pid = pulse?.child.pid;
+  assert.ok(pid !== undefined);
+  const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .filter((arg) => arg !== '');
+  assert.ok(commandLine.includes('--max-semi-space-size=8'), commandLine.join(' '));
+  assert.match(commandLine.slice(-2).join(' '), /bin\/pulse\.js start$/, 'its arguments are kept');
+});
+
 test('the embedded process stays under its RSS bound while a bounded load fills its store', async () => {
   const pid = pulse?.child.pid;
   assert.ok(pid !== undefined);

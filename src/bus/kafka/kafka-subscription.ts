@@ -1,7 +1,8 @@
+import type { EventEmitter } from 'node:events';
 import type { ConnectionOptions } from 'node:tls';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { BusRecord, SubscribeOptions, Subscription } from '../bus.ts';
-import { isRetriable } from '../../shared/errors.ts';
+import { isRetriable, type PulseError } from '../../shared/errors.ts';
 import { busError } from './kafka-errors.ts';
 
 interface ClientOptions {
@@ -67,6 +68,9 @@ async function subscribeOnce(clientOptions: ClientOptions, options: SubscribeOpt
   let failure: unknown;
   stream.on('error', (error: unknown) => {
     failure = busError(error, `consume ${options.topics.join(', ')}`);
+  });
+  onMemberLost(consumer, options.group, (error) => {
+    failure ??= error;
   });
   // Flowing mode with our own bounded buffer: pause() when it is full, resume() when poll() drains it.
   // Pulling with stream.read() stalled a partition for good under load (the client's fetch loop was
@@ -139,6 +143,16 @@ async function subscribeOnce(clientOptions: ClientOptions, options: SubscribeOpt
       await consumer.close(true);
     },
   };
+}
+
+/**
+ * When a heartbeat tells the consumer to join its group again and that join fails, the client
+ * stops heartbeating and emits a plain `error` event: with no listener, Node throws it and the
+ * worker process dies (seen when a broker closed the connection mid-rebalance). The member is lost
+ * for good: the failure is handed on, so the next poll fails and the worker joins with a new member.
+ */
+export function onMemberLost(member: Pick<EventEmitter, 'on'>, group: string, fail: (error: PulseError) => void): void {
+  member.on('error', (error: unknown) => fail(busError(error, `stay in group "${group}"`)));
 }
 
 /**

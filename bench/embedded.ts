@@ -308,14 +308,15 @@ Load detail: ${int(f.load.accepted)} events accepted at ${int(f.load.acceptedPer
 caught up ${f.load.catchUpSeconds === null ? `not within ${DRAIN_SECONDS} s` : `${dec(f.load.catchUpSeconds)} s`} after the load stopped;
 peak RSS with the large store ${int(f.large.peakMiB)} MiB.
 
-What limits each (2026-12-01; the box ran at load average 12–20 on 2 cores, shared with other sessions, so the
-throughput figures here are far below a quiet machine's — BENCHMARKS' ingest section measured ~7.5k events/s end to end
-on a quiet one): the warehouse writer (PGlite, synchronous WebAssembly on the one JavaScript thread) bounds events/s end
-to end; PGlite's WebAssembly instances (128 MiB linear memory each at least, plus ~100–200 MiB of compiled code; a first
-start also runs initdb in a second instance that is only freed when collected) put the idle floor above 300 MiB and the
-peak near 1 GiB. The store size no longer moves the RSS (the realtime store's duplicate memory is capped; tables live on
-disk). The candidates table ("Embedded warehouse candidates") shows DuckDB at a third of PGlite's
-memory and 2.7× its write rate per CPU second.
+What limits each (2026-12-02, the machine otherwise quiet; \`pulse start\` runs with 8 MiB V8 semi-spaces,
+\`PULSE_SEMI_SPACE_MB\`): the warehouse writer (PGlite, synchronous WebAssembly on the one JavaScript thread) bounds
+events/s end to end. The first start on an empty directory peaks and idles highest: PostgreSQL's initdb runs in a second
+WebAssembly instance, and V8 optimises PostgreSQL's hottest functions (~500 MiB for a few seconds; \`--liftoff-only\`
+avoids it, "Embedded warehouse candidates"). Once started, the floor is ~300 MiB: PGlite's 128 MiB of linear memory and
+its compiled code, Node.js and the app. Before the smaller semi-spaces (2026-12-01, a loaded machine) the same run read
+739 MiB after start, 743 after the light load and 492 / 488 MiB with 200,000 stored: V8 had grown its young generation
+to ~130 MiB and kept it. The store size does not move the RSS (the realtime store's duplicate memory is capped; tables
+live on disk). The candidates table shows DuckDB at a third of PGlite's memory and 2.7× its write rate per CPU second.
 `,
   );
 }

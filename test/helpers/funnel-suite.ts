@@ -123,6 +123,14 @@ export function funnelDataset(site: string, seed: number, visitors: number): Enr
 /** The generated dataset's funnels: wildcards, a property of each kind, a repeated step, 2 to 8 steps. */
 const page = (path: string, property?: { key: string; value: string }): FunnelStep => ({ kind: 'page', path, property });
 const event = (name: string, property?: { key: string; value: string }): FunnelStep => ({ kind: 'event', name, property });
+/** A sequential funnel of visitors over the hour from `from`, one hour to complete. */
+const hourFunnel = (site: string, from: number, steps: FunnelStep[]): FunnelQuery => ({
+  range: { from, to: from + HOUR, site },
+  steps,
+  order: 'sequential',
+  windowMs: HOUR,
+  countBy: 'visitors',
+});
 export const datasetFunnels: readonly (readonly FunnelStep[])[] = [
   [page('/'), page('/pricing'), event('signup')],
   [page('/products/*'), event('add_to_cart', { key: 'gift', value: 'true' }), page('/checkout*'), page('/checkout/done')],
@@ -300,13 +308,7 @@ export function defineFunnelSuite(name: string, makeWarehouse: (options: Warehou
         ...[pv('y3', T, '/100%'), pv('y3', T + 1, '/ab')],
       ];
       await write(events);
-      const query = (steps: FunnelStep[]): FunnelQuery => ({
-        range: { from: T, to: T + HOUR, site },
-        steps,
-        order: 'sequential',
-        windowMs: HOUR,
-        countBy: 'visitors',
-      });
+      const query = (steps: FunnelStep[]) => hourFunnel(site, T, steps);
       assert.deepEqual(entered(await check(events, query([page('/shop/*/buy'), page('/a_b')]), 'shop')), [3, 2]);
       assert.deepEqual(entered(await check(events, query([page('/100%'), page('/a\\b*')]), 'percent')), [2, 1]);
       assert.deepEqual(entered(await check(events, query([page('*'), page('*b')]), 'everything')), [8, 7]);
@@ -329,13 +331,7 @@ export function defineFunnelSuite(name: string, makeWarehouse: (options: Warehou
         ...[ce('p8', T, 'signup', {}), ce('p8', T + 1, 'pay', { amount: 5.5 })],
       ];
       await write(events);
-      const query = (steps: FunnelStep[]): FunnelQuery => ({
-        range: { from: T, to: T + HOUR, site },
-        steps,
-        order: 'sequential',
-        windowMs: HOUR,
-        countBy: 'visitors',
-      });
+      const query = (steps: FunnelStep[]) => hourFunnel(site, T, steps);
       const pro = event('signup', { key: 'plan', value: 'pro' });
       assert.deepEqual(entered(await check(events, query([pro, event('pay', { key: 'amount', value: '5' })]), 'number')), [5, 3]);
       assert.deepEqual(entered(await check(events, query([pro, event('pay', { key: 'amount', value: 'null' })]), 'null')), [5, 0]);
@@ -362,13 +358,7 @@ export function defineFunnelSuite(name: string, makeWarehouse: (options: Warehou
         ...[ce('q4', T, 'signup', { meta: { plan: 'pro' } }), ce('q4', T + 1, 'pay', { x: { amount: 5 }, amount: '\u0000' })],
       ];
       await write(events);
-      const query = (steps: FunnelStep[]): FunnelQuery => ({
-        range: { from: T, to: T + HOUR, site },
-        steps,
-        order: 'sequential',
-        windowMs: HOUR,
-        countBy: 'visitors',
-      });
+      const query = (steps: FunnelStep[]) => hourFunnel(site, T, steps);
       const pay = event('pay', { key: 'amount', value: '5' });
       const plan = (value: string) => event('signup', { key: 'plan', value });
       assert.deepEqual(entered(await check(events, query([plan('pro'), pay]), 'nested key first')), [1, 1]);

@@ -286,7 +286,7 @@ async function main(): Promise<void> {
       const result = await measureRate(rate, SECONDS, ingests, workers, redis);
       results.push(result);
       console.error(
-        `  p50 ${dec(percentile(result.latencies, 50))} ms, p95 ${dec(percentile(result.latencies, 95))} ms, p99 ${dec(percentile(result.latencies, 99))} ms, lost ${result.lost}`,
+        `  p50 ${dec(percentile(result.latencies, 50))} ms, p95 ${dec(percentile(result.latencies, 95))} ms, p99 ${dec(percentile(result.latencies, 99))} ms, lost ${result.lost}; ingest answered p50 ${dec(percentile(result.acks, 50))} ms, p99 ${dec(percentile(result.acks, 99))} ms`,
       );
       await sleep(500);
     }

@@ -128,6 +128,19 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
   };
   status.state = 'running';
 
+  let commitInFlight: Promise<void> = Promise.resolve();
+  const commit = async (member: Subscription, records: BusRecord[]): Promise<void> => {
+    try {
+      await member.commit(records);
+      membershipFailures = 0;
+    } catch (error) {
+      // A rebalance took the partitions away: the new owner re-reads, the sink absorbs the repeat.
+      log.warn({ err: error }, 'commit failed; the batch may be delivered again');
+      metrics?.busErrors.inc({ worker, operation: 'commit' });
+      await renewAfterFailures('commit', error).catch((renewError: unknown) => log.error({ err: renewError }, 'joining again failed'));
+    }
+  };
+
   const sinkRetried = (): void => metrics?.sinkErrors.inc({ worker, retriable: 'true' });
 
   /** Repeats `work` with growing pauses until it succeeds or the worker is stopped; false if stopped (each failure counted). */
@@ -219,15 +232,10 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
       return false;
     }
     if (metrics !== undefined) for (const { topic } of deadLetters) metrics.dlqRecords.inc({ topic });
-    try {
-      await subscription.commit(records);
-      membershipFailures = 0;
-    } catch (error) {
-      // A rebalance took the partitions away: the new owner re-reads, the sink absorbs the repeat.
-      log.warn({ err: error }, 'commit failed; the batch may be delivered again');
-      metrics?.busErrors.inc({ worker, operation: 'commit' });
-      await renewAfterFailures('commit', error);
-    }
+    // The commit runs while the next batch is polled and written: its round trip to the broker is
+    // off the path of every event. Commits stay in order (one in flight), each after its batch's write.
+    await commitInFlight;
+    commitInFlight = commit(subscription, records);
     const written = decoded.length - refused.length;
     const dropped = [...drops.values()].reduce((sum, n) => sum + n, 0);
     status.batches += 1;
@@ -269,6 +277,7 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
       running = false;
       lagRefresh?.stop();
       await loop;
+      await commitInFlight;
       await subscription.close();
       status.state = 'stopped';
     },

@@ -290,3 +290,57 @@ test('a member whose commits keep failing joins its group again; what it had not
   assert.deepEqual([...new Set(written)].sort(), [1, 2, 3, 4, 5]);
   assert.ok(written.length > 5, 'the uncommitted records were delivered again');
 });
+
+test("a batch's commit runs while the next batch is written; commits stay in order, each after its batch's write", async () => {
+  const log: string[] = [];
+  let releaseFirstCommit: (() => void) | undefined;
+  const firstCommitHeld = new Promise<void>((resolve) => (releaseFirstCommit = resolve));
+  let commits = 0;
+  const slowCommits: Bus = Object.assign(Object.create(bus) as Bus, {
+    subscribe: async (options: SubscribeOptions): Promise<Subscription> => {
+      const inner = await bus.subscribe(options);
+      return {
+        poll: (_max: number, waitMs: number) => inner.poll(1, waitMs),
+        commit: async (records: BusRecord[]) => {
+          const n = (commits += 1);
+          log.push(`commit ${n} starts`);
+          if (n === 1) await firstCommitHeld;
+          await inner.commit(records);
+          log.push(`commit ${n} done`);
+        },
+        close: () => inner.close(),
+      };
+    },
+  });
+  const written: number[] = [];
+  const worker = await startWorker(
+    numbersWorker(async (values) => {
+      written.push(...values);
+      log.push(`write ${values.join(',')}`);
+    }),
+    { bus: slowCommits, logger, pollWaitMs: 50 },
+  );
+  await produceNumbers(['1', '2', '3']);
+  // The first commit is held: the second batch is written meanwhile, and its commit waits for the first.
+  await waitFor(async () => (written.length >= 2 ? true : undefined), 'the second batch written while the first commit is held');
+  assert.equal(commits, 1, 'no second commit while the first is in flight');
+  releaseFirstCommit?.();
+  await waitFor(
+    async () => ((await bus.groupLag('numbers-group', ['numbers'])).every((p) => p.lag === 0) ? true : undefined),
+    'all committed',
+  );
+  await worker.stop();
+  assert.deepEqual(written.sort(), [1, 2, 3]);
+  for (let n = 2; n <= commits; n += 1) {
+    assert.ok(
+      log.indexOf(`commit ${n} starts`) > log.indexOf(`commit ${n - 1} done`),
+      `commit ${n} after commit ${n - 1}: ${log.join('; ')}`,
+    );
+  }
+  const writes = log.filter((entry) => entry.startsWith('write '));
+  const commitStarts = log.filter((entry) => entry.endsWith(' starts'));
+  assert.equal(commitStarts.length, writes.length, `one commit per written batch: ${log.join('; ')}`);
+  for (const [i, start] of commitStarts.entries()) {
+    assert.ok(log.indexOf(start) > log.indexOf(writes[i] as string), `commit ${i + 1} after write ${i + 1}: ${log.join('; ')}`);
+  }
+});

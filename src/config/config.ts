@@ -178,7 +178,11 @@ export const configSchema = Type.Object({
     description: 'Prefix of every topic name Pulse uses (e.g. `staging.`), so several installations or test runs share one Kafka.',
   }),
   PULSE_CACHE_DIR: Type.Optional(
-    Type.String({ minLength: 1, description: 'Where the scripts keep downloaded jars and packages (default ~/.cache/pulse).' }),
+    Type.String({
+      minLength: 1,
+      description:
+        'Where the scripts keep downloaded jars and packages, and embedded Pulse the template it makes new PGlite databases from (default ~/.cache/pulse).',
+    }),
   ),
 });
 

@@ -14,6 +14,7 @@ import { createRedisRealtimeStore } from '../stores/realtime/redis/index.ts';
 import { createClickHouseWarehouse } from '../stores/warehouse/clickhouse/index.ts';
 import { createPostgresWarehouse, warehouseOver } from '../stores/warehouse/postgres/index.ts';
 import { pgliteExecutor } from '../stores/warehouse/postgres/sql-executor.ts';
+import { pgliteTemplateFile } from '../stores/warehouse/postgres/pglite-template.ts';
 import { openPgliteSearchIndex, pgliteSearchExtensions } from '../stores/search/postgres/index.ts';
 import type { Warehouse } from '../stores/warehouse/warehouse.ts';
 import { createOpenSearchIndex } from '../stores/search/opensearch/index.ts';
@@ -66,7 +67,11 @@ export function redisStoreFrom(config: Config, logger: Logger): RealtimeStore {
  * in-process PostgreSQL instead of two (memory is what a small box has least of).
  */
 export async function pgliteStoresFrom(config: Config): Promise<{ warehouse: Warehouse; search: SearchIndex; accounts: AccountStore }> {
-  const executor = await pgliteExecutor({ dir: join(resolve(config.PULSE_DATA_DIR), 'pglite'), extensions: pgliteSearchExtensions });
+  const executor = await pgliteExecutor({
+    dir: join(resolve(config.PULSE_DATA_DIR), 'pglite'),
+    extensions: pgliteSearchExtensions,
+    template: pgliteTemplateFile(config.PULSE_CACHE_DIR),
+  });
   const warehouse = warehouseOver(executor, { schema: 'public', countBots: botCountingFrom(config) });
   const search = await openPgliteSearchIndex({ executor });
   const accounts = createPostgresAccountStore({ executor, closeExecutor: false });

@@ -198,8 +198,10 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     return first === undefined || second === undefined ? undefined : [...first, ...second];
   };
 
-  const handle = async (records: BusRecord[]): Promise<boolean> => {
-    const stopTimer = options.metrics?.batchSeconds.startTimer({ worker: definition.name });
+  /** Polls the next batch and decodes it; pure apart from the poll, so it runs while the batch before is written. */
+  const pollAndDecode = async (): Promise<Batch<T>> => {
+    const member = subscription;
+    const records = await member.poll(batchSize, pollWaitMs);
     const decoded: Decoded<T>[] = [];
     const rejects: Reject[] = [];
     const drops = new Map<string, number>();
@@ -209,6 +211,11 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
       else if (outcome.kind === 'drop') drops.set(outcome.reason, (drops.get(outcome.reason) ?? 0) + 1);
       else rejects.push({ record, reason: outcome.reason });
     }
+    return { member, records, decoded, rejects, drops };
+  };
+
+  const handle = async ({ member, records, decoded, rejects, drops }: Batch<T>): Promise<boolean> => {
+    const stopTimer = options.metrics?.batchSeconds.startTimer({ worker: definition.name });
     const refused = await writeIsolating(decoded);
     if (refused === undefined) return false;
     rejects.push(...refused);
@@ -235,7 +242,7 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     // The commit runs while the next batch is polled and written: its round trip to the broker is
     // off the path of every event. Commits stay in order (one in flight), each after its batch's write.
     await commitInFlight;
-    commitInFlight = commit(subscription, records);
+    commitInFlight = commit(member, records);
     const written = decoded.length - refused.length;
     const dropped = [...drops.values()].reduce((sum, n) => sum + n, 0);
     status.batches += 1;
@@ -257,18 +264,27 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     return true;
   };
 
+  // While one batch is written, the next is polled and decoded: the worker's own CPU work overlaps the
+  // store's. Writes stay one at a time and in order; a batch polled when the worker stops is not
+  // written or committed, so the group delivers it again.
   const loop = (async () => {
+    let next: Promise<Batch<T>> | undefined;
     while (running) {
       try {
-        const records = await subscription.poll(batchSize, pollWaitMs);
-        if (records.length > 0) await handle(records);
+        const batch = await (next ?? pollAndDecode());
+        next = running ? pollAndDecode() : undefined;
+        // A poll that fails while this batch is written is met when it is awaited, above.
+        next?.catch(() => undefined);
+        if (batch.records.length > 0) await handle(batch);
       } catch (error) {
+        next = undefined;
         log.error({ err: error }, 'poll failed');
         metrics?.busErrors.inc({ worker, operation: 'poll' });
         await sleep(1000);
         await renewAfterFailures('poll', error).catch((renewError: unknown) => log.error({ err: renewError }, 'joining again failed'));
       }
     }
+    await next?.catch(() => undefined);
   })();
 
   return {
@@ -287,6 +303,15 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
 interface Decoded<T> {
   record: BusRecord;
   value: T;
+}
+
+/** A polled batch, decoded, with the group member it came from (its offsets are committed there). */
+interface Batch<T> {
+  member: Subscription;
+  records: BusRecord[];
+  decoded: Decoded<T>[];
+  rejects: Reject[];
+  drops: Map<string, number>;
 }
 
 const origin = (record: BusRecord): string => `${record.topic}/${record.partition}/${record.offset}`;

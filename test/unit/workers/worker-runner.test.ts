@@ -344,3 +344,55 @@ test("a batch's commit runs while the next batch is written; commits stay in ord
     assert.ok(log.indexOf(start) > log.indexOf(writes[i] as string), `commit ${i + 1} after write ${i + 1}: ${log.join('; ')}`);
   }
 });
+
+test('the next batch is polled and decoded while one is written; writes stay one at a time and in order', async () => {
+  const decodedValues: number[] = [];
+  let releaseFirstWrite: (() => void) | undefined;
+  const firstWriteHeld = new Promise<void>((resolve) => (releaseFirstWrite = resolve));
+  const writes: number[][] = [];
+  let writing = 0;
+  let overlapping = 0;
+  const onePerPoll: Bus = Object.assign(Object.create(bus) as Bus, {
+    subscribe: async (options: SubscribeOptions): Promise<Subscription> => {
+      const inner = await bus.subscribe(options);
+      return {
+        poll: (_max: number, waitMs: number) => inner.poll(1, waitMs),
+        commit: (r: BusRecord[]) => inner.commit(r),
+        close: () => inner.close(),
+      };
+    },
+  });
+  const definition = numbersWorker(async (values) => {
+    writing += 1;
+    if (writing > 1) overlapping += 1;
+    writes.push(values);
+    if (writes.length === 1) await firstWriteHeld;
+    writing -= 1;
+  });
+  const decode = definition.decode;
+  const worker = await startWorker(
+    {
+      ...definition,
+      decode: Object.assign((record: BusRecord) => {
+        decodedValues.push(Number(record.value.toString()));
+        return decode(record);
+      }, decode),
+    },
+    { bus: onePerPoll, logger, pollWaitMs: 50 },
+  );
+  await produceNumbers(['1', '2', '3']);
+  await waitFor(
+    async () => (writes.length === 1 && decodedValues.length === 2 ? true : undefined),
+    'the second batch decoded while the first is written',
+  );
+  assert.equal(writes.length, 1, 'the second batch waits for the first write');
+  releaseFirstWrite?.();
+  await waitFor(
+    async () => ((await bus.groupLag('numbers-group', ['numbers'])).every((p) => p.lag === 0) ? true : undefined),
+    'all committed',
+  );
+  await worker.stop();
+  assert.equal(overlapping, 0, 'never two writes at once');
+  assert.deepEqual(writes.flat().sort(), [1, 2, 3]);
+  assert.deepEqual(writes.flat(), decodedValues.slice(0, 3), 'written in the order polled');
+});

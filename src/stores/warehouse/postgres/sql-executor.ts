@@ -1,10 +1,11 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PGlite, type Extensions } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { PulseError } from '../../../shared/errors.ts';
 import { postgresErrorKind, storeError } from '../../store-errors.ts';
+import { pgliteTemplateFile, discardPgliteTemplate, isNewDataDir, readPgliteTemplate, savePgliteTemplate } from './pglite-template.ts';
 
 /**
  * The seam between the warehouse and a PostgreSQL engine: the same SQL and migrations run on a
@@ -102,6 +103,12 @@ export interface PgliteExecutorOptions {
   extensions?: Extensions | undefined;
   /** PostgreSQL settings for this instance (name → value, as in postgresql.conf); default `pgliteLeanSettings`. */
   settings?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The tarball a new database is loaded from instead of running initdb, made from the first new
+   * database when missing (pglite-template.ts); default `pgliteTemplateFile(process.env.PULSE_CACHE_DIR)`
+   * (the composition root passes its configured one), false: always initdb.
+   */
+  template?: string | false | undefined;
 }
 
 /**
@@ -129,13 +136,42 @@ function pgliteConf(settings: Readonly<Record<string, string>>): string[] {
   });
 }
 
-export async function pgliteExecutor(options: PgliteExecutorOptions): Promise<SqlExecutor> {
-  if (options.dir !== undefined) await mkdir(options.dir, { recursive: true });
+/** Opens PGlite on `options.dir` (or in memory); a new database comes from the template when there is one. */
+async function openPglite(options: PgliteExecutorOptions): Promise<PGlite> {
+  const dir = options.dir;
   const extensions = options.extensions === undefined ? {} : { extensions: options.extensions };
   // Lean unless told otherwise; `settings: {}` keeps PGlite's own defaults.
   const conf = { postgresqlconf: pgliteConf(options.settings ?? pgliteLeanSettings) };
-  const db = options.dir === undefined ? new PGlite({ ...extensions, ...conf }) : new PGlite(options.dir, { ...extensions, ...conf });
-  await db.waitReady;
+  const open = async (loadDataDir?: Blob): Promise<PGlite> => {
+    const more = { ...extensions, ...conf, ...(loadDataDir === undefined ? {} : { loadDataDir }) };
+    const db = dir === undefined ? new PGlite(more) : new PGlite(dir, more);
+    await db.waitReady;
+    return db;
+  };
+  const templateFile = options.template === false ? undefined : (options.template ?? pgliteTemplateFile(process.env['PULSE_CACHE_DIR']));
+  const isNew = dir === undefined || (await isNewDataDir(dir));
+  if (dir !== undefined) await mkdir(dir, { recursive: true });
+  if (templateFile === undefined || !isNew) return open();
+  const template = await readPgliteTemplate(templateFile);
+  if (template !== undefined) {
+    try {
+      return await open(template);
+    } catch {
+      // A damaged template: removed, the directory emptied again (it was new), and initdb runs instead.
+      await discardPgliteTemplate(templateFile);
+      if (dir !== undefined) {
+        await rm(dir, { recursive: true, force: true });
+        await mkdir(dir, { recursive: true });
+      }
+    }
+  }
+  const db = await open();
+  await savePgliteTemplate(db, templateFile);
+  return db;
+}
+
+export async function pgliteExecutor(options: PgliteExecutorOptions): Promise<SqlExecutor> {
+  const db = await openPglite(options);
   const session = (run: Pick<PGlite, 'query' | 'exec'>): SqlSession => ({
     query: async <Row extends object>(text: string, params: readonly unknown[] = []) => (await run.query<Row>(text, [...params])).rows,
     script: async (text: string) => {

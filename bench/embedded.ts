@@ -310,12 +310,14 @@ peak RSS with the large store ${int(f.large.peakMiB)} MiB.
 
 What limits each (2026-12-02, the machine otherwise quiet; \`pulse start\` runs with 8 MiB V8 semi-spaces,
 \`PULSE_SEMI_SPACE_MB\`): the warehouse writer (PGlite, synchronous WebAssembly on the one JavaScript thread) bounds
-events/s end to end. The first start on an empty directory peaks and idles highest: PostgreSQL's initdb runs in a second
-WebAssembly instance, and V8 optimises PostgreSQL's hottest functions (~500 MiB for a few seconds; \`--liftoff-only\`
-avoids it, "Embedded warehouse candidates"). Once started, the floor is ~300 MiB: PGlite's 128 MiB of linear memory and
-its compiled code, Node.js and the app. Before the smaller semi-spaces (2026-12-01, a loaded machine) the same run read
-739 MiB after start, 743 after the light load and 492 / 488 MiB with 200,000 stored: V8 had grown its young generation
-to ~130 MiB and kept it. The store size does not move the RSS (the realtime store's duplicate memory is capped; tables
+events/s end to end. A new data directory is loaded from the PGlite template (\`PULSE_CACHE_DIR\`), made by the first
+start on the machine: only that very first start runs PostgreSQL's initdb in a second WebAssembly instance (~1.2 GiB
+peak, ~4 CPU s more). V8 optimising PostgreSQL's hottest functions still makes the start-up peak (~500 MiB for a few
+seconds; \`--liftoff-only\` avoids it, "Embedded warehouse candidates"). Once started, the floor is ~300 MiB: PGlite's
+128 MiB of linear memory and its compiled code, Node.js and the app. Before the template (2026-12-02, same settings) the
+same run read 1,147 MiB peak, 765 after start and 470 after the light load; before the smaller semi-spaces (2026-12-01, a
+loaded machine) 739 MiB after start, 743 after the light load and 492 / 488 MiB with 200,000 stored: V8 had grown its
+young generation to ~130 MiB and kept it. The store size does not move the RSS (the realtime store's duplicate memory is capped; tables
 live on disk). The candidates table shows DuckDB at a third of PGlite's memory and 2.7× its write rate per CPU second.
 `,
   );

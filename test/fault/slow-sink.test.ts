@@ -60,7 +60,8 @@ const totalLag = async (bus: Bus, group: string, topic: string) => (await bus.gr
 
 /**
  * A worker whose sink takes SLOW_BATCH_MS a batch while a stream 8× faster than it arrives: the
- * backlog stays in the bus (lag grows), the loop holds at most one batch, one sink call at a time;
+ * backlog stays in the bus (lag grows), the loop holds at most three batches (one whose commit is in
+ * flight, one being written, the next polled ahead), one sink call at a time;
  * once the sink is fast again every record is written exactly once.
  */
 async function slowSinkScenario(t: TestContext, bus: Bus, topic: string, group: string): Promise<void> {
@@ -118,8 +119,9 @@ async function slowSinkScenario(t: TestContext, bus: Bus, topic: string, group: 
     await waitFor(async () => ((await totalLag(bus, group, topic)) === 0 ? true : undefined), 'the worker caught up', 60_000);
     const catchUpMs = Date.now() - fastAt;
 
-    // Bounded: never more than one batch between poll and commit, one sink call at a time.
-    assert.ok(holding.maxHeld <= BATCH, `the loop held ${holding.maxHeld} records (batch ${BATCH})`);
+    // Bounded: never more than three batches between poll and commit (committing, writing, polled
+    // ahead), one sink call at a time.
+    assert.ok(holding.maxHeld <= 3 * BATCH, `the loop held ${holding.maxHeld} records (batch ${BATCH})`);
     assert.ok(largestCall <= BATCH, `largest sink call ${largestCall}`);
     assert.equal(maxInSink, 1, 'one sink call at a time');
     // Exact: every record written once, none lost, none twice.

@@ -271,13 +271,15 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     let next: Promise<Batch<T>> | undefined;
     while (running) {
       try {
-        const batch = await (next ?? pollAndDecode());
+        const polled = next ?? pollAndDecode();
+        next = undefined;
+        const batch = await polled;
         next = running ? pollAndDecode() : undefined;
         // A poll that fails while this batch is written is met when it is awaited, above.
         next?.catch(() => undefined);
         if (batch.records.length > 0) await handle(batch);
       } catch (error) {
-        next = undefined;
+        // A batch polled ahead is kept: only a failed poll is dropped, and polled again.
         log.error({ err: error }, 'poll failed');
         metrics?.busErrors.inc({ worker, operation: 'poll' });
         await sleep(1000);

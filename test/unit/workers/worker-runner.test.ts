@@ -47,6 +47,20 @@ function numbersWorker(sink: (values: number[]) => Promise<void>): WorkerDefinit
   };
 }
 
+/** The test bus, whose members poll one record at a time (a batch each), committing through `commit` if given. */
+function onePerPoll(commit?: (inner: Subscription, records: BusRecord[]) => Promise<void>): Bus {
+  return Object.assign(Object.create(bus) as Bus, {
+    subscribe: async (options: SubscribeOptions): Promise<Subscription> => {
+      const inner = await bus.subscribe(options);
+      return {
+        poll: (_max: number, waitMs: number) => inner.poll(1, waitMs),
+        commit: (records: BusRecord[]) => (commit === undefined ? inner.commit(records) : commit(inner, records)),
+        close: () => inner.close(),
+      };
+    },
+  });
+}
+
 test('ok values reach the sink, bad ones the DLQ with the reason, offsets are committed after', async () => {
   const seen: number[] = [];
   const worker = await startWorker(
@@ -296,21 +310,12 @@ test("a batch's commit runs while the next batch is written; commits stay in ord
   let releaseFirstCommit: (() => void) | undefined;
   const firstCommitHeld = new Promise<void>((resolve) => (releaseFirstCommit = resolve));
   let commits = 0;
-  const slowCommits: Bus = Object.assign(Object.create(bus) as Bus, {
-    subscribe: async (options: SubscribeOptions): Promise<Subscription> => {
-      const inner = await bus.subscribe(options);
-      return {
-        poll: (_max: number, waitMs: number) => inner.poll(1, waitMs),
-        commit: async (records: BusRecord[]) => {
-          const n = (commits += 1);
-          log.push(`commit ${n} starts`);
-          if (n === 1) await firstCommitHeld;
-          await inner.commit(records);
-          log.push(`commit ${n} done`);
-        },
-        close: () => inner.close(),
-      };
-    },
+  const slowCommits = onePerPoll(async (inner, records) => {
+    const n = (commits += 1);
+    log.push(`commit ${n} starts`);
+    if (n === 1) await firstCommitHeld;
+    await inner.commit(records);
+    log.push(`commit ${n} done`);
   });
   const written: number[] = [];
   const worker = await startWorker(
@@ -352,16 +357,6 @@ test('the next batch is polled and decoded while one is written; writes stay one
   const writes: number[][] = [];
   let writing = 0;
   let overlapping = 0;
-  const onePerPoll: Bus = Object.assign(Object.create(bus) as Bus, {
-    subscribe: async (options: SubscribeOptions): Promise<Subscription> => {
-      const inner = await bus.subscribe(options);
-      return {
-        poll: (_max: number, waitMs: number) => inner.poll(1, waitMs),
-        commit: (r: BusRecord[]) => inner.commit(r),
-        close: () => inner.close(),
-      };
-    },
-  });
   const definition = numbersWorker(async (values) => {
     writing += 1;
     if (writing > 1) overlapping += 1;
@@ -378,7 +373,7 @@ test('the next batch is polled and decoded while one is written; writes stay one
         return decode(record);
       }, decode),
     },
-    { bus: onePerPoll, logger, pollWaitMs: 50 },
+    { bus: onePerPoll(), logger, pollWaitMs: 50 },
   );
   await produceNumbers(['1', '2', '3']);
   await waitFor(

@@ -22,6 +22,7 @@ export interface KafkaBusOptions {
 
 const LATEST = -1n;
 const EARLIEST = -2n;
+const TOPIC_LISTED_WITHIN_MS = 15_000;
 
 /** The Bus port on Apache Kafka: acks=all, idempotent producer, murmur2 keys as the Java client. */
 export function createKafkaBus(options: KafkaBusOptions): Bus {
@@ -94,6 +95,27 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     );
   };
 
+  /**
+   * The controller answers CreateTopics before the brokers' metadata lists the topic, so a caller
+   * that lists or produces right after could miss it; ensured topics are waited for (bounded).
+   */
+  const untilListed = async (names: readonly string[]): Promise<void> => {
+    const deadline = Date.now() + TOPIC_LISTED_WITHIN_MS;
+    let missing = names;
+    for (let pause = 25; missing.length > 0; pause = Math.min(pause * 2, 500)) {
+      const listed = new Set(await admin.listTopics());
+      missing = missing.filter((name) => !listed.has(name));
+      if (missing.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new PulseError(
+          errorCodes.BUS_UNAVAILABLE,
+          `topics created but not listed by the brokers within ${TOPIC_LISTED_WITHIN_MS / 1000} s: ${missing.join(', ')}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  };
+
   /** Admin calls fail with Pulse's codes, as produce does. */
   const adminCall =
     <A extends unknown[], R>(what: string, work: (...args: A) => Promise<R>) =>
@@ -134,6 +156,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           if (!(await admin.listTopics()).includes(spec.name)) throw error;
         }
       }
+      await untilListed(specs.map((s) => s.name).filter((name) => !existing.has(name)));
     }),
     listTopics: adminCall('list topics', async (): Promise<TopicInfo[]> => {
       let names = (await admin.listTopics()).sort();

@@ -25,6 +25,8 @@ import { syntheticContext } from '../src/generator/targets.ts';
 import { eventRow } from '../src/stores/warehouse/postgres/event-rows.ts';
 import { warehouseOver } from '../src/stores/warehouse/postgres/index.ts';
 import { pgliteExecutor } from '../src/stores/warehouse/postgres/sql-executor.ts';
+import { clickHouseWarehouseOver } from '../src/stores/warehouse/clickhouse/index.ts';
+import { chdbExecutor } from '../test/helpers/chdb.ts';
 import { repoRoot } from '../test/helpers/services.ts';
 import { dec, int, percentile, today } from './processes.ts';
 import { machine, writeSection } from './report.ts';
@@ -49,6 +51,11 @@ const candidates: Candidate[] = [
   },
   { name: 'duckdb-exactly-once', flags: [], note: 'DuckDB: appender → staging, `INSERT OR IGNORE` into events keyed by event_id' },
   { name: 'duckdb-append', flags: [], note: 'DuckDB: appender only (no duplicate check; upper bound)' },
+  {
+    name: 'chdb',
+    flags: [],
+    note: "chdb (ClickHouse in process): Pulse's ClickHouse warehouse port as on a server (exactly-once, TabSeparated)",
+  },
 ];
 
 interface Result {
@@ -108,6 +115,25 @@ interface Engine {
   series(from: number, to: number): Promise<unknown>;
   breakdown(from: number, to: number): Promise<unknown>;
   close(): Promise<void>;
+}
+
+async function openChdb(dir: string, site: string): Promise<Engine> {
+  const { Session } = await import('chdb');
+  const session = new Session(join(dir, 'chdb'));
+  const warehouse = clickHouseWarehouseOver(chdbExecutor(session), { database: 'pulse' });
+  await warehouse.migrate();
+  return {
+    write: async (events) => {
+      await warehouse.writeEvents(events);
+    },
+    pages: (from, to) => warehouse.pageAggregates({ from, to, site }),
+    series: (from, to) => warehouse.timeSeries({ from, to, site }, 'hour'),
+    breakdown: (from, to) => warehouse.breakdown({ from, to, site }, 'browser', 10),
+    close: async () => {
+      await warehouse.close();
+      session.close();
+    },
+  };
 }
 
 async function openPglite(dir: string, site: string, lean: boolean): Promise<Engine> {
@@ -195,7 +221,9 @@ async function child(name: string, count: number): Promise<void> {
     const before = memory('VmRSS');
     const engine = name.startsWith('duckdb')
       ? await openDuck(dir, site, name === 'duckdb-exactly-once')
-      : await openPglite(dir, site, name !== 'pglite-default');
+      : name === 'chdb'
+        ? await openChdb(dir, site)
+        : await openPglite(dir, site, name !== 'pglite-default');
     let writing = 0;
     let cpu = 0;
     for (const batch of batches(site, count)) {

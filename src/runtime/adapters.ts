@@ -13,7 +13,7 @@ import type { RealtimeStore } from '../stores/realtime/realtime-store.ts';
 import { createRedisRealtimeStore } from '../stores/realtime/redis/index.ts';
 import { createClickHouseWarehouse } from '../stores/warehouse/clickhouse/index.ts';
 import { createPostgresWarehouse, warehouseOver } from '../stores/warehouse/postgres/index.ts';
-import { pgliteExecutor } from '../stores/warehouse/postgres/sql-executor.ts';
+import { pgliteThreadExecutor } from '../stores/warehouse/postgres/pglite-thread.ts';
 import { pgliteTemplateFile } from '../stores/warehouse/postgres/pglite-template.ts';
 import { openPgliteSearchIndex, pgliteSearchExtensions } from '../stores/search/postgres/index.ts';
 import type { Warehouse } from '../stores/warehouse/warehouse.ts';
@@ -63,13 +63,15 @@ export function redisStoreFrom(config: Config, logger: Logger): RealtimeStore {
 }
 
 /**
- * Embedded mode's PGlite, shared by the warehouse and the marketplace's search index: one
- * in-process PostgreSQL instead of two (memory is what a small box has least of).
+ * Embedded mode's PGlite, shared by the warehouse, the marketplace's search index and accounts: one
+ * in-process PostgreSQL instead of three (memory is what a small box has least of), in a worker
+ * thread of its own, so its writes and History queries run on the second core instead of holding
+ * up ingest and the realtime worker.
  */
 export async function pgliteStoresFrom(config: Config): Promise<{ warehouse: Warehouse; search: SearchIndex; accounts: AccountStore }> {
-  const executor = await pgliteExecutor({
+  const executor = await pgliteThreadExecutor({
     dir: join(resolve(config.PULSE_DATA_DIR), 'pglite'),
-    extensions: pgliteSearchExtensions,
+    extensions: Object.keys(pgliteSearchExtensions),
     template: pgliteTemplateFile(config.PULSE_CACHE_DIR),
   });
   const warehouse = warehouseOver(executor, { schema: 'public', countBots: botCountingFrom(config) });

@@ -42,7 +42,7 @@ export interface PostgresExecutorOptions {
 }
 
 /** Failures as Pulse's store errors, classified by SQLSTATE; the statement's parameters are left out. */
-async function classified<T>(engine: string, what: string, work: () => Promise<T>): Promise<T> {
+export async function classified<T>(engine: string, what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -55,7 +55,7 @@ async function classified<T>(engine: string, what: string, work: () => Promise<T
 }
 
 /** The same session with every call's failures classified. */
-function classifiedSession(engine: string, session: SqlSession): SqlSession {
+export function classifiedSession(engine: string, session: SqlSession): SqlSession {
   return {
     query: (text, params) => classified(engine, 'query', () => session.query(text, params)),
     script: (text) => classified(engine, 'script', () => session.script(text)),
@@ -137,7 +137,7 @@ function pgliteConf(settings: Readonly<Record<string, string>>): string[] {
 }
 
 /** Opens PGlite on `options.dir` (or in memory); a new database comes from the template when there is one. */
-async function openPglite(options: PgliteExecutorOptions): Promise<PGlite> {
+export async function openPglite(options: PgliteExecutorOptions): Promise<PGlite> {
   const dir = options.dir;
   const extensions = options.extensions === undefined ? {} : { extensions: options.extensions };
   // Lean unless told otherwise; `settings: {}` keeps PGlite's own defaults.

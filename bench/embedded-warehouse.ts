@@ -54,7 +54,7 @@ const candidates: Candidate[] = [
   {
     name: 'chdb',
     flags: [],
-    note: "chdb (ClickHouse in process): Pulse's ClickHouse warehouse port as on a server (exactly-once, TabSeparated)",
+    note: "chdb (ClickHouse in process): Pulse's ClickHouse warehouse port as on a server (exactly-once; rows as JSONEachRow)",
   },
 ];
 
@@ -281,21 +281,25 @@ function runChild(candidate: Candidate, count: number): Promise<Result> {
   });
 }
 
-/** The choice, from the figures of 2026-12-01 (20,000 events, a box at load 20: compare rows, not absolute numbers). */
-const reading = `Reading (2026-12-01, 20,000 events per candidate: the shared box ran at load average 17–28 on 2 cores, so the
-100k and 1M sizes did not fit this session's time; \`BENCH_EW_SIZES=100000,1000000\` is the default of the command).
-DuckDB with an exactly-once write (appender into a staging table, then \`INSERT OR IGNORE\` into a table keyed by event_id)
-wrote **2.7× the rows per CPU second** of PGlite (11.7k vs 3.8–4.3k), answered the three History reads **15–30× faster**
-(0.09–0.2 s vs 2.4–3.2 s, aggregating raw events where PGlite reads its rollups), took **a third of the memory**
-(+107–134 MiB against +317–422 MiB resident and a +930 MiB peak while PGlite starts: its initdb and server WebAssembly
-instances, 128 MiB of linear memory each at least) and **a seventh of the disk** (17 vs 121 MiB: columnar and compressed;
-PGlite's includes preallocated WAL). PGlite's lean settings (shared_buffers 16 MB) cut its resident memory by ~100 MiB for
-~10% fewer rows per CPU second (within this run's noise). **Recommendation: DuckDB for the embedded warehouse** — the
-candidate that leaves room for the 20k events/s and 200 MiB targets in one process (PGlite alone is resident at 300+ MiB).
-It means a DuckDB warehouse adapter (DuckDB SQL for every History, funnel and retention query, the warehouse suite run against
-it) and, for the memory target, moving accounts and the search index off PGlite too (while any PGlite stays in the process,
-its ~200+ MiB stay) — out of this session's scope. Until then PGlite with \`pgliteLeanSettings\` is the
-embedded default.`;
+/** The choice, from the figures of 2026-12-01 and 2026-12-02 (compare rows of one run, not runs). */
+const reading = `Reading. 2026-12-02, a quiet machine, 20,000 and 100,000 events per candidate (the 1M size did not fit this
+session's time; \`BENCH_EW_SIZES=100000,1000000\` is the default of the command): DuckDB with an exactly-once write
+(appender into a staging table, then \`INSERT OR IGNORE\` into a table keyed by event_id) wrote **1.6–3.7× the rows per CPU
+second** of PGlite (22.7k–34.6k vs 9.4k–13.5k) and answered the three History reads **12–76× faster** (3–31 ms vs
+82–519 ms, aggregating raw events where PGlite reads its rollups), in **about half the resident memory** at 20,000 events
+(+157 MiB against +302 MiB, and a fifth of PGlite's +787 MiB peak while it starts) — but DuckDB's memory grows with the
+stored rows (+286 MiB at 100,000: its primary-key index lives in memory), which the RSS target forbids past a few million
+events unless the duplicate check moves out of a keyed table. chdb (current ClickHouse in process) runs Pulse's
+ClickHouse adapter unchanged, so every History, funnel and retention query and the whole warehouse suite already hold
+on it (test/unit/warehouse/*chdb*); it wrote 12k–16k rows per CPU second, as PGlite, read 2.6–31× faster, held +211–356 MiB,
+and its engine is a 543 MB native library. On 2026-12-01 (a box at load average 17–28) DuckDB exactly-once had written
+2.7× PGlite's rows per CPU second. **Recommendation: DuckDB for the embedded warehouse** with the duplicate check kept
+out of an in-memory index (e.g. a claim by time-bounded window, as the realtime store does) — the candidate that leaves
+room for the 20k events/s and 200 MiB targets in one process (PGlite alone is resident at 300+ MiB). It means a DuckDB
+warehouse adapter (DuckDB SQL for every History, funnel and retention query, the warehouse suite run against it) and, for
+the memory target, moving accounts and the search index off PGlite too (while any PGlite stays in the process, its
+~200+ MiB stay) — not done yet. Until then PGlite with \`pgliteLeanSettings\` is the embedded warehouse, in a worker
+thread of its own (\`pgliteThreadExecutor\`): its writes no longer hold up ingest and the live figures.`;
 
 function sizes(): number[] {
   const raw = process.env['BENCH_EW_SIZES'] ?? '100000,1000000';

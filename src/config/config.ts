@@ -76,7 +76,14 @@ export const configSchema = Type.Object({
     minimum: 1,
     maximum: 10_000,
     default: 500,
-    description: 'Most records a worker handles in one batch.',
+    description: 'Most records a worker handles in one batch (warehouse workers: PULSE_WAREHOUSE_BATCH).',
+  }),
+  PULSE_WAREHOUSE_BATCH: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 2000,
+    description:
+      'Most records a warehouse worker writes in one batch. A batch is as large as the backlog allows, so this only matters while catching up, when larger batches write more rows a second.',
   }),
   PULSE_PARTITIONS: Type.Integer({ minimum: 1, maximum: 1000, default: 3, description: 'Partitions of each topic Pulse creates.' }),
   PULSE_REPLICATION_FACTOR: Type.Integer({

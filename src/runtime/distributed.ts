@@ -77,9 +77,14 @@ interface OpenedSink {
   close: () => Promise<void>;
 }
 
-/** One worker definition as an OpenedSink. */
-function single<T>(definition: WorkerDefinition<T>, check: ReadinessCheck, close: () => Promise<void>): OpenedSink {
-  return { start: async (options) => [await startWorker(definition, options)], topics: definition.topics, checks: [check], close };
+/** One worker definition as an OpenedSink; `batchSize` replaces the process's PULSE_WORKER_BATCH for it. */
+function single<T>(definition: WorkerDefinition<T>, check: ReadinessCheck, close: () => Promise<void>, batchSize?: number): OpenedSink {
+  return {
+    start: async (options) => [await startWorker(definition, batchSize === undefined ? options : { ...options, batchSize })],
+    topics: definition.topics,
+    checks: [check],
+    close,
+  };
 }
 
 /**
@@ -135,6 +140,7 @@ export function startWarehouseWorker(config: Config, sink: WarehouseSink): Promi
       warehouseWorker(warehouse, topicNames(config.PULSE_TOPIC_PREFIX), { defaultSite: defaultSite(config) }),
       { name: sink, ping: () => warehouse.ping() },
       () => warehouse.close(),
+      config.PULSE_WAREHOUSE_BATCH,
     );
   });
 }

@@ -58,7 +58,7 @@ export function startEmbedded(config: Config): Promise<Running> {
     cleanup.add(() => warehouse.close());
     cleanup.add(() => search.close());
     const historyDefinition = warehouseWorker(warehouse, topics, { defaultSite: defaultSite(config) });
-    const history = await startWorker(historyDefinition, workerOptions);
+    const history = await startWorker(historyDefinition, { ...workerOptions, batchSize: config.PULSE_WAREHOUSE_BATCH });
     cleanup.add(() => history.stop());
     await bus.ensureTopics(shopTopicSpecs(config));
     const shopPipeline = await startShopPipeline({

@@ -70,6 +70,7 @@ test(
         PULSE_ADMIN_TOKEN: token,
         PULSE_LOG_LEVEL: 'warn',
         PULSE_WORKER_BATCH: '50',
+        PULSE_WAREHOUSE_BATCH: '50',
       });
       const started = pulse;
       await waitFor(

@@ -69,7 +69,7 @@ export interface OutageOptions {
   crashAfter: number;
   /** Lag the stream must have built up while the store is down before it is started again. */
   lagWhileDown: number;
-  /** PULSE_WORKER_BATCH (default 50). */
+  /** PULSE_WORKER_BATCH and PULSE_WAREHOUSE_BATCH (default 50). */
   batch?: number;
   /** Overall bound of the scenario. */
   timeoutMs: number;
@@ -81,7 +81,11 @@ const status = async (worker: PulseService): Promise<Status> =>
 export async function storeOutageUnderLoad(options: OutageOptions): Promise<OutageReport> {
   const deadline = Date.now() + options.timeoutMs;
   const left = () => Math.max(1000, deadline - Date.now());
-  const worker = await startService(options.worker, { PULSE_WORKER_BATCH: String(options.batch ?? 50), ...options.env });
+  const worker = await startService(options.worker, {
+    PULSE_WORKER_BATCH: String(options.batch ?? 50),
+    PULSE_WAREHOUSE_BATCH: String(options.batch ?? 50),
+    ...options.env,
+  });
   try {
     const load = steadyLoad(options.bus, options.records, 50, 100);
     await waitFor(async () => ((await status(worker)).records.ok >= options.crashAfter ? true : undefined), 'the worker under way', left());

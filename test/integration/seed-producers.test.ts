@@ -92,6 +92,7 @@ test(
       PULSE_REDIS_URL: redisUrl,
       PULSE_POSTGRES_URL: postgresUrl,
       PULSE_WORKER_BATCH: '50',
+      PULSE_WAREHOUSE_BATCH: '50',
     };
     const workers: PulseService[] = [];
     cleanups.push(() => Promise.all(workers.map((worker) => worker.process.stop())));

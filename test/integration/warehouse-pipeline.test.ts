@@ -32,6 +32,7 @@ test(
         PULSE_POSTGRES_URL: postgresUrl,
         PULSE_CLICKHOUSE_URL: clickhouseUrl,
         PULSE_WORKER_BATCH: '100',
+        PULSE_WAREHOUSE_BATCH: '100',
       };
       const postgres = await startService(['worker', 'warehouse', '--sink', 'postgres'], env);
       services.push(postgres);

@@ -350,7 +350,11 @@ the main thread more than they save the PGlite thread). A new data directory is 
 start on the machine: only that very first start runs PostgreSQL's initdb in a second WebAssembly instance (~1.2 GiB
 peak, ~4 CPU s more). V8 optimising PostgreSQL's hottest functions still makes the start-up peak (~500 MiB for a few
 seconds; \`--liftoff-only\` avoids it, "Embedded warehouse candidates"). Once started, the floor is ~300 MiB: PGlite's
-128 MiB of linear memory and its compiled code, Node.js and the app. Before the template (2026-12-02, same settings) the
+128 MiB of linear memory and its compiled code, Node.js and the app. Of ~430 MiB right after a start (2026-12-02,
+\`/proc/<pid>/smaps\`), only ~31 MiB of PGlite's 128 MiB linear memory was resident, while five glibc malloc arenas held
+~35 MiB each: memory V8's optimising compiler used for PGlite's WebAssembly, freed but not returned to the OS
+(\`MALLOC_ARENA_MAX\` 1–2 and \`MALLOC_TRIM_THRESHOLD_\` moved it by at most 40 MiB; \`--liftoff-only\` avoids that compile).
+Before the template (2026-12-02, same settings) the
 same run read 1,147 MiB peak, 765 after start and 470 after the light load; before the smaller semi-spaces (2026-12-01, a
 loaded machine) 739 MiB after start, 743 after the light load and 492 / 488 MiB with 200,000 stored: V8 had grown its
 young generation to ~130 MiB and kept it. The store size does not move the RSS (the realtime store's duplicate memory is capped; tables

@@ -39,8 +39,12 @@ const pulseEnv = {
   PULSE_SITES: site,
   PULSE_RATE_LIMIT_PER_MINUTE: '0',
   PULSE_SITE_RATE_LIMIT_PER_MINUTE: '0',
-  // Passed through so a run can compare warehouse batch sizes (default: Pulse's own).
-  ...(process.env['PULSE_WAREHOUSE_BATCH'] === undefined ? {} : { PULSE_WAREHOUSE_BATCH: process.env['PULSE_WAREHOUSE_BATCH'] }),
+  // Passed through so a run can compare warehouse batch sizes and V8's WebAssembly tiers (default: Pulse's own).
+  ...Object.fromEntries(
+    ['PULSE_WAREHOUSE_BATCH', 'PULSE_WASM_OPTIMIZE'].flatMap((name) =>
+      process.env[name] === undefined ? [] : [[name, process.env[name]]],
+    ),
+  ),
 };
 
 /** Page views from the generator's plan, without event_id (ingest gives each accepted event a new one). */
@@ -339,26 +343,29 @@ caught up ${f.load.catchUpSeconds === null ? `not within ${DRAIN_SECONDS} s` : `
 peak RSS with the large store ${int(f.large.peakMiB)} MiB.
 
 What limits each (2026-12-02, the machine otherwise quiet; \`pulse start\` runs with 8 MiB V8 semi-spaces,
-\`PULSE_SEMI_SPACE_MB\`): the warehouse writer (PGlite, ~80–95 µs of CPU per row) bounds events/s end to end. PGlite runs
-in a worker thread of its own (\`pgliteThreadExecutor\`), so ingest and the realtime worker keep the main thread: in
-the same run with PGlite on the main thread (2026-12-02, quiet) ingest accepted 25,418 events/s instead of 38,751, the
-live figures were current 16.5 s after the load instead of 5.8 s, and end to end was 9,536 events/s instead of 10,631
-(the thread costs ~35 MiB: one more V8 isolate). The warehouse worker writes batches of up to
-\`PULSE_WAREHOUSE_BATCH\` (2,000 by default, the realtime worker keeps 500): in runs one after another that hour, 500 gave
-10,532 events/s end to end, 2,000 gave 12,774 and 13,721, 5,000 gave 10,193 (its larger COPY text and statements cost
-the main thread more than they save the PGlite thread). A new data directory is loaded from the PGlite template (\`PULSE_CACHE_DIR\`), made by the first
-start on the machine: only that very first start runs PostgreSQL's initdb in a second WebAssembly instance (~1.2 GiB
-peak, ~4 CPU s more). V8 optimising PostgreSQL's hottest functions still makes the start-up peak (~500 MiB for a few
-seconds; \`--liftoff-only\` avoids it, "Embedded warehouse candidates"). Once started, the floor is ~300 MiB: PGlite's
-128 MiB of linear memory and its compiled code, Node.js and the app. Of ~430 MiB right after a start (2026-12-02,
-\`/proc/<pid>/smaps\`), only ~31 MiB of PGlite's 128 MiB linear memory was resident, while five glibc malloc arenas held
-~35 MiB each: memory V8's optimising compiler used for PGlite's WebAssembly, freed but not returned to the OS
-(\`MALLOC_ARENA_MAX\` 1–2 and \`MALLOC_TRIM_THRESHOLD_\` moved it by at most 40 MiB; \`--liftoff-only\` avoids that compile).
-Before the template (2026-12-02, same settings) the
-same run read 1,147 MiB peak, 765 after start and 470 after the light load; before the smaller semi-spaces (2026-12-01, a
-loaded machine) 739 MiB after start, 743 after the light load and 492 / 488 MiB with 200,000 stored: V8 had grown its
-young generation to ~130 MiB and kept it. The store size does not move the RSS (the realtime store's duplicate memory is capped; tables
-live on disk). The candidates table shows DuckDB at a third of PGlite's memory and 2.7× its write rate per CPU second.
+\`PULSE_SEMI_SPACE_MB\`, and compiles WebAssembly with V8's baseline compiler only, \`PULSE_WASM_OPTIMIZE\`): the warehouse
+writer (PGlite) bounds events/s end to end. Three choices, each measured in runs one after another that morning:
+- **PGlite on a worker thread of its own** (\`pgliteThreadExecutor\`), so ingest and the realtime worker keep the main
+  thread: with PGlite on the main thread ingest accepted 25,418 events/s instead of 38,751, the live figures were
+  current 16.5 s after the load instead of 5.8 s, and end to end was 9,536 events/s instead of 10,631 (the thread costs
+  ~35 MiB: one more V8 isolate).
+- **Warehouse batches of up to 2,000** (\`PULSE_WAREHOUSE_BATCH\`; the realtime worker keeps 500): 500 gave 10,532 events/s
+  end to end, 2,000 gave 12,774 and 13,721, 5,000 gave 10,193 (its larger COPY text costs the main thread more than it
+  saves the PGlite thread).
+- **V8's baseline compiler for PGlite** (the table above): V8 optimising PostgreSQL's hottest functions holds ~500 MiB
+  for seconds at start and leaves ~100 MiB of freed compile memory in glibc's malloc arenas (of ~430 MiB right after
+  an optimised start, \`/proc/<pid>/smaps\` showed five arenas of ~35 MiB and only ~31 MiB of PGlite's 128 MiB linear
+  memory resident; \`MALLOC_ARENA_MAX\` and \`MALLOC_TRIM_THRESHOLD_\` moved it by at most 40 MiB). With
+  \`PULSE_WASM_OPTIMIZE=true\` the same run read 12,195 events/s end to end (8,830 without), a peak of 1,035 MiB (618),
+  537 MiB after start (468), 464 after the light load (367) and 382 / 613 MiB with 200,000 stored (311 / 540): a
+  small site wants the memory, a busy one on a big box the speed.
+A new data directory is loaded from the PGlite template (\`PULSE_CACHE_DIR\`), made by the first start on the machine:
+only that very first start runs PostgreSQL's initdb in a second WebAssembly instance (~1.2 GiB peak optimised, ~4 CPU s
+more). Once started, the floor is ~300 MiB: PGlite's linear memory and compiled code, Node.js and the app. Before the
+template (2026-12-02) the same run read 1,147 MiB peak and 765 after start; before the smaller semi-spaces (2026-12-01,
+a loaded machine) 739 MiB after start: V8 had grown its young generation to ~130 MiB and kept it. The store size does
+not move the RSS (the realtime store's duplicate memory is capped; tables live on disk). The candidates table shows
+DuckDB at half of PGlite's memory and 1.6–3.7× its write rate per CPU second.
 `,
   );
 }

@@ -6,6 +6,27 @@
  * (`process.execve`: same pid, same terminal, no parent left behind), decided before anything loads.
  */
 
+/**
+ * PGlite is PostgreSQL compiled to WebAssembly, and V8 optimising it at start holds ~500 MiB for a few
+ * seconds (and leaves ~100 MiB of freed compile memory in glibc's arenas): on a small box that peak
+ * is most of the memory Pulse needs. So `pulse start` runs WebAssembly with V8's baseline compiler
+ * only, for ~10% fewer warehouse rows a second and slower History reads (BENCHMARKS.md, "Embedded
+ * mode end to end"); PULSE_WASM_OPTIMIZE=true gives V8's optimising tier back.
+ */
+export const WASM_OPTIMIZE_SETTING = 'PULSE_WASM_OPTIMIZE';
+const BASELINE_WASM_FLAGS = ['--liftoff-only', '--wasm-lazy-compilation'];
+/** Flags that mean the caller chose how WebAssembly is compiled. */
+const WASM_CHOICES = [
+  '--liftoff',
+  '--no-liftoff',
+  '--liftoff-only',
+  '--no-liftoff-only',
+  '--wasm-lazy-compilation',
+  '--no-wasm-lazy-compilation',
+  '--wasm-tier-up',
+  '--no-wasm-tier-up',
+];
+
 /** The setting (MiB per semi-space; 0 leaves V8's default) and the flag it becomes. */
 export const SEMI_SPACE_SETTING = 'PULSE_SEMI_SPACE_MB';
 export const DEFAULT_EMBEDDED_SEMI_SPACE_MB = 8;
@@ -13,9 +34,10 @@ const FLAG = '--max-semi-space-size';
 
 /**
  * The Node flags `pulse <argv>` should run with that it does not have yet: none for any command
- * but `start`, none when the caller chose a semi-space size itself (on the command line or in
- * NODE_OPTIONS), none when the setting is 0 or not a whole number (the configuration check at
- * start-up names a wrong value).
+ * but `start`. The semi-space flag unless the caller chose a size itself (on the command line or in
+ * NODE_OPTIONS), or the setting is 0 or not a whole number (the configuration check at start-up
+ * names a wrong value); the baseline WebAssembly flags unless PULSE_WASM_OPTIMIZE is true or the
+ * caller gave a WebAssembly compiler flag on the command line.
  */
 export function missingNodeFlags(
   argv: readonly string[],
@@ -23,10 +45,15 @@ export function missingNodeFlags(
   env: Readonly<Record<string, string | undefined>>,
 ): string[] {
   if (argv[0] !== 'start') return [];
-  const chosen = [...execArgv, ...(env['NODE_OPTIONS'] ?? '').split(/\s+/)].some((arg) => arg.startsWith(FLAG));
-  if (chosen) return [];
-  const setting = env[SEMI_SPACE_SETTING]?.trim();
-  const mib = setting === undefined || setting === '' ? DEFAULT_EMBEDDED_SEMI_SPACE_MB : Number(setting);
-  if (!Number.isInteger(mib) || mib <= 0) return [];
-  return [`${FLAG}=${mib}`];
+  const given = [...execArgv, ...(env['NODE_OPTIONS'] ?? '').split(/\s+/)];
+  const flags: string[] = [];
+  if (!given.some((arg) => arg.startsWith(FLAG))) {
+    const setting = env[SEMI_SPACE_SETTING]?.trim();
+    const mib = setting === undefined || setting === '' ? DEFAULT_EMBEDDED_SEMI_SPACE_MB : Number(setting);
+    if (Number.isInteger(mib) && mib > 0) flags.push(`${FLAG}=${mib}`);
+  }
+  const optimize = env[WASM_OPTIMIZE_SETTING]?.trim().toLowerCase();
+  const wasmChosen = execArgv.some((arg) => WASM_CHOICES.some((choice) => arg === choice || arg.startsWith(`${choice}=`)));
+  if (optimize !== 'true' && optimize !== '1' && !wasmChosen) flags.push(...BASELINE_WASM_FLAGS);
+  return flags;
 }

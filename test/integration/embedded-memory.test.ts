@@ -17,12 +17,13 @@ import { HTTP_TARGET_USER_AGENT, wireEvent } from '../../src/generator/targets.t
 import { adminHeaders, freePort, spawnPulse, waitFor, waitForHealth, type PulseProcess } from '../helpers/services.ts';
 
 /**
- * The bound asserted. Issue 14's target is 512 MiB under a 20k events/s load; `pulse start` peaks near
- * 900 MiB today (2026-12-01: 895 MiB here, most of it PGlite's WebAssembly instances at the first start,
- * see BENCHMARKS.md "Embedded mode end to end"), so this bound catches a structure that grows with the
- * data without failing on today's figure. Lower it as the target is approached.
+ * The bound asserted. Issue 14's target is 512 MiB under a 20k events/s load; `pulse start` (PGlite on
+ * V8's baseline compiler, the default) peaked at 618 MiB under the benchmark's load and at 740 MiB on a
+ * machine's very first start (initdb), and this test's polled RSS read 537 MiB (2026-12-02; see
+ * BENCHMARKS.md "Embedded mode end to end"), so this bound catches a structure that grows with the
+ * data without failing on today's figures. Lower it as the target is approached.
  */
-const RSS_BOUND_MIB = 1024;
+const RSS_BOUND_MIB = 800;
 const EVENTS = 20_000;
 const BATCH = 50;
 const SENDERS = 4;

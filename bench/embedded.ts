@@ -225,11 +225,11 @@ interface Figures {
   large: { events: number; seedSeconds: number; idleMiB: number; afterLoadMiB: number; peakMiB: number };
 }
 
-async function runFreshStore(bodies: string[]): Promise<Omit<Figures, 'large'>> {
+async function runFreshStore(bodies: string[], extraEnv: Record<string, string> = {}): Promise<Omit<Figures, 'large'>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pulse-bench-embedded-'));
   let server: ServerProcess | undefined;
   try {
-    server = await startServer('bin/pulse.js', ['start'], { ...pulseEnv, PULSE_DATA_DIR: dataDir });
+    server = await startServer('bin/pulse.js', ['start'], { ...pulseEnv, ...extraEnv, PULSE_DATA_DIR: dataDir });
     const idleMiB = await settledRss(server.pid);
     console.error(`  idle after start: ${dec(idleMiB)} MiB`);
     const lightEvents = await lightLoad(server.base, bodies, LIGHT_SECONDS);
@@ -306,7 +306,17 @@ async function runLargeStore(bodies: string[]): Promise<Figures['large']> {
 
 const verdict = (met: boolean): string => (met ? 'met' : '**not met**');
 
-async function report(f: Figures): Promise<void> {
+/** The figures of V8's optimising tier for PGlite (PULSE_WASM_OPTIMIZE=true), from the same run, as a sentence. */
+function optimisedSentence(o: Omit<Figures, 'large'> | undefined): string {
+  if (o === undefined) return '';
+  const live = o.load.liveCatchUpSeconds === null ? '—' : dec(o.load.liveCatchUpSeconds);
+  return `\nWith \`PULSE_WASM_OPTIMIZE=true\` (V8's optimising tier for PGlite's WebAssembly), the same run on a fresh data directory:
+${int(o.load.endToEnd)} events/s end to end (${int(o.load.acceptedPerSecond)} accepted, live figures ${live} s after the load), peak
+${int(o.peakMiB)} MiB, ${int(o.idleMiB)} MiB after start, ${int(o.lightMiB)} after the light load, ${int(o.small.rssMiB)} with ${int(o.small.events)} events stored.
+`;
+}
+
+async function report(f: Figures, optimised?: Omit<Figures, 'large'>): Promise<void> {
   const e2e = f.load.endToEnd;
   const rows = [
     `| events/s end to end (50-event batches) | ≥ 20,000 | ${int(e2e)} | ${verdict(e2e >= 20_000)} |`,
@@ -331,7 +341,8 @@ and two History reads over 30 days.
 
 - Date: ${today()}
 - Machine: ${machine()}
-- Command: \`npm run bench -- embedded\` (\`BENCH_SECONDS\`, \`BENCH_CONNECTIONS\`, \`BENCH_LIGHT_SECONDS\`, \`BENCH_EMBEDDED_STORED\`)
+- Command: \`npm run bench -- embedded\` (\`BENCH_SECONDS\`, \`BENCH_CONNECTIONS\`, \`BENCH_LIGHT_SECONDS\`, \`BENCH_EMBEDDED_STORED\`;
+  \`PULSE_WAREHOUSE_BATCH\` and \`PULSE_WASM_OPTIMIZE\` are passed to Pulse)
 
 | target | bound | measured | |
 | --- | --- | ---: | --- |
@@ -341,6 +352,7 @@ Load detail: ${int(f.load.accepted)} events accepted at ${int(f.load.acceptedPer
 caught up ${f.load.catchUpSeconds === null ? `not within ${DRAIN_SECONDS} s` : `${dec(f.load.catchUpSeconds)} s`} after the load stopped
 (the realtime worker, so the live figures, ${f.load.liveCatchUpSeconds === null ? 'not within the wait' : `${dec(f.load.liveCatchUpSeconds)} s`} after);
 peak RSS with the large store ${int(f.large.peakMiB)} MiB.
+${optimisedSentence(optimised)}
 
 What limits each (2026-12-02, the machine otherwise quiet; \`pulse start\` runs with 8 MiB V8 semi-spaces,
 \`PULSE_SEMI_SPACE_MB\`, and compiles WebAssembly with V8's baseline compiler only, \`PULSE_WASM_OPTIMIZE\`): the warehouse
@@ -355,10 +367,8 @@ writer (PGlite) bounds events/s end to end. Three choices, each measured in runs
 - **V8's baseline compiler for PGlite** (the table above): V8 optimising PostgreSQL's hottest functions holds ~500 MiB
   for seconds at start and leaves ~100 MiB of freed compile memory in glibc's malloc arenas (of ~430 MiB right after
   an optimised start, \`/proc/<pid>/smaps\` showed five arenas of ~35 MiB and only ~31 MiB of PGlite's 128 MiB linear
-  memory resident; \`MALLOC_ARENA_MAX\` and \`MALLOC_TRIM_THRESHOLD_\` moved it by at most 40 MiB). With
-  \`PULSE_WASM_OPTIMIZE=true\` the same run read 12,195 events/s end to end (8,830 without), a peak of 1,035 MiB (618),
-  537 MiB after start (468), 464 after the light load (367) and 382 / 613 MiB with 200,000 stored (311 / 540): a
-  small site wants the memory, a busy one on a big box the speed.
+  memory resident; \`MALLOC_ARENA_MAX\` and \`MALLOC_TRIM_THRESHOLD_\` moved it by at most 40 MiB). The optimised
+  figures of this run are above: a small site wants the memory, a busy one on a big box the speed.
 A new data directory is loaded from the PGlite template (\`PULSE_CACHE_DIR\`), made by the first start on the machine:
 only that very first start runs PostgreSQL's initdb in a second WebAssembly instance (~1.2 GiB peak optimised, ~4 CPU s
 more). Once started, the floor is ~300 MiB: PGlite's linear memory and compiled code, Node.js and the app. Before the
@@ -374,9 +384,15 @@ async function main(): Promise<void> {
   const bodies = batchBodies();
   console.error('- fresh data directory');
   const fresh = await runFreshStore(bodies);
+  // Unless the caller chose a tier, the optimising one is measured too, side by side.
+  let optimised: Omit<Figures, 'large'> | undefined;
+  if (process.env['PULSE_WASM_OPTIMIZE'] === undefined) {
+    console.error('- fresh data directory, PULSE_WASM_OPTIMIZE=true');
+    optimised = await runFreshStore(bodies, { PULSE_WASM_OPTIMIZE: 'true' });
+  }
   console.error(`- ${int(STORED_LARGE)} events stored before start`);
   const large = await runLargeStore(bodies);
-  await report({ ...fresh, large });
+  await report({ ...fresh, large }, optimised);
 }
 
 await main();

@@ -26,6 +26,7 @@ import { eventRow } from '../src/stores/warehouse/postgres/event-rows.ts';
 import { warehouseOver } from '../src/stores/warehouse/postgres/index.ts';
 import { pgliteExecutor } from '../src/stores/warehouse/postgres/sql-executor.ts';
 import { clickHouseWarehouseOver } from '../src/stores/warehouse/clickhouse/index.ts';
+import type { Warehouse } from '../src/stores/warehouse/warehouse.ts';
 import { chdbExecutor } from '../test/helpers/chdb.ts';
 import { repoRoot } from '../test/helpers/services.ts';
 import { dec, int, percentile, today } from './processes.ts';
@@ -117,11 +118,8 @@ interface Engine {
   close(): Promise<void>;
 }
 
-async function openChdb(dir: string, site: string): Promise<Engine> {
-  const { Session } = await import('chdb');
-  const session = new Session(join(dir, 'chdb'));
-  const warehouse = clickHouseWarehouseOver(chdbExecutor(session), { database: 'pulse' });
-  await warehouse.migrate();
+/** An engine that is Pulse's own Warehouse port: writes and the History view's three reads through it. */
+function portEngine(warehouse: Warehouse, site: string, close: () => Promise<void>): Engine {
   return {
     write: async (events) => {
       await warehouse.writeEvents(events);
@@ -129,26 +127,26 @@ async function openChdb(dir: string, site: string): Promise<Engine> {
     pages: (from, to) => warehouse.pageAggregates({ from, to, site }),
     series: (from, to) => warehouse.timeSeries({ from, to, site }, 'hour'),
     breakdown: (from, to) => warehouse.breakdown({ from, to, site }, 'browser', 10),
-    close: async () => {
-      await warehouse.close();
-      session.close();
-    },
+    close,
   };
+}
+
+async function openChdb(dir: string, site: string): Promise<Engine> {
+  const { Session } = await import('chdb');
+  const session = new Session(join(dir, 'chdb'));
+  const warehouse = clickHouseWarehouseOver(chdbExecutor(session), { database: 'pulse' });
+  await warehouse.migrate();
+  return portEngine(warehouse, site, async () => {
+    await warehouse.close();
+    session.close();
+  });
 }
 
 async function openPglite(dir: string, site: string, lean: boolean): Promise<Engine> {
   const executor = await pgliteExecutor({ dir, ...(lean ? {} : { settings: {} }) });
   const warehouse = warehouseOver(executor, { schema: 'public' });
   await warehouse.migrate();
-  return {
-    write: async (events) => {
-      await warehouse.writeEvents(events);
-    },
-    pages: (from, to) => warehouse.pageAggregates({ from, to, site }),
-    series: (from, to) => warehouse.timeSeries({ from, to, site }, 'hour'),
-    breakdown: (from, to) => warehouse.breakdown({ from, to, site }, 'browser', 10),
-    close: () => warehouse.close(),
-  };
+  return portEngine(warehouse, site, () => warehouse.close());
 }
 
 const duckColumns = `received_at TIMESTAMPTZ NOT NULL, event_id VARCHAR NOT NULL, site VARCHAR NOT NULL, type VARCHAR NOT NULL,

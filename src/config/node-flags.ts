@@ -10,8 +10,8 @@
  * PGlite is PostgreSQL compiled to WebAssembly, and V8 optimising it at start holds ~500 MiB for a few
  * seconds (and leaves ~100 MiB of freed compile memory in glibc's arenas): on a small box that peak
  * is most of the memory Pulse needs. So `pulse start` runs WebAssembly with V8's baseline compiler
- * only, for ~10% fewer warehouse rows a second and slower History reads (BENCHMARKS.md, "Embedded
- * mode end to end"); PULSE_WASM_OPTIMIZE=true gives V8's optimising tier back.
+ * only, for 23–28% fewer events a second end to end and slower History reads (BENCHMARKS.md,
+ * "Embedded mode end to end" measures both); PULSE_WASM_OPTIMIZE=true gives V8's optimising tier back.
  */
 export const WASM_OPTIMIZE_SETTING = 'PULSE_WASM_OPTIMIZE';
 const BASELINE_WASM_FLAGS = ['--liftoff-only', '--wasm-lazy-compilation'];

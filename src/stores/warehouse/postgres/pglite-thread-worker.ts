@@ -73,11 +73,11 @@ async function handle(request: ThreadRequest): Promise<unknown> {
       return undefined;
     case 'begin':
       return new Promise<undefined>((started, failed) => {
-        let end: OpenTransaction['end'] = () => undefined;
+        // PGlite runs the callback after BEGIN, so `settled` is set by then.
         const settled = db.transaction(
           (tx) =>
             new Promise<void>((commit, rollBack) => {
-              end = (ok) => (ok ? commit() : rollBack(new RolledBack()));
+              const end = (ok: boolean) => (ok ? commit() : rollBack(new RolledBack()));
               transactions.set(request.tx, { tx, end, settled });
               started(undefined);
             }),

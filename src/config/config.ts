@@ -90,6 +90,12 @@ export const configSchema = Type.Object({
     description:
       'Most records a warehouse worker writes in one batch. A batch is as large as the backlog allows, so this only matters while catching up, when larger batches write more rows a second.',
   }),
+  PULSE_SINK_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    default: 30_000,
+    description:
+      'Longest a worker waits for one store write before it counts as failed and is tried again (a store client can wait forever on a connection that will never answer).',
+  }),
   PULSE_PARTITIONS: Type.Integer({ minimum: 1, maximum: 1000, default: 3, description: 'Partitions of each topic Pulse creates.' }),
   PULSE_REPLICATION_FACTOR: Type.Integer({
     minimum: 1,

@@ -106,7 +106,13 @@ function startWorkerProcess(
     cleanup.add(() => sink.close());
     // Only its own topics: on a secured cluster a worker's principal may see no others.
     await bus.ensureTopics(topicSpecsOf(config, sink.topics));
-    const workers = await sink.start({ bus, logger, metrics: createWorkerMetrics(registry), batchSize: config.PULSE_WORKER_BATCH });
+    const workers = await sink.start({
+      bus,
+      logger,
+      metrics: createWorkerMetrics(registry),
+      batchSize: config.PULSE_WORKER_BATCH,
+      sinkTimeoutMs: config.PULSE_SINK_TIMEOUT_MS,
+    });
     for (const worker of workers) cleanup.add(() => worker.stop());
     const checks = [{ name: 'bus', ping: () => bus.ping() }, ...sink.checks];
     const statuses = workers.map((worker) => workerStatus(bus, worker));

@@ -44,7 +44,13 @@ export function startEmbedded(config: Config): Promise<Running> {
     const workerMetrics = createWorkerMetrics(metrics.registry);
     // The same directory embeddedBusFrom opens.
     registerEmbeddedDiskMetrics(metrics.registry, join(resolve(config.PULSE_DATA_DIR), 'bus'));
-    const workerOptions = { bus, logger, metrics: workerMetrics, batchSize: config.PULSE_WORKER_BATCH };
+    const workerOptions = {
+      bus,
+      logger,
+      metrics: workerMetrics,
+      batchSize: config.PULSE_WORKER_BATCH,
+      sinkTimeoutMs: config.PULSE_SINK_TIMEOUT_MS,
+    };
     // The in-memory store starts empty on every boot: forgetting the group's offsets makes the worker
     // rebuild the live figures from the retained log instead of showing zeros until new traffic arrives.
     const live = realtimeWorker(store, topics, { defaultSite: defaultSite(config) });

@@ -1,7 +1,7 @@
 import type { Bus, BusRecord, OutgoingRecord, Subscription } from '../bus/bus.ts';
 import { dlqOf } from '../bus/topics.ts';
 import type { Pipeline } from '../contract/outcome.ts';
-import { isRetriable } from '../shared/errors.ts';
+import { PulseError, errorCodes, isRetriable, withTimeout } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { startLagRefresh } from './lag-metrics.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
@@ -38,6 +38,13 @@ export interface WorkerOptions {
   pollWaitMs?: number;
   /** Back-off cap while a sink keeps failing. */
   maxRetryDelayMs?: number;
+  /**
+   * Longest a sink call may take before it counts as a retriable failure (default 30 s). A store
+   * client can wait forever on a connection that will never answer (a half-open socket, a reconnect
+   * loop after a restart); the worker must not wait with it. The call left behind may still finish:
+   * sinks are idempotent, so the retry that overlaps it writes nothing twice.
+   */
+  sinkTimeoutMs?: number | undefined;
   /** How often the consumer-group lag metric is refreshed (default 5 s; only with `metrics`). */
   lagIntervalMs?: number | undefined;
 }
@@ -72,6 +79,13 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
   const batchSize = options.batchSize ?? 500;
   const pollWaitMs = options.pollWaitMs ?? 250;
   const maxDelay = options.maxRetryDelayMs ?? 5000;
+  const sinkTimeoutMs = options.sinkTimeoutMs ?? 30_000;
+  const bounded = <R>(what: string, call: () => Promise<R>): Promise<R> =>
+    withTimeout(
+      call(),
+      sinkTimeoutMs,
+      () => new PulseError(errorCodes.STORE_UNAVAILABLE, `${what} did not finish within ${sinkTimeoutMs / 1000} s`),
+    );
   const status: WorkerStatus = {
     worker: definition.name,
     group: definition.group,
@@ -148,6 +162,7 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     for (let attempt = 0; running; attempt += 1) {
       try {
         await work();
+        if (attempt > 0) log.info({ attempts: attempt + 1 }, `${what} succeeded after ${attempt} failed attempts`);
         if (status.state === 'retrying') status.state = 'running';
         return true;
       } catch (error) {
@@ -174,7 +189,7 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
       async () => {
         const stopTimer = metrics?.sinkSeconds.startTimer({ worker });
         try {
-          await definition.sink(items.map((item) => item.value));
+          await bounded('the sink write', () => definition.sink(items.map((item) => item.value)));
         } catch (error) {
           if (isRetriable(error)) throw error;
           poison = error;
@@ -224,7 +239,7 @@ export async function startWorker<T>(definition: WorkerDefinition<T>, options: W
     if (
       rejects.length > 0 &&
       recordRejects !== undefined &&
-      !(await untilDone('reject write', () => recordRejects(rejects), sinkRetried))
+      !(await untilDone('reject write', () => bounded('the reject write', () => recordRejects(rejects)), sinkRetried))
     ) {
       return false;
     }

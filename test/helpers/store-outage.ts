@@ -75,7 +75,7 @@ export interface OutageOptions {
   timeoutMs: number;
 }
 
-const status = async (worker: PulseService): Promise<Status> =>
+const statusOf = async (worker: PulseService): Promise<Status> =>
   (await (await fetch(`${worker.base}/status`, { signal: AbortSignal.timeout(5000) })).json()) as Status;
 
 export async function storeOutageUnderLoad(options: OutageOptions): Promise<OutageReport> {
@@ -86,6 +86,9 @@ export async function storeOutageUnderLoad(options: OutageOptions): Promise<Outa
     PULSE_WAREHOUSE_BATCH: String(options.batch ?? 50),
     ...options.env,
   });
+  /** The worker's most recent /status answer, printed when the scenario fails. */
+  let lastStatus: Status | undefined;
+  const status = async (of: PulseService): Promise<Status> => (lastStatus = await statusOf(of));
   try {
     const load = steadyLoad(options.bus, options.records, 50, 100);
     await waitFor(async () => ((await status(worker)).records.ok >= options.crashAfter ? true : undefined), 'the worker under way', left());
@@ -134,7 +137,7 @@ export async function storeOutageUnderLoad(options: OutageOptions): Promise<Outa
     return { okAtCrash, pausedAfterMs, downMs, lagAtRestart, catchUpMs, okAtEnd: end.records.ok, dlq: end.records.dlq };
   } catch (error) {
     throw new Error(
-      `${String(error)}\n--- worker output ---\n${worker.process.output().slice(-4000)}\n--- store log ---\n${options.server.log()}`,
+      `${String(error)}\n--- last worker status ---\n${JSON.stringify(lastStatus)}\n--- worker output ---\n${worker.process.output().slice(-4000)}\n--- store log ---\n${options.server.log()}`,
       {
         cause: error,
       },

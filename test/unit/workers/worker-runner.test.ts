@@ -103,6 +103,25 @@ test('a failing sink is retried, nothing is committed or lost meanwhile', async 
   assert.match(worker.status().lastError ?? '', /sink write: store down/);
 });
 
+test('a sink call that never settles counts as a retriable failure after sinkTimeoutMs; the retry writes the batch', async () => {
+  let calls = 0;
+  const written: number[] = [];
+  const worker = await startWorker(
+    numbersWorker(async (values) => {
+      calls += 1;
+      if (calls === 1) return new Promise<void>(() => undefined); // a store client stuck on a dead connection
+      written.push(...values);
+    }),
+    { bus, logger, pollWaitMs: 50, maxRetryDelayMs: 20, sinkTimeoutMs: 100 },
+  );
+  await produceNumbers(['1', '2', '3']);
+  await waitFor(async () => (written.length === 3 ? true : undefined), 'written by the retry');
+  await worker.stop();
+  assert.deepEqual(written.sort(), [1, 2, 3]);
+  assert.equal(worker.status().records.ok, 3);
+  assert.match(worker.status().lastError ?? '', /sink write: the sink write did not finish within 0.1 s/);
+});
+
 test('a batch that was not committed is delivered again to the next worker of the group', async () => {
   const attempted: number[] = [];
   // The store goes down for good: the first worker keeps retrying and is stopped without committing.

@@ -7,6 +7,7 @@ import { kafkaBusFrom } from '../runtime/adapters.ts';
 import { openTopicBrowser } from '../runtime/cli-ports.ts';
 import { startDashboard, startIngest, startRealtimeWorker, startSearchWorker, startWarehouseWorker } from '../runtime/distributed.ts';
 import { startEmbedded } from '../runtime/embedded.ts';
+import { isIngestGroupMember, runIngestPrimary } from '../runtime/ingest-processes.ts';
 import type { Running } from '../runtime/lifecycle.ts';
 import { PulseError } from '../shared/errors.ts';
 import { REALTIME_GROUP, realtimeTopics } from '../workers/realtime/realtime-worker.ts';
@@ -38,7 +39,11 @@ async function withTopicBrowser<T>(work: (browser: TopicBrowser) => Promise<T>):
 
 async function runUntilSignal(start: () => Promise<Running>): Promise<void> {
   const running = await start();
+  let stopping = false;
   const stop = (signal: string): void => {
+    // Once: a process of an ingest group gets a terminal's SIGINT and its primary's SIGTERM.
+    if (stopping) return;
+    stopping = true;
     running.logger.info({ signal }, 'shutting down');
     running.close().then(
       () => process.exit(0),
@@ -67,7 +72,17 @@ export function buildCli(): Command {
   program
     .command('ingest')
     .description('run the HTTP ingest service against Kafka (needs PULSE_KAFKA_BROKERS)')
-    .action(() => runUntilSignal(() => startIngest(loadConfig())));
+    .action(async () => {
+      const config = loadConfig();
+      if (config.PULSE_INGEST_PROCESSES > 1 && !isIngestGroupMember()) process.exit(await runIngestPrimary(config));
+      try {
+        await runUntilSignal(() => startIngest(config));
+      } catch (error) {
+        // A group member's channel to its primary would keep it alive after a failed start.
+        if (isIngestGroupMember()) process.disconnect();
+        throw error;
+      }
+    });
 
   const workerCommand = program.command('worker').description('run a stream worker (a Kafka consumer group member)');
   workerCommand

@@ -127,6 +127,13 @@ export const configSchema = Type.Object({
   PULSE_TRUST_PROXY: Type.Boolean({ default: false, description: 'Take the client IP from X-Forwarded-For (behind a reverse proxy).' }),
   PULSE_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest accepted request body.' }),
   PULSE_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 500, description: 'Most events accepted in one request.' }),
+  PULSE_INGEST_PROCESSES: Type.Integer({
+    minimum: 1,
+    maximum: 64,
+    default: 1,
+    description:
+      '`pulse ingest` only: how many ingest processes serve PULSE_PORT (node:cluster), one per core it may use; /metrics answers for all of them together and the rate limits are split evenly between them.',
+  }),
   PULSE_RATE_LIMIT_PER_MINUTE: Type.Integer({
     minimum: 0,
     default: 6000,

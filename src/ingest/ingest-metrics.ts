@@ -23,6 +23,8 @@ export interface IngestMetrics {
   produceSeconds: Histogram<'outcome'>;
   /** `pulse_dlq_records_total{topic}`, shared with the workers of the same process. */
   dlqRecords: Counter<'topic'>;
+  /** What /metrics answers, when not this registry's text: one of several ingest processes answers for the group (ingest-processes.ts). */
+  exposition?: (() => Promise<string>) | undefined;
 }
 
 /** One registry per process (passed in, never a module global) so tests can build many apps. */

@@ -32,6 +32,7 @@ import {
 } from './adapters.ts';
 import { registerKafkaRoutes } from '../query/kafka-routes.ts';
 import { assemble, listen, type Running } from './lifecycle.ts';
+import { groupExposition, isIngestGroupMember } from './ingest-processes.ts';
 import { bannedFilter } from '../shop/banned-filter.ts';
 import { watchBans } from '../shop/ban-watch.ts';
 import { startCategoryPublisher } from '../shop/category-publisher.ts';
@@ -61,8 +62,21 @@ export function startIngest(config: Config): Promise<Running> {
     const sites = createSiteDirectory(store, siteKeys(config));
     await sites.refresh();
     refreshSitesEvery(sites, 10_000, logger, cleanup);
-    const settings = { ...ingestSettings(config), sites: sites.accepted, siteOrigins: sites.originsOf, shieldOf: sites.shieldOf };
-    const app = await buildIngestApp({ bus, settings, logger, metrics: createIngestMetrics() });
+    // One of PULSE_INGEST_PROCESSES processes: the rate limits are the group's, split evenly.
+    const processes = isIngestGroupMember() ? config.PULSE_INGEST_PROCESSES : 1;
+    const share = (perMinute: number): number => (perMinute === 0 ? 0 : Math.ceil(perMinute / processes));
+    const base = ingestSettings(config);
+    const settings = {
+      ...base,
+      rateLimitPerMinute: share(base.rateLimitPerMinute),
+      siteRateLimitPerMinute: share(base.siteRateLimitPerMinute),
+      sites: sites.accepted,
+      siteOrigins: sites.originsOf,
+      shieldOf: sites.shieldOf,
+    };
+    const metrics = createIngestMetrics();
+    if (isIngestGroupMember()) metrics.exposition = groupExposition(metrics.registry);
+    const app = await buildIngestApp({ bus, settings, logger, metrics });
     cleanup.add(() => app.close());
     return listen(app, config, logger, 'ingest', cleanup);
   });

@@ -75,7 +75,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: { bus: Bus; met
       },
     },
     async (_request, reply) => {
-      const body = await deps.metrics.registry.metrics();
+      const body = await (deps.metrics.exposition ?? (() => deps.metrics.registry.metrics()))();
       return reply.header('content-type', deps.metrics.registry.contentType).send(body);
     },
   );

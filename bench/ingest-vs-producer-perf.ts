@@ -7,7 +7,7 @@
  */
 import { Admin } from '@platformatic/kafka';
 import { randomUUID } from 'node:crypto';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { topics } from '../src/bus/topics.ts';
 import type { OutgoingRecord } from '../src/bus/bus.ts';
 import { topicNames } from '../src/bus/topics.ts';
@@ -16,7 +16,7 @@ import { HTTP_TARGET_USER_AGENT } from '../src/generator/targets.ts';
 import { planBatch } from '../src/ingest/plan-batch.ts';
 import { kafkaBrokers } from '../test/helpers/services.ts';
 import { collectBodies, postLoad } from './ingest-load.ts';
-import { cpuSeconds, dec, envNonNegative, envNumber, int, startServer, stopAll, today, type ServerProcess } from './processes.ts';
+import { dec, envNonNegative, groupCpuSeconds, envNumber, int, startServer, stopAll, today, type ServerProcess } from './processes.ts';
 import { producerPerformance as runProducerPerformance } from './producer-performance.ts';
 import { machine, writeSection } from './report.ts';
 
@@ -29,6 +29,8 @@ const PARTITIONS = 3; // PULSE_PARTITIONS' default: the topics `pulse ingest` cr
 const BATCH = 50;
 const VARIANTS = 64;
 const TARGET = 0.8;
+/** PULSE_INGEST_PROCESSES of the second ingest measured beside the single process: one per core of this box by default. */
+const GROUP = envNumber('BENCH_INGEST_PROCESSES', availableParallelism());
 
 const id = randomUUID().slice(0, 8);
 const site = `benchivp${id}`;
@@ -130,9 +132,10 @@ interface IngestRun {
 }
 
 async function ingestLoad(server: ServerProcess, bodies: readonly string[], label: string): Promise<IngestRun> {
-  const cpuBefore = cpuSeconds(server.pid);
+  // The processes of a group live as long as the load (none restarts), so their CPU before and after compares.
+  const cpuBefore = groupCpuSeconds(server.pid);
   const result = await postLoad(server.base, bodies, { seconds: SECONDS, connections: CONNECTIONS, label });
-  const cpu = cpuSeconds(server.pid) - cpuBefore;
+  const cpu = groupCpuSeconds(server.pid) - cpuBefore;
   const events = result['2xx'] * BATCH;
   return {
     eventsPerSecond: events / result.duration,
@@ -162,49 +165,61 @@ async function deleteTopics(): Promise<void> {
 
 interface Round {
   perf: PerfRun;
+  /** One ingest process (PULSE_INGEST_PROCESSES=1, the default). */
   ingest: IngestRun;
+  /** PULSE_INGEST_PROCESSES=GROUP. */
+  group: IngestRun;
 }
 
 async function main(): Promise<void> {
   const bodies = collectBodies(site, `ivp${id}`, BATCH, VARIANTS);
   const rounds: Round[] = [];
-  let server: ServerProcess | undefined;
+  const servers: ServerProcess[] = [];
   let sizes: Sizes | undefined;
+  const env = {
+    PULSE_SITES: site,
+    PULSE_RATE_LIMIT_PER_MINUTE: '0',
+    PULSE_SITE_RATE_LIMIT_PER_MINUTE: '0',
+    PULSE_KAFKA_BROKERS: kafkaBrokers,
+    BENCH_TOPIC_PREFIX: topicPrefix,
+  };
   try {
-    server = await startServer('bench/isolated-pulse.ts', ['ingest'], {
-      PULSE_SITES: site,
-      PULSE_RATE_LIMIT_PER_MINUTE: '0',
-      PULSE_SITE_RATE_LIMIT_PER_MINUTE: '0',
-      PULSE_KAFKA_BROKERS: kafkaBrokers,
-      BENCH_TOPIC_PREFIX: topicPrefix,
-    });
-    sizes = measureSizes(bodies, server.base);
+    const single = await startServer('bench/isolated-pulse.ts', ['ingest'], { ...env, PULSE_INGEST_PROCESSES: '1' });
+    servers.push(single);
+    const group = await startServer('bench/isolated-pulse.ts', ['ingest'], { ...env, PULSE_INGEST_PROCESSES: String(GROUP) });
+    servers.push(group);
+    sizes = measureSizes(bodies, single.base);
     const recordSize = Math.round(sizes.value);
     console.error(`- enriched events: ${dec(sizes.value)} bytes of value, ${dec(sizes.record)} bytes per Kafka record`);
-    if (WARMUP_SECONDS > 0) await postLoad(server.base, bodies, { seconds: WARMUP_SECONDS, connections: CONNECTIONS, label: 'warm-up' });
+    if (WARMUP_SECONDS > 0) {
+      await postLoad(single.base, bodies, { seconds: WARMUP_SECONDS, connections: CONNECTIONS, label: 'warm-up, 1 process' });
+      await postLoad(group.base, bodies, { seconds: WARMUP_SECONDS, connections: CONNECTIONS, label: `warm-up, ${GROUP} processes` });
+    }
+    const kinds = ['perf', 'ingest', 'group'] as const;
     for (let round = 1; round <= ROUNDS; round += 1) {
-      // Taking turns, first one then the other, so a change in the machine's load hits both alike.
-      const perfFirst = round % 2 === 1;
-      let perf: PerfRun | undefined;
-      let ingest: IngestRun | undefined;
-      for (const which of perfFirst ? ['perf', 'ingest'] : ['ingest', 'perf']) {
+      // Taking turns (each round starts with the next one), so a change in the machine's load hits all alike.
+      const order = [...kinds.slice((round - 1) % kinds.length), ...kinds.slice(0, (round - 1) % kinds.length)];
+      const got: Partial<Round> = {};
+      for (const which of order) {
         if (which === 'perf') {
           console.error(`- round ${round}: ProducerPerformance, ${int(RECORDS)} records of ${recordSize} bytes`);
-          perf = await producerPerformance(recordSize);
-          console.error(`  ${int(perf.recordsPerSecond)} records/s`);
+          got.perf = await producerPerformance(recordSize);
+          console.error(`  ${int(got.perf.recordsPerSecond)} records/s`);
         } else {
-          console.error(`- round ${round}: pulse ingest, ${BATCH}-event batches`);
-          ingest = await ingestLoad(server, bodies, `round ${round}`);
-          console.error(`  ${int(ingest.eventsPerSecond)} events/s, ${dec(ingest.cpuMicrosPerEvent)} CPU µs/event`);
+          const processes = which === 'ingest' ? 1 : GROUP;
+          console.error(`- round ${round}: pulse ingest, ${processes} process(es), ${BATCH}-event batches`);
+          const run = await ingestLoad(which === 'ingest' ? single : group, bodies, `round ${round}, ${processes} process(es)`);
+          got[which] = run;
+          console.error(`  ${int(run.eventsPerSecond)} events/s, ${dec(run.cpuMicrosPerEvent)} CPU µs/event`);
         }
       }
-      rounds.push({ perf: perf as PerfRun, ingest: ingest as IngestRun });
+      rounds.push(got as Round);
     }
   } catch (error) {
-    if (server !== undefined) console.error(server.output());
+    for (const server of servers) console.error(server.output());
     throw error;
   } finally {
-    await stopAll([server]);
+    await stopAll(servers);
     await deleteTopics().catch((error: unknown) => console.error(`could not delete the benchmark topics: ${String(error)}`));
   }
   await report(rounds, sizes as Sizes);
@@ -219,21 +234,26 @@ const pct = (n: number): string => `${Math.round(n * 100)}%`;
 
 async function report(rounds: Round[], sizes: Sizes): Promise<void> {
   const ratios = rounds.map((r) => r.ingest.eventsPerSecond / r.perf.recordsPerSecond);
+  const groupRatios = rounds.map((r) => r.group.eventsPerSecond / r.perf.recordsPerSecond);
   const ratio = median(ratios);
-  const met = ratio >= TARGET;
+  const groupRatio = median(groupRatios);
   const cpu = median(rounds.map((r) => r.ingest.cpuMicrosPerEvent));
   const cores = median(rounds.map((r) => r.ingest.cores));
+  const groupCpu = median(rounds.map((r) => r.group.cpuMicrosPerEvent));
+  const groupCores = median(rounds.map((r) => r.group.cores));
   const response = median(rounds.map((r) => r.ingest.responseBytesPerEvent));
   const meanMs = median(rounds.map((r) => r.ingest.meanMs));
+  const spread = (values: number[]): string => `${pct(Math.min(...values))}–${pct(Math.max(...values))}`;
+  const verdict = (value: number): string => (value >= TARGET ? 'met' : '**not met**');
   // Busy near a whole core: ingest's own CPU bounds it; well below: it waited, for the broker's acknowledgements or for a CPU.
   const limit =
     cores >= 0.85
-      ? `ingest was CPU-bound (${dec(cores, 2)} cores of its single-threaded event loop): its cost per event (${dec(cpu)} µs) is the limit.`
+      ? `one ingest process was CPU-bound (${dec(cores, 2)} cores of its single-threaded event loop): its cost per event (${dec(cpu)} µs) is the limit. With ${GROUP} processes the group used ${dec(groupCores, 2)} cores (${dec(groupCpu)} µs per event, the primary included) and shared the ${machine().split(' ')[0]} cores with the broker and the load generator.`
       : `ingest was not CPU-bound (${dec(cores, 2)} cores): each connection waits for its batch's acknowledgement (acks=all) before sending the next, so at most ${int(CONNECTIONS * BATCH)} events are in flight and events/s ≈ ${int(CONNECTIONS * BATCH)} ÷ mean request latency (${dec(meanMs)} ms → ${int((CONNECTIONS * BATCH * 1000) / meanMs)}); ProducerPerformance keeps up to 32 MiB of records in flight. When the machine is this busy, the latency is the broker's and the scheduler's, not ingest's CPU.`;
   const table = rounds
     .map(
       (r, i) =>
-        `| ${i + 1} | ${int(r.perf.recordsPerSecond)} | ${int(r.ingest.eventsPerSecond)} | **${pct(ratios[i] as number)}** | ${dec(r.ingest.cpuMicrosPerEvent)} | ${dec(r.ingest.cores, 2)} | ${int(r.ingest.p50)} / ${int(r.ingest.p99)} | ${int(r.ingest.non2xx)} / ${int(r.ingest.errors)} |`,
+        `| ${i + 1} | ${int(r.perf.recordsPerSecond)} | ${int(r.ingest.eventsPerSecond)} | **${pct(ratios[i] as number)}** | ${int(r.group.eventsPerSecond)} | **${pct(groupRatios[i] as number)}** | ${dec(r.ingest.cpuMicrosPerEvent)} / ${dec(r.group.cpuMicrosPerEvent)} | ${dec(r.ingest.cores, 2)} / ${dec(r.group.cores, 2)} | ${int(r.ingest.p50)} / ${int(r.ingest.p99)} · ${int(r.group.p50)} / ${int(r.group.p99)} | ${int(r.ingest.non2xx + r.group.non2xx)} / ${int(r.ingest.errors + r.group.errors)} |`,
     )
     .join('\n');
   await writeSection(
@@ -242,23 +262,25 @@ async function report(rounds: Round[], sizes: Sizes): Promise<void> {
 
 Target: \`pulse ingest\` with ${BATCH}-event batches reaches **≥ ${pct(TARGET)}** of the records/s of Kafka's own
 \`ProducerPerformance\` (Java client) for records of the same size, on the same broker, in the same run.
-Each round runs both, one after the other (the order alternates between rounds): \`ProducerPerformance\` writes
+Each round runs all three, one after the other (each round starts with the next one): \`ProducerPerformance\` writes
 ${int(RECORDS)} records of ${Math.round(sizes.value)} bytes (the average serialized event \`pulse ingest\` writes for this load)
 to a fresh ${PARTITIONS}-partition topic with acks=all and idempotence, its defaults otherwise (batch.size 16 KiB, linger 5 ms);
-\`pulse ingest\` (acks=all, idempotent; it answers 202 only after the broker acknowledged the request's events; its own
-topics, ${PARTITIONS} partitions) takes autocannon's ${BATCH}-event batch POSTs over ${CONNECTIONS} keep-alive connections for ${SECONDS} s
-(after one ${WARMUP_SECONDS} s warm-up). Bodies are the load generator's page views, as in the ingest HTTP section.
+\`pulse ingest\` as one process (the default) and with \`PULSE_INGEST_PROCESSES=${GROUP}\` (one per core of this machine:
+a node:cluster group on one port) — acks=all, idempotent, answering 202 only after the broker acknowledged the request's
+events, its own topics with ${PARTITIONS} partitions — each takes autocannon's ${BATCH}-event batch POSTs over ${CONNECTIONS} keep-alive
+connections for ${SECONDS} s (after one ${WARMUP_SECONDS} s warm-up each). Bodies are the load generator's page views, as in the ingest HTTP section.
+ProducerPerformance is one JVM with a sending thread beside the producing one; \`pulse ingest\` is one event loop a process.
 
 - Date: ${today()}; load average (1 min) when the run ended: ${dec(loadavg()[0] ?? NaN)} on ${machine().split(' ')[0]} cores
 - Machine: ${machine()}; one local KRaft broker (\`scripts/stack\`); autocannon and the Java tool run on the same machine
 - Command: \`npm run bench -- ingest-vs-producer-perf\` (stack up first; \`BENCH_ROUNDS\`, \`BENCH_SECONDS\`, \`BENCH_RECORDS\`,
-  \`BENCH_CONNECTIONS\` change it)
+  \`BENCH_CONNECTIONS\`, \`BENCH_INGEST_PROCESSES\` change it)
 
-| round | ProducerPerformance records/s | \`pulse ingest\` events/s | ratio | ingest CPU µs/event | ingest cores | request p50 / p99 ms | non-2xx / errors |
-| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| round | ProducerPerformance records/s | 1 process: events/s | ratio | ${GROUP} processes: events/s | ratio | CPU µs/event (1 / ${GROUP}) | cores (1 / ${GROUP}) | request p50 / p99 ms (1 · ${GROUP}) | non-2xx / errors |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${table}
 
-**Result: ${pct(ratio)} (median of ${rounds.length} rounds; spread ${pct(Math.min(...ratios))}–${pct(Math.max(...ratios))}) — target ${pct(TARGET)} ${met ? 'met' : 'not met'}.**
+**Result: with \`PULSE_INGEST_PROCESSES=${GROUP}\` ${pct(groupRatio)} (median of ${rounds.length} rounds; spread ${spread(groupRatios)}) — target ${pct(TARGET)} ${verdict(groupRatio)}; one process: ${pct(ratio)} (spread ${spread(ratios)}) — ${verdict(ratio)}.**
 
 What limits it: ${limit}
 
@@ -266,7 +288,7 @@ Per event, for sizing (medians):
 
 | figure | value |
 | --- | ---: |
-| CPU of the ingest process per event (user + system, ÷ events accepted) | ${dec(cpu)} µs |
+| CPU of one ingest process per event (user + system, ÷ events accepted) | ${dec(cpu)} µs |
 | events/s one ingest core would take at that cost | ${int(1e6 / cpu)} |
 | cores the ingest process used during the load | ${dec(cores, 2)} |
 | HTTP request bytes per event (request line, headers, ${BATCH}-event JSON body, ÷ ${BATCH}) | ${dec(sizes.requestPerEvent)} |
@@ -299,7 +321,9 @@ Reading: \`ProducerPerformance\`'s records carry no key and no headers; each of 
 `,
   );
   console.log(table);
-  console.log(`ratio ${pct(ratio)} (${ratios.map(pct).join(', ')}), ${dec(cpu)} CPU µs/event`);
+  console.log(
+    `ratio ${pct(ratio)} (${ratios.map(pct).join(', ')}), ${GROUP} processes ${pct(groupRatio)} (${groupRatios.map(pct).join(', ')}), ${dec(cpu)} CPU µs/event`,
+  );
 }
 
 await main();

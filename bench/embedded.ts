@@ -29,6 +29,9 @@ const LIGHT_SECONDS = envNumber('BENCH_LIGHT_SECONDS', 180);
 const LIGHT_RATE = 200;
 const STORED_SMALL = 100_000;
 const STORED_LARGE = envNumber('BENCH_EMBEDDED_STORED', 5_000_000);
+/** When set, the run is the soak alone: BENCH_EMBEDDED_STORED events stored, then light traffic for this long. */
+const SOAK_SECONDS = process.env['BENCH_EMBEDDED_SOAK_SECONDS'] === undefined ? undefined : envNumber('BENCH_EMBEDDED_SOAK_SECONDS', 3600);
+const SOAK_SAMPLES = 12;
 const BATCH = 50;
 const VARIANTS = 64;
 
@@ -380,8 +383,74 @@ DuckDB at half of PGlite's memory and 1.6–3.7× its write rate per CPU second.
   );
 }
 
+/**
+ * The long view of target 1's memory bounds: `pulse start` on a store of STORED_LARGE events, then
+ * LIGHT_RATE events/s for SOAK_SECONDS, its RSS read at SOAK_SAMPLES even steps (and settled at the
+ * end), so a growth over an hour, or with the store, shows as a trend and not as one figure.
+ */
+async function soak(bodies: string[], seconds: number): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pulse-bench-embedded-soak-'));
+  let server: ServerProcess | undefined;
+  const samples: { at: number; events: number; rssMiB: number }[] = [];
+  try {
+    const seedSeconds = await seedStore(dataDir, STORED_LARGE);
+    server = await startServer('bin/pulse.js', ['start'], { ...pulseEnv, PULSE_DATA_DIR: dataDir });
+    const idleMiB = await settledRss(server.pid);
+    console.error(`  ${int(STORED_LARGE)} events stored (seeded in ${dec(seedSeconds)} s): ${dec(idleMiB)} MiB after start`);
+    let events = 0;
+    const step = seconds / SOAK_SAMPLES;
+    for (let i = 1; i <= SOAK_SAMPLES; i += 1) {
+      events += await lightLoad(server.base, bodies, step);
+      samples.push({ at: i * step, events, rssMiB: rssMiB(server.pid) });
+      console.error(`  ${Math.round(i * step)} s: ${int(events)} events, ${dec(rssMiB(server.pid))} MiB`);
+    }
+    await catchUp(server.base);
+    const endMiB = await settledRss(server.pid);
+    const peakMiB = peakMemoryMiB(server.pid);
+    const rows = samples.map((s) => `| ${int(s.at / 60)} min | ${int(s.events)} | ${int(s.rssMiB)} |`).join('\n');
+    const first = samples[0]?.rssMiB ?? NaN;
+    const last = samples.at(-1)?.rssMiB ?? NaN;
+    await writeSection(
+      'embedded-soak',
+      `## Embedded mode over ${dec(seconds / 3600, 1)} h of light traffic, on a store of ${int(STORED_LARGE)} events (issue 14, target 1)
+
+\`pulse start\` (defaults, one process) on a data directory seeded with ${int(STORED_LARGE)} stored page views (written in SQL
+in ${dec(seedSeconds)} s, the same tables the warehouse writes), then ${LIGHT_RATE} events/s of the load generator's page views in
+${BATCH}-event batches for ${int(seconds)} s; RSS (VmRSS) read every ${int(step / 60)} min while the load runs, then settled once the
+consumer groups caught up.
+
+- Date: ${today()}
+- Machine: ${machine()}
+- Command: \`BENCH_EMBEDDED_SOAK_SECONDS=${int(seconds)} BENCH_EMBEDDED_STORED=${STORED_LARGE} npm run bench -- embedded\`
+
+| figure | target | measured | verdict |
+| --- | ---: | ---: | --- |
+| RSS after start, ${int(STORED_LARGE)} events stored | ≤ 200 MiB | ${int(idleMiB)} MiB | ${verdict(idleMiB <= 200)} |
+| RSS after ${dec(seconds / 3600, 1)} h at ${LIGHT_RATE} events/s (settled) | ≤ 200 MiB | ${int(endMiB)} MiB | ${verdict(endMiB <= 200)} |
+| RSS from the first to the last sample | does not grow | ${int(first)} → ${int(last)} MiB (${last - first >= 0 ? '+' : ''}${int(last - first)}) | ${last - first <= 32 ? 'no growth beyond 32 MiB' : '**grows**'} |
+| peak RSS (VmHWM) over the run | ≤ 512 MiB | ${int(peakMiB)} MiB | ${verdict(peakMiB <= 512)} |
+
+| time | events sent | RSS MiB |
+| ---: | ---: | ---: |
+${rows}
+`,
+    );
+  } catch (error) {
+    console.error(server?.output());
+    throw error;
+  } finally {
+    await stopAll([server]);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const bodies = batchBodies();
+  if (SOAK_SECONDS !== undefined) {
+    console.error(`- soak: ${int(STORED_LARGE)} events stored, ${LIGHT_RATE} events/s for ${SOAK_SECONDS} s`);
+    await soak(bodies, SOAK_SECONDS);
+    return;
+  }
   console.error('- fresh data directory');
   const fresh = await runFreshStore(bodies);
   // Unless the caller chose a tier, the optimising one is measured too, side by side.

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { isPulseError } from '../../../src/shared/errors.ts';
 import { storeCodes } from '../../../src/stores/store-errors.ts';
 import { warehouseOver } from '../../../src/stores/warehouse/postgres/index.ts';
-import { pgliteThreadExecutor } from '../../../src/stores/warehouse/postgres/pglite-thread.ts';
+import { killPgliteThread, pgliteThreadExecutor } from '../../../src/stores/warehouse/postgres/pglite-thread.ts';
 import { definePostgresWarehouseChecks } from '../../helpers/postgres-warehouse-checks.ts';
 import { realtimeEvent } from '../../helpers/realtime-store-suite.ts';
 import { defineWarehouseSuite, WAREHOUSE_BASE } from '../../helpers/warehouse-suite.ts';
@@ -128,6 +128,39 @@ describe('the PGlite thread executor', () => {
         await second.close();
       }
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a thread that ends on its own fails what it was doing as unavailable; the next call runs on a new thread over the same files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pulse-pglite-thread-'));
+    const executor = await pgliteThreadExecutor({ dir });
+    const warehouse = warehouseOver(executor, { schema: 'public' });
+    try {
+      const visit = (user: string) => realtimeEvent('page_view', { site: 'thread', user, at: WAREHOUSE_BASE, path: '/', duration: 3 });
+      const a = visit('a');
+      const b = visit('b');
+      await warehouse.migrate();
+      assert.deepEqual(await warehouse.writeEvents([a]), { inserted: 1, duplicates: 0 });
+      await executor.script('CREATE TABLE crash_probe (n int)');
+
+      // The thread dies inside a transaction: the rest of it fails as unavailable, and what it wrote is not kept.
+      await assert.rejects(
+        executor.transaction(async (tx) => {
+          await tx.query('INSERT INTO crash_probe VALUES (1)');
+          await killPgliteThread(executor);
+          await tx.query('INSERT INTO crash_probe VALUES (2)');
+        }),
+        (error: unknown) => isPulseError(error, storeCodes.unavailable),
+      );
+
+      const [probe] = await executor.query<{ n: number }>('SELECT count(*)::int AS n FROM crash_probe');
+      assert.equal(probe?.n, 0, 'the interrupted transaction left nothing');
+      assert.deepEqual(await warehouse.writeEvents([a]), { inserted: 0, duplicates: 1 }, 'the committed event survived');
+      assert.deepEqual(await warehouse.writeEvents([b]), { inserted: 1, duplicates: 0 });
+      assert.equal((await warehouse.counts())['events'], 2);
+    } finally {
+      await warehouse.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

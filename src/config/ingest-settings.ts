@@ -49,3 +49,17 @@ export function ingestSettings(config: Config): IngestSettings {
     defaultSite: defaultSite(config),
   };
 }
+
+/**
+ * The settings of one of `processes` ingest processes serving one port (PULSE_INGEST_PROCESSES): each
+ * takes an even share of the rate limits, so the group as a whole keeps to the configured figures.
+ */
+export function shareOfGroup(settings: IngestSettings, processes: number): IngestSettings {
+  if (!Number.isInteger(processes) || processes < 1) throw new RangeError(`processes must be a positive integer, got ${processes}`);
+  const share = (perMinute: number): number => (perMinute === 0 ? 0 : Math.ceil(perMinute / processes));
+  return {
+    ...settings,
+    rateLimitPerMinute: share(settings.rateLimitPerMinute),
+    siteRateLimitPerMinute: share(settings.siteRateLimitPerMinute),
+  };
+}

@@ -3,7 +3,7 @@ import { registerAlertRoutes } from '../alerts/alert-routes.ts';
 import type { Bus } from '../bus/bus.ts';
 import { ingestTopicSpecs, shopTopicSpecs, topicNames, topicSpecsOf } from '../bus/topics.ts';
 import type { Config } from '../config/config.ts';
-import { ingestSettings } from '../config/ingest-settings.ts';
+import { ingestSettings, shareOfGroup } from '../config/ingest-settings.ts';
 import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { buildProcessServer, type ReadinessCheck } from '../http/process-server.ts';
 import { buildIngestApp } from '../ingest/ingest-app.ts';
@@ -62,14 +62,8 @@ export function startIngest(config: Config): Promise<Running> {
     const sites = createSiteDirectory(store, siteKeys(config));
     await sites.refresh();
     refreshSitesEvery(sites, 10_000, logger, cleanup);
-    // One of PULSE_INGEST_PROCESSES processes: the rate limits are the group's, split evenly.
-    const processes = isIngestGroupMember() ? config.PULSE_INGEST_PROCESSES : 1;
-    const share = (perMinute: number): number => (perMinute === 0 ? 0 : Math.ceil(perMinute / processes));
-    const base = ingestSettings(config);
     const settings = {
-      ...base,
-      rateLimitPerMinute: share(base.rateLimitPerMinute),
-      siteRateLimitPerMinute: share(base.siteRateLimitPerMinute),
+      ...shareOfGroup(ingestSettings(config), isIngestGroupMember() ? config.PULSE_INGEST_PROCESSES : 1),
       sites: sites.accepted,
       siteOrigins: sites.originsOf,
       shieldOf: sites.shieldOf,

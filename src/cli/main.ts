@@ -7,7 +7,7 @@ import { kafkaBusFrom } from '../runtime/adapters.ts';
 import { openTopicBrowser } from '../runtime/cli-ports.ts';
 import { startDashboard, startIngest, startRealtimeWorker, startSearchWorker, startWarehouseWorker } from '../runtime/distributed.ts';
 import { startEmbedded } from '../runtime/embedded.ts';
-import { isIngestGroupMember, runIngestPrimary } from '../runtime/ingest-processes.ts';
+import { isIngestGroupMember, leaveGroup, runIngestPrimary } from '../runtime/ingest-processes.ts';
 import type { Running } from '../runtime/lifecycle.ts';
 import { PulseError } from '../shared/errors.ts';
 import { REALTIME_GROUP, realtimeTopics } from '../workers/realtime/realtime-worker.ts';
@@ -78,8 +78,7 @@ export function buildCli(): Command {
       try {
         await runUntilSignal(() => startIngest(config));
       } catch (error) {
-        // A group member's channel to its primary would keep it alive after a failed start.
-        if (isIngestGroupMember()) process.disconnect();
+        if (isIngestGroupMember()) leaveGroup();
         throw error;
       }
     });

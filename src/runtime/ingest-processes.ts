@@ -38,6 +38,14 @@ const isMessage = <T extends { type: string }>(message: unknown, type: T['type']
 export const isIngestGroupMember = (): boolean => cluster.isWorker;
 
 /**
+ * A member whose start failed lets go of its primary, so it can end with its own exit code: its IPC
+ * channel would keep it alive, and a plain disconnect makes node:cluster exit it with 0.
+ */
+export const leaveGroup = (): void => {
+  cluster.worker?.disconnect();
+};
+
+/**
  * The primary: forks `config.PULSE_INGEST_PROCESSES` ingest processes and supervises them until
  * SIGTERM/SIGINT, which it passes on; resolves with the exit code once they have exited. If a process exits before it ever
  * listened (bad settings, Kafka unreachable at start), the whole group stops with its exit code:

@@ -83,6 +83,13 @@ export const configSchema = Type.Object({
     default: 500,
     description: 'Most records a worker handles in one batch (warehouse workers: PULSE_WAREHOUSE_BATCH).',
   }),
+  PULSE_REALTIME_CONSUMERS: Type.Integer({
+    minimum: 1,
+    maximum: 32,
+    default: 1,
+    description:
+      "`pulse worker realtime` only: members of the realtime consumer group in one process, sharing its Redis client. One member waits for each batch's round trip to Redis before the next; two overlap them (more members than partitions stay idle).",
+  }),
   PULSE_WAREHOUSE_BATCH: Type.Integer({
     minimum: 1,
     maximum: 10_000,

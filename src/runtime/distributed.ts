@@ -85,10 +85,29 @@ interface OpenedSink {
   close: () => Promise<void>;
 }
 
-/** One worker definition as an OpenedSink; `batchSize` replaces the process's PULSE_WORKER_BATCH for it. */
-function single<T>(definition: WorkerDefinition<T>, check: ReadinessCheck, close: () => Promise<void>, batchSize?: number): OpenedSink {
+/**
+ * One worker definition as an OpenedSink; `batchSize` replaces the process's PULSE_WORKER_BATCH for it.
+ * `members` group members of it run in the process (one after another joining), sharing its sink.
+ */
+function single<T>(
+  definition: WorkerDefinition<T>,
+  check: ReadinessCheck,
+  close: () => Promise<void>,
+  batchSize?: number,
+  members = 1,
+): OpenedSink {
   return {
-    start: async (options) => [await startWorker(definition, batchSize === undefined ? options : { ...options, batchSize })],
+    start: async (options) => {
+      const started: RunningWorker[] = [];
+      try {
+        for (let i = 0; i < members; i += 1)
+          started.push(await startWorker(definition, batchSize === undefined ? options : { ...options, batchSize }));
+      } catch (error) {
+        await Promise.allSettled(started.map((worker) => worker.stop()));
+        throw error;
+      }
+      return started;
+    },
     topics: definition.topics,
     checks: [check],
     close,
@@ -142,6 +161,8 @@ export function startRealtimeWorker(config: Config): Promise<Running> {
       realtimeWorker(store, topicNames(config.PULSE_TOPIC_PREFIX), { defaultSite: defaultSite(config) }),
       { name: 'redis', ping: () => store.ping() },
       () => store.close(),
+      undefined,
+      config.PULSE_REALTIME_CONSUMERS,
     );
   });
 }

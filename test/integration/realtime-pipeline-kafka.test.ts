@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { createKafkaBus } from '../../src/bus/kafka/kafka-bus.ts';
+import { createKafkaClusterAdmin } from '../../src/bus/kafka/kafka-cluster-admin.ts';
 import { createRedisRealtimeStore } from '../../src/stores/realtime/redis/index.ts';
 import { REALTIME_GROUP } from '../../src/workers/realtime/realtime-worker.ts';
 import { assertMatchesStream, knownStream, recordsOf } from '../helpers/known-stream.ts';
@@ -72,6 +73,71 @@ test(
       await store.forgetUser(site, '').catch(() => undefined);
       await store.close();
       await bus.close();
+      await own.remove();
+    }
+  },
+);
+
+test(
+  'PULSE_REALTIME_CONSUMERS=2: two group members in one process share the partitions and give the same exact live figures',
+  { timeout: 180_000 },
+  async () => {
+    const bus = createKafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'test-rt-members' });
+    const admin = createKafkaClusterAdmin({ brokers: kafkaBrokers.split(','), clientId: 'test-rt-members-admin' });
+    const store = createRedisRealtimeStore({ url: redisUrl });
+    const site = `rm${randomUUID().slice(0, 8)}`;
+    const own = testTopics(site);
+    let worker: PulseProcess | undefined;
+    try {
+      await bus.ensureTopics(own.specs);
+      const stream = knownStream(site, { count: 3000, users: 60, seed: 23, now: Date.now() });
+      const port = await freePort();
+      worker = spawnPulse(['worker', 'realtime'], {
+        ...own.env,
+        PULSE_PORT: String(port),
+        PULSE_KAFKA_BROKERS: kafkaBrokers,
+        PULSE_REDIS_URL: redisUrl,
+        PULSE_WORKER_BATCH: '50',
+        PULSE_REALTIME_CONSUMERS: '2',
+        PULSE_LOG_LEVEL: 'warn',
+      });
+      const base = `http://127.0.0.1:${port}`;
+      await waitForHealth(base, worker);
+      // The stream goes out once the group has settled with both members holding partitions of user-activity.
+      await waitFor(
+        async () => {
+          const [group] = await admin.describeGroups([`${own.names.prefix}${REALTIME_GROUP}`]);
+          const holding = (group?.members ?? []).filter((member) =>
+            member.assignments.some((a) => a.topic === own.names.userActivity && a.partitions.length > 0),
+          );
+          return group?.state === 'Stable' && holding.length === 2 ? true : undefined;
+        },
+        'two members, each with partitions',
+        60_000,
+      );
+      await bus.produce(recordsOf(stream.sent, own.names));
+      const members = async () =>
+        ((await (await fetch(`${base}/status`, { signal: AbortSignal.timeout(5000) })).json()) as { workers: Status[] }).workers;
+      const done = await waitFor(
+        async () => {
+          const now = await members();
+          return now.length === 2 && now.every((member) => member.totalLag === 0) ? now : undefined;
+        },
+        'both members caught up',
+        120_000,
+      );
+      assert.ok(
+        done.every((member) => member.records.ok > 0),
+        `each member wrote a share: ${done.map((m) => m.records.ok).join(', ')}`,
+      );
+      assert.ok(done.reduce((sum, member) => sum + member.records.ok, 0) >= stream.sent.length, 'every record was written');
+      await assertMatchesStream(store, site, stream, Date.now());
+    } finally {
+      await worker?.stop();
+      await store.forgetUser(site, '').catch(() => undefined);
+      await store.close();
+      await bus.close();
+      await admin.close();
       await own.remove();
     }
   },

@@ -20,7 +20,7 @@ import type { RealtimeStore } from '../src/stores/realtime/realtime-store.ts';
 import { planEvent, type PlannedEvent } from '../src/stores/realtime/aggregate-keys.ts';
 import { realtimeWorker } from '../src/workers/realtime/realtime-worker.ts';
 import { createRedisRealtimeStore } from '../src/stores/realtime/redis/index.ts';
-import { startWorker } from '../src/workers/worker-runner.ts';
+import { startWorker, type RunningWorker } from '../src/workers/worker-runner.ts';
 import { knownStream } from '../test/helpers/known-stream.ts';
 import { kafkaBrokers, redisUrl } from '../test/helpers/services.ts';
 import { machine, writeSection } from './report.ts';
@@ -139,8 +139,11 @@ function stream(sites: readonly string[], seed: number) {
     .slice(0, EVENTS);
 }
 
-/** One worker drains EVENTS records that are already on the bus. */
-async function drain(bus: Bus, store: RealtimeStore, label: string, sites: number, admin: Admin | undefined): Promise<Sample> {
+/**
+ * `members` workers of one group in this process (as `PULSE_REALTIME_CONSUMERS` runs them), sharing
+ * the store, drain EVENTS records that are already on the bus.
+ */
+async function drain(bus: Bus, store: RealtimeStore, label: string, sites: number, admin: Admin | undefined, members = 1): Promise<Sample> {
   const id = randomUUID().slice(0, 8);
   const topics = [`bench-ua-${id}`, `bench-mc-${id}`];
   await bus.ensureTopics(
@@ -161,12 +164,14 @@ async function drain(bus: Bus, store: RealtimeStore, label: string, sites: numbe
   }
   const definition = { ...realtimeWorker(store), group: `bench-${id}`, topics };
   return measure(events.length, admin, async () => {
-    const worker = await startWorker(definition, { bus, logger, batchSize: 500, pollWaitMs: 100 });
-    const progress = setInterval(() => process.stderr.write(`\r  ${label}: ${worker.status().records.ok}/${events.length}   `), 1000);
-    while (worker.status().records.ok < events.length) await new Promise((resolve) => setTimeout(resolve, 20));
+    const workers: RunningWorker[] = [];
+    for (let i = 0; i < members; i += 1) workers.push(await startWorker(definition, { bus, logger, batchSize: 500, pollWaitMs: 100 }));
+    const written = () => workers.reduce((sum, worker) => sum + worker.status().records.ok, 0);
+    const progress = setInterval(() => process.stderr.write(`\r  ${label}: ${written()}/${events.length}   `), 1000);
+    while (written() < events.length) await new Promise((resolve) => setTimeout(resolve, 20));
     clearInterval(progress);
     process.stderr.write('\n');
-    await worker.stop();
+    await Promise.all(workers.map((worker) => worker.stop()));
   });
 }
 
@@ -233,9 +238,11 @@ async function main(): Promise<void> {
   const limit = single.opsPerSecond / writesPerEvent;
   const clusterLimit = clustered.opsPerSecond / writesPerEvent;
 
-  const figures: Record<'worker' | 'cluster' | 'direct' | 'embedded' | 'memoryDirect', Figure> = {
+  const figures: Record<'worker' | 'worker2' | 'cluster' | 'cluster2' | 'direct' | 'embedded' | 'memoryDirect', Figure> = {
     worker: { label: 'realtime worker, Kafka → Redis (one consumer)', samples: [] },
+    worker2: { label: 'realtime worker, Kafka → Redis (`PULSE_REALTIME_CONSUMERS=2`: two consumers in one process)', samples: [] },
     cluster: { label: `realtime worker, Kafka → Redis Cluster (one consumer, ${CLUSTER_SITES} sites)`, samples: [] },
+    cluster2: { label: `realtime worker, Kafka → Redis Cluster (two consumers in one process, ${CLUSTER_SITES} sites)`, samples: [] },
     direct: { label: 'the Redis store alone (`applyBatch` of 500, no Kafka)', samples: [] },
     embedded: { label: 'realtime worker, embedded log → in-memory store (`pulse start`)', samples: [] },
     memoryDirect: { label: 'the in-memory store alone (`applyBatch` of 500, no bus)', samples: [] },
@@ -253,7 +260,9 @@ async function main(): Promise<void> {
     for (let round = 1; round <= REPEATS; round += 1) {
       console.error(`- round ${round}/${REPEATS}`);
       figures.worker.samples.push(await drain(kafka, redisStore, 'kafka → redis', 1, singleAdmin));
+      figures.worker2.samples.push(await drain(kafka, redisStore, 'kafka → redis, 2 consumers', 1, singleAdmin, 2));
       figures.cluster.samples.push(await drain(kafka, clusterStore, 'kafka → redis cluster', CLUSTER_SITES, clusterAdmin));
+      figures.cluster2.samples.push(await drain(kafka, clusterStore, 'kafka → redis cluster, 2 consumers', CLUSTER_SITES, clusterAdmin, 2));
       figures.direct.samples.push(await direct(redisStore, singleAdmin, 5 + round));
       figures.embedded.samples.push(await drain(embedded, createMemoryRealtimeStore(), 'embedded → memory', 1, undefined));
       figures.memoryDirect.samples.push(await direct(createMemoryRealtimeStore(), undefined, 5 + round));
@@ -285,13 +294,17 @@ async function main(): Promise<void> {
     } | ${target} | ${ratio} | ${status} |`;
   const workerRatio = rate(figures.worker) / limit;
   const clusterRatio = rate(figures.cluster) / clusterLimit;
+  const worker2Ratio = rate(figures.worker2) / limit;
+  const cluster2Ratio = rate(figures.cluster2) / clusterLimit;
   const directRatio = rate(figures.direct) / limit;
   const memoryRatio = rate(figures.embedded) / MEMORY_TARGET;
   const memoryDirectRatio = rate(figures.memoryDirect) / MEMORY_TARGET;
   const pct = (ratio: number) => `${fmt(ratio * 100)}%`;
   const table = [
     row(figures.worker, `≥ 50% of ${fmt(limit)}`, pct(workerRatio), verdict(workerRatio, WORKER_TARGET)),
+    row(figures.worker2, `≥ 50% of ${fmt(limit)}`, pct(worker2Ratio), verdict(worker2Ratio, WORKER_TARGET)),
     row(figures.cluster, `≥ 50% of ${fmt(clusterLimit)}`, pct(clusterRatio), verdict(clusterRatio, WORKER_TARGET)),
+    row(figures.cluster2, `≥ 50% of ${fmt(clusterLimit)}`, pct(cluster2Ratio), verdict(cluster2Ratio, WORKER_TARGET)),
     row(figures.direct, `(≥ 50% of ${fmt(limit)})`, pct(directRatio), verdict(directRatio, WORKER_TARGET)),
     row(figures.embedded, '≥ 150,000', pct(memoryRatio), verdict(memoryRatio, 1)),
     row(figures.memoryDirect, '(≥ 150,000)', pct(memoryDirectRatio), verdict(memoryDirectRatio, 1)),
@@ -303,8 +316,9 @@ async function main(): Promise<void> {
     `## Realtime worker throughput
 
 ${fmt(EVENTS)} enriched events (40% page views, 35% cursor moves, the rest clicks, forms and custom events; 2,000 users a site),
-already on the bus, drained by one worker in batches of 500, each event applied once (dedupe by \`event_id\`) with every live
-aggregate updated; beside \`redis-benchmark\` on the same Redis 7 and Redis Cluster (3 masters) in the same run. Each figure is
+already on 3-partition topics, drained by one worker (and by two members of its group in the same process, as
+\`PULSE_REALTIME_CONSUMERS=2\` runs them, splitting the partitions 2 + 1) in batches of 500, each event applied once (dedupe
+by \`event_id\`) with every live aggregate updated; beside \`redis-benchmark\` on the same Redis 7 and Redis Cluster (3 masters) in the same run. Each figure is
 the median of ${REPEATS} interleaved rounds, with the spread beside it.
 
 - Date: ${new Date().toISOString().slice(0, 10)}

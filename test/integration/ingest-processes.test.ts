@@ -109,6 +109,10 @@ describe('pulse ingest with PULSE_INGEST_PROCESSES=2 (node:cluster)', { timeout:
       const children = await childrenOf(pid);
       return children.length === 2 && !children.includes(victim) ? true : undefined;
     }, 'a new ingest process in place of the killed one');
+    // Scraped while the new process is still starting: the group answers without waiting for it.
+    const scrape = await onNewConnection(ingest.base, 'GET', '/metrics');
+    assert.equal(scrape.status, 200, scrape.text);
+    assert.match(scrape.text, /^pulse_ingest_events_accepted_total\{/m);
 
     const since = await endOffsets(bus, topics.names.userActivity);
     const before = sent.length;

@@ -421,7 +421,7 @@ consumer groups caught up.
 
 - Date: ${today()}
 - Machine: ${machine()}
-- Command: \`BENCH_EMBEDDED_SOAK_SECONDS=${int(seconds)} BENCH_EMBEDDED_STORED=${STORED_LARGE} npm run bench -- embedded\`
+- Command: \`BENCH_EMBEDDED_SOAK_SECONDS=${seconds} BENCH_EMBEDDED_STORED=${STORED_LARGE} npm run bench -- embedded\`
 
 | figure | target | measured | verdict |
 | --- | ---: | ---: | --- |

@@ -228,11 +228,34 @@ interface Figures {
   large: { events: number; seedSeconds: number; idleMiB: number; afterLoadMiB: number; peakMiB: number };
 }
 
-async function runFreshStore(bodies: string[], extraEnv: Record<string, string> = {}): Promise<Omit<Figures, 'large'>> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pulse-bench-embedded-'));
+/**
+ * Runs `work` on a fresh data directory with a `pulse start` it starts there (`start(env)`, Pulse's
+ * bench settings plus `env`); the server's output is printed if the work fails, and the server and
+ * the directory are gone afterwards.
+ */
+async function onDataDir<T>(
+  name: string,
+  work: (dataDir: string, start: (env?: Record<string, string>) => Promise<ServerProcess>) => Promise<T>,
+): Promise<T> {
+  const dataDir = await mkdtemp(join(tmpdir(), `pulse-bench-embedded-${name}-`));
   let server: ServerProcess | undefined;
   try {
-    server = await startServer('bin/pulse.js', ['start'], { ...pulseEnv, ...extraEnv, PULSE_DATA_DIR: dataDir });
+    return await work(dataDir, async (env = {}) => {
+      server = await startServer('bin/pulse.js', ['start'], { ...pulseEnv, ...env, PULSE_DATA_DIR: dataDir });
+      return server;
+    });
+  } catch (error) {
+    console.error(server?.output());
+    throw error;
+  } finally {
+    await stopAll([server]);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function runFreshStore(bodies: string[], extraEnv: Record<string, string> = {}): Promise<Omit<Figures, 'large'>> {
+  return onDataDir('fresh', async (_dataDir, start) => {
+    const server = await start(extraEnv);
     const idleMiB = await settledRss(server.pid);
     console.error(`  idle after start: ${dec(idleMiB)} MiB`);
     const lightEvents = await lightLoad(server.base, bodies, LIGHT_SECONDS);
@@ -266,21 +289,13 @@ async function runFreshStore(bodies: string[], extraEnv: Record<string, string> 
       },
       peakMiB,
     };
-  } catch (error) {
-    console.error(server?.output());
-    throw error;
-  } finally {
-    await stopAll([server]);
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function runLargeStore(bodies: string[]): Promise<Figures['large']> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pulse-bench-embedded-large-'));
-  let server: ServerProcess | undefined;
-  try {
+  return onDataDir('large', async (dataDir, start) => {
     const seedSeconds = await seedStore(dataDir, STORED_LARGE);
-    server = await startServer('bin/pulse.js', ['start'], { ...pulseEnv, PULSE_DATA_DIR: dataDir });
+    const server = await start();
     const idleMiB = await settledRss(server.pid);
     await cannon(server.base, bodies, { requests: 2000 }, 'load on the large store');
     await catchUp(server.base);
@@ -298,13 +313,7 @@ async function runLargeStore(bodies: string[]): Promise<Figures['large']> {
       `  ${int(STORED_LARGE)} events stored: idle ${dec(idleMiB)} MiB, after a load ${dec(afterLoadMiB)} MiB, peak ${dec(peakMiB)} MiB`,
     );
     return { events: STORED_LARGE, seedSeconds, idleMiB, afterLoadMiB, peakMiB };
-  } catch (error) {
-    console.error(server?.output());
-    throw error;
-  } finally {
-    await stopAll([server]);
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 const verdict = (met: boolean): string => (met ? 'met' : '**not met**');
@@ -389,12 +398,10 @@ DuckDB at half of PGlite's memory and 1.6–3.7× its write rate per CPU second.
  * end), so a growth over an hour, or with the store, shows as a trend and not as one figure.
  */
 async function soak(bodies: string[], seconds: number): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pulse-bench-embedded-soak-'));
-  let server: ServerProcess | undefined;
   const samples: { at: number; events: number; rssMiB: number }[] = [];
-  try {
+  await onDataDir('soak', async (dataDir, start) => {
     const seedSeconds = await seedStore(dataDir, STORED_LARGE);
-    server = await startServer('bin/pulse.js', ['start'], { ...pulseEnv, PULSE_DATA_DIR: dataDir });
+    const server = await start();
     const idleMiB = await settledRss(server.pid);
     console.error(`  ${int(STORED_LARGE)} events stored (seeded in ${dec(seedSeconds)} s): ${dec(idleMiB)} MiB after start`);
     let events = 0;
@@ -435,13 +442,7 @@ consumer groups caught up.
 ${rows}
 `,
     );
-  } catch (error) {
-    console.error(server?.output());
-    throw error;
-  } finally {
-    await stopAll([server]);
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function main(): Promise<void> {

@@ -71,7 +71,16 @@ export function createPartitionReader(consumer: Consumer<Buffer, Buffer, Buffer,
       }
       return;
     }
-    for (const read of batch) read.resolve(recordsOf(response, read));
+    // A broker returns a record batch larger than the partition's byte budget only for the first
+    // partition of a Fetch (KIP-74); any other partition whose next batch is that large comes back
+    // empty though records lie ahead. Such a read is asked again alone, where it is first.
+    const alone: Pending[] = [];
+    for (const read of batch) {
+      const records = recordsOf(response, read);
+      if (records.length === 0 && batch.length > 1 && hasRecordsAhead(response, read)) alone.push(read);
+      else read.resolve(records);
+    }
+    for (const read of alone) await fetchBatch(leader, [read]);
   };
 
   const pump = async (leader: number): Promise<void> => {
@@ -125,6 +134,13 @@ function partitionError(error: unknown, response: FetchResponse, read: Partition
   const path = `/responses/${topicIndex}/partitions/${partitionIndex}`;
   const inner = ((error as { errors?: unknown[] }).errors ?? []).find((e) => (e as { path?: unknown }).path === path);
   return inner ?? error;
+}
+
+/** Whether a Fetch answer says the partition holds records at or after the offset that was asked for. */
+function hasRecordsAhead(response: FetchResponse, read: PartitionRead): boolean {
+  const topic = response.responses.find((t) => t.topicId === read.topicId);
+  const partition = topic?.partitions.find((p) => p.partitionIndex === read.partition);
+  return partition !== undefined && partition.errorCode === 0 && partition.highWatermark > BigInt(read.offset);
 }
 
 /** The records of one partition in a Fetch answer, from the offset asked for, control records left out. */

@@ -74,6 +74,8 @@ export interface PagesAnswer {
 export interface BotsAnswer extends BotTraffic {
   from: number;
   to: number;
+  /** Whether the site asked for counts bots in its figures (PULSE_COUNT_BOTS_SITES); false for all sites. */
+  counted: boolean;
 }
 
 interface RangeQuery {
@@ -102,7 +104,10 @@ export function toRange(query: RangeQuery, now: number): TimeRange {
 }
 
 /** History from the warehouse: the per-page aggregates endpoint and the dashboard's history views. */
-export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: Warehouse | undefined; now?: () => number }): void {
+export function registerHistoryRoutes(
+  app: FastifyInstance,
+  deps: { warehouse: Warehouse | undefined; countsBots?: (site: string) => boolean; now?: () => number },
+): void {
   const now = deps.now ?? Date.now;
   const warehouse = () => requireWarehouse(deps.warehouse);
 
@@ -231,10 +236,14 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
         },
         response: answers('The bot traffic of the range.', {
           type: 'object',
-          required: ['from', 'to', 'requests', 'pageViews', 'top'],
+          required: ['from', 'to', 'requests', 'pageViews', 'top', 'counted'],
           properties: {
             from: epochMs,
             to: epochMs,
+            counted: {
+              type: 'boolean',
+              description: 'Whether the site counts bots in its figures (PULSE_COUNT_BOTS_SITES); false when no site is named.',
+            },
             requests: { type: 'integer', minimum: 0, description: 'Bot and automation events of every type.' },
             pageViews: { type: 'integer', minimum: 0 },
             top: {
@@ -253,7 +262,9 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: { warehouse: W
     async (request): Promise<BotsAnswer> => {
       const store = warehouse();
       const window = toRange(request.query, now());
-      return { from: window.from, to: window.to, ...(await store.botTraffic(window, request.query.limit)) };
+      const site = request.query.site;
+      const counted = site !== undefined && (deps.countsBots?.(site) ?? false);
+      return { from: window.from, to: window.to, counted, ...(await store.botTraffic(window, request.query.limit)) };
     },
   );
 }

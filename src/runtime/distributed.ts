@@ -22,6 +22,7 @@ import { createWorkerMetrics } from '../workers/worker-metrics.ts';
 import { startWorker, type RunningWorker, type WorkerDefinition, type WorkerOptions } from '../workers/worker-runner.ts';
 import { workerStatus } from '../workers/worker-status.ts';
 import {
+  botCountingFrom,
   configuredWarehouses,
   kafkaBusFrom,
   kafkaClusterAdminFrom,
@@ -217,7 +218,7 @@ export function startDashboard(config: Config): Promise<Running> {
     const app = buildProcessServer({ logger, registry, checks, status, metricsToken: config.PULSE_METRICS_TOKEN });
     await registerAccountRoutes(app, accounts, config);
     registerStatsRoutes(app, { store, bus, hub, sites: sites.accepted, watches });
-    registerHistoryRoutes(app, { warehouse: warehouses[0] });
+    registerHistoryRoutes(app, { warehouse: warehouses[0], countsBots: botCountingFrom(config).counts });
     registerAnalyticsApi(app, { warehouse: warehouses[0], accounts: accounts.store });
     registerAdminRoutes(app, { realtime: store, warehouses });
     const clusterAdmin = kafkaClusterAdminFrom(config);

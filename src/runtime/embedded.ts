@@ -90,7 +90,7 @@ export function startEmbedded(config: Config): Promise<Running> {
         registerTopicRoutes(a, { bus });
         registerKafkaRoutes(a, { bus, admin: embeddedClusterAdminOf(bus, config) });
         registerStatsRoutes(a, { store, bus, hub, sites: sites.accepted, watches });
-        registerHistoryRoutes(a, { warehouse });
+        registerHistoryRoutes(a, { warehouse, countsBots: botCountingFrom(config).counts });
         registerAnalyticsApi(a, { warehouse, accounts: accounts.store });
         registerAdminRoutes(a, { realtime: store, warehouses: [warehouse] });
         registerShopRoutes(a, shop);

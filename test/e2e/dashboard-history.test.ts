@@ -28,7 +28,9 @@ import { launchChromium } from './support/browser.ts';
  * view must show exactly those figures in its tiles, table and charts (read
  * through the text each chart carries), follow range presets, bucket
  * overrides and custom ranges in the URL and in its requests, and show clear
- * empty and "not configured" states. Screenshot: test-results/dashboard-history.png.
+ * empty and "not configured" states. Bot requests posted after them must show in
+ * the Bots card only. Screenshots: test-results/dashboard-history.png and
+ * test-results/history-bots.png.
  */
 
 /** What code inside `page.evaluate` uses (the tests' tsconfig has no DOM types). */
@@ -44,6 +46,7 @@ interface InPage {
 }
 
 const screenshotPath = join(repoRoot, 'test-results', 'dashboard-history.png');
+const botsScreenshotPath = join(repoRoot, 'test-results', 'history-bots.png');
 
 const FIREFOX_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0';
 const IPHONE_UA =
@@ -76,6 +79,21 @@ const known: { path: string; duration: number; referrer: string | null; utm: str
   { path: '/contact', duration: 4, referrer: github, utm: null, agent: 'firefox', user: 'i' },
 ];
 const TOTAL_VIEWS = known.length;
+
+/**
+ * Bot requests, told apart by their User-Agents at ingest and left out of every figure (demo does not
+ * count bots): Googlebot 3 (two page views and a click), curl 2, python-requests 1: 6 requests, 5 page views.
+ */
+const bots = [
+  {
+    name: 'Googlebot',
+    userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    types: ['page_view', 'page_view', 'click'],
+  },
+  { name: 'curl', userAgent: 'curl/8.5.0', types: ['page_view', 'page_view'] },
+  { name: 'python-requests', userAgent: 'python-requests/2.31.0', types: ['page_view'] },
+] as const;
+const BOT_REQUESTS = 6;
 
 let base = '';
 let dataDir = '';
@@ -393,6 +411,79 @@ describe('dashboard History view in Chromium → pulse start', { timeout: 180_00
     await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
     await page.screenshot({ path: screenshotPath, fullPage: true });
     t.diagnostic(`screenshot: ${screenshotPath}`);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('bot requests show in the Bots card (total, names as bars, not counted) and nowhere else', async (t) => {
+    for (const bot of bots) {
+      await postEvents(
+        bot.userAgent,
+        bot.types.map((type, index) => ({
+          type,
+          site: 'demo',
+          user_id: `u-bot-${bot.name}`,
+          session_id: `s-bot-${bot.name}`,
+          url: `https://shop.example/bot-trap-${index}`,
+          ...(type === 'click' ? { selector: 'a.buy' } : {}),
+        })),
+      );
+    }
+    const stored = await waitFor(
+      async () => {
+        const response = await fetch(`${base}/api/history/bots?site=demo`, { headers: adminHeaders });
+        const body = (await response.json()) as { requests: number };
+        return body.requests === BOT_REQUESTS ? body : undefined;
+      },
+      'the warehouse worker to store the bot requests',
+      30_000,
+    );
+    t.diagnostic(`stored: ${JSON.stringify(stored)}`);
+
+    // A fresh read of the range shown (the 24 hours the previous test left), bounded by the wait.
+    await page.click('#history-reload');
+    await page.waitForFunction(
+      (wanted) => (globalThis as unknown as InPage).document.querySelector('#history-bots-total')?.textContent === wanted,
+      String(BOT_REQUESTS),
+      { timeout: 15_000 },
+    );
+    await waitForState(['ready']);
+    const card = await page.evaluate(() => {
+      const doc = (globalThis as unknown as InPage).document;
+      const text = (selector: string) => doc.querySelector(selector)?.textContent?.trim() ?? '';
+      return {
+        total: text('#history-bots-total'),
+        sub: text('#history-bots-sub'),
+        counted: text('#history-bots-counted'),
+        hint: text('#history-bots-hint'),
+        bots: Array.from(doc.querySelectorAll('#history-bots-list li')).map((node) => ({
+          name: node.getAttribute('data-value'),
+          requests: Number(node.getAttribute('data-requests')),
+        })),
+      };
+    });
+    t.diagnostic(JSON.stringify(card));
+    assert.deepEqual(card, {
+      total: String(BOT_REQUESTS),
+      sub: 'requests · 5 page views',
+      counted: "Left out of this site's figures",
+      hint: 'busiest 3 bots',
+      bots: bots.map((bot) => ({ name: bot.name, requests: bot.types.length })),
+    });
+    // Drawn as bars: the chart's canvas is shown at a real size.
+    const chart = await page.locator('#history-bots-chart').boundingBox();
+    assert.ok(chart !== null && chart.width > 300 && chart.height > 100, `chart box ${JSON.stringify(chart)}`);
+
+    // Left out of the figures: the tiles and the pages are still the known set's.
+    const view = await readView();
+    assert.equal(view.tiles.views, String(TOTAL_VIEWS));
+    assert.deepEqual(
+      view.rows.map((row) => row.page),
+      ['/pricing', '/products', '/', '/contact'],
+    );
+
+    await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+    await page.screenshot({ path: botsScreenshotPath, fullPage: true });
+    t.diagnostic(`screenshot: ${botsScreenshotPath}`);
     assert.deepEqual(pageErrors, []);
   });
 

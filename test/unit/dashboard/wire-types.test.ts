@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type * as Web from '../../../src/dashboard/web/src/api-types.ts';
-import type { BreakdownAnswer, HistoryBucket, PagesAnswer, TimeseriesAnswer } from '../../../src/query/history-routes.ts';
+import type { BotsAnswer, BreakdownAnswer, HistoryBucket, PagesAnswer, TimeseriesAnswer } from '../../../src/query/history-routes.ts';
 import type { LiveUpdate } from '../../../src/query/live-hub.ts';
 import type { BreakdownDimension, PageAggregate } from '../../../src/stores/warehouse/warehouse.ts';
 import type { HeatCell, PagePosition, RealtimeSnapshot, UserStats } from '../../../src/stores/realtime/realtime-store.ts';
@@ -21,6 +21,7 @@ const checks: {
   timeseries: Fits<TimeseriesAnswer, Web.HistoryTimeseries>;
   breakdown: Fits<BreakdownAnswer, Web.HistoryBreakdown>;
   pages: Fits<PagesAnswer, Web.HistoryPages>;
+  bots: Fits<BotsAnswer, Web.HistoryBots>;
   aggregate: Fits<PageAggregate, Web.HistoryPage>;
   // Both ways: the dashboard offers exactly the buckets and dimensions the server accepts.
   bucket: Fits<HistoryBucket, Web.HistoryBucket>;
@@ -36,6 +37,7 @@ const checks: {
   timeseries: true,
   breakdown: true,
   pages: true,
+  bots: true,
   aggregate: true,
   bucket: true,
   bucketBack: true,

@@ -189,6 +189,20 @@ export interface HistoryPages {
   pages: HistoryPage[];
 }
 
+/** GET /api/history/bots?site=&from=&to=&limit=: bot and automation traffic, left out of the other history answers unless the site counts bots. */
+export interface HistoryBots {
+  from: number;
+  to: number;
+  /** Bot and automation events of every type. */
+  requests: number;
+  /** Page views among them. */
+  pageViews: number;
+  /** The busiest bots, most requests first, ties by name. */
+  top: { name: string; requests: number }[];
+  /** Whether the site counts bots in its figures (PULSE_COUNT_BOTS_SITES). */
+  counted: boolean;
+}
+
 /** The 503 of every history endpoint when the process has no warehouse. */
 export interface HistoryUnavailable {
   error: 'history_unavailable';

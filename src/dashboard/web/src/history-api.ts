@@ -3,7 +3,14 @@
  * `history_unavailable` answer is told apart from other failures: the server
  * runs without a warehouse, so retrying would not help.
  */
-import type { BreakdownDimension, HistoryBreakdown, HistoryPages, HistoryTimeseries, HistoryUnavailable } from './api-types.ts';
+import type {
+  BreakdownDimension,
+  HistoryBots,
+  HistoryBreakdown,
+  HistoryPages,
+  HistoryTimeseries,
+  HistoryUnavailable,
+} from './api-types.ts';
 import { historyQuery, type ResolvedRange } from './history-model.ts';
 import { apiFetch } from './session.ts';
 
@@ -35,6 +42,8 @@ export interface HistoryReader {
   series(): Promise<HistoryTimeseries>;
   pages(): Promise<HistoryPages>;
   breakdown(request: BreakdownRequest): Promise<HistoryBreakdown>;
+  /** Bot traffic of the range, the `limit` busiest bots listed. */
+  bots(limit: number): Promise<HistoryBots>;
 }
 
 /** Every read is cancelled with `signal`, so answers for a range left behind never reach the screen. */
@@ -44,5 +53,6 @@ export function historyReader(site: string, range: ResolvedRange, signal: AbortS
     series: () => getJson(url('/api/history/timeseries', { bucket: range.bucket }), signal),
     pages: () => getJson(url('/api/history/pages'), signal),
     breakdown: ({ dimension, limit }) => getJson(url('/api/history/breakdown', { dimension, limit: String(limit) }), signal),
+    bots: (limit) => getJson(url('/api/history/bots', { limit: String(limit) }), signal),
   };
 }

@@ -9,12 +9,14 @@
  *
  * This file holds the reading cycle; the panels it fills are in
  * history-range-controls.ts, history-tiles.ts, history-series.ts,
- * history-pages-table.ts and history-breakdowns.ts, and its own state is
- * shown by history-status.ts.
+ * history-pages-table.ts, history-breakdowns.ts and history-bots.ts, and its
+ * own state is shown by history-status.ts.
  */
-import type { BreakdownDimension, HistoryBreakdown, HistoryPages, HistoryTimeseries, PipelineHealth } from './api-types.ts';
+import type { BreakdownDimension, HistoryBots, HistoryBreakdown, HistoryPages, HistoryTimeseries, PipelineHealth } from './api-types.ts';
 import { errorText } from './dom.ts';
+import { formatCount } from './format.ts';
 import { historyReader, isHistoryOff } from './history-api.ts';
+import { BOTS_LISTED, botsPanel } from './history-bots.ts';
 import { breakdownLimit, breakdownPanels } from './history-breakdowns.ts';
 import { formatHistoryHash, formatMoment, parseHistoryHash, resolveRange, type RangeChoice, type ResolvedRange } from './history-model.ts';
 import { pagesTable } from './history-pages-table.ts';
@@ -49,6 +51,7 @@ interface Answers {
   series: HistoryTimeseries;
   pages: HistoryPages;
   breakdowns: HistoryBreakdown[];
+  bots: HistoryBots;
 }
 
 /** What the data on screen was read for; a new key means a new read. */
@@ -86,6 +89,7 @@ export function historyView(root: HTMLElement, options: HistoryViewOptions = {})
   const series = seriesPanels();
   const pages = pagesTable();
   const breakdowns = breakdownPanels(root, (dimension) => void loadBreakdown(dimension));
+  const bots = botsPanel();
 
   /** Writes the choice into the URL (keeping `?site=`) and reads history for it. */
   function choose(choice: RangeChoice): void {
@@ -111,12 +115,14 @@ export function historyView(root: HTMLElement, options: HistoryViewOptions = {})
     const empty = answers.series.points.length === 0 && answers.pages.pages.length === 0;
     state.totalViews = tiles.render(answers.series, answers.pages, range).views;
     const span = `between ${formatMoment(range.from)} and ${formatMoment(range.to)}`;
-    if (empty) status.explain('empty', `Nothing was stored for site "${site}" ${span}.`);
+    const botNote = answers.bots.requests > 0 ? ` Bots made ${formatCount(answers.bots.requests)} requests (below).` : '';
+    if (empty) status.explain('empty', `Nothing was stored for site "${site}" ${span}.${botNote}`);
     // Drawn even when empty, so the charts are cleared before they are shown again.
     status.set(empty ? 'empty' : 'ready');
     series.render(answers.series, range);
     pages.render(answers.pages);
     for (const breakdown of answers.breakdowns) breakdowns.render(breakdown, state.totalViews);
+    bots.render(answers.bots);
     status.say(`Updated ${new Date().toLocaleTimeString()}`);
   }
 
@@ -149,13 +155,19 @@ export function historyView(root: HTMLElement, options: HistoryViewOptions = {})
     }
     const read = historyReader(site, range, abort.signal);
     try {
-      const [seriesAnswer, pagesAnswer, ...breakdownAnswers] = await Promise.all([
+      const [seriesAnswer, pagesAnswer, botsAnswer, ...breakdownAnswers] = await Promise.all([
         read.series(),
         read.pages(),
+        read.bots(BOTS_LISTED),
         ...breakdowns.requests().map(read.breakdown),
       ]);
       if (abort.signal.aborted) return;
-      renderAnswers(site, range, { series: seriesAnswer, pages: pagesAnswer, breakdowns: breakdownAnswers });
+      renderAnswers(site, range, {
+        series: seriesAnswer,
+        pages: pagesAnswer,
+        breakdowns: breakdownAnswers,
+        bots: botsAnswer,
+      });
       if (state.choice.kind === 'preset') schedule(REFRESH_MS);
     } catch (error) {
       if (!abort.signal.aborted) renderFailure(error);

@@ -290,7 +290,7 @@ describe('dashboard accounts in Chromium → pulse start', { timeout: 240_000 },
     assert.equal(await authState(page), 'out');
   });
 
-  test('(d) a viewer granted alpha sees alpha only; beta answers 403 even to a direct fetch', async () => {
+  test('(d) a viewer granted alpha sees alpha only; beta answers 403 even to a direct fetch; no Kafka page, no offset reset', async () => {
     await addUser(viewer, 'viewer', ['alpha']);
     const page = await newPage();
     await page.goto(`${base}/dashboard/`);
@@ -317,6 +317,35 @@ describe('dashboard accounts in Chromium → pulse start', { timeout: 240_000 },
     await page.waitForFunction(() => (globalThis as unknown as InPage).document.title === 'Pulse · live', undefined, { timeout: 5000 });
     assert.equal(await isShown(page, '#sites-view'), false);
     assert.equal(await isShown(page, '#live-view'), true);
+
+    // The Kafka page is the admins' too: its address shows the live view, and an offset reset the viewer
+    // sends anyway (signed in, with the session's CSRF token) is refused for want of admin rights.
+    await page.evaluate(() => ((globalThis as unknown as InPage).location.href = '#kafka/groups/pulse-realtime'));
+    await page.waitForFunction(() => (globalThis as unknown as InPage).document.title === 'Pulse · live', undefined, { timeout: 5000 });
+    assert.equal(await isShown(page, '#kafka-view'), false);
+    const reset = await page.evaluate(async () => {
+      const me = (await (await fetch('/api/auth/me')).json()) as { csrf: string | null };
+      const response = await fetch('/api/kafka/groups/pulse-realtime/reset', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-pulse-csrf': me.csrf ?? '' },
+        body: JSON.stringify({ to: 'latest', topics: ['page-views'] }),
+      });
+      const body = (await response.json().catch(() => ({}))) as { error?: string };
+      return { csrf: me.csrf !== null, status: response.status, error: body.error ?? null };
+    });
+    assert.deepEqual(reset, { csrf: true, status: 403, error: 'admin_only' });
+
+    // An admin's signed-in change sent without the session's CSRF token is refused too; (e) finds no such user.
+    const noCsrf = await adminPage.evaluate(async () => {
+      const response = await fetch('/api/users', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'no-csrf-user', password: 'no-csrf-password-1', role: 'viewer', sites: [] }),
+      });
+      const body = (await response.json().catch(() => ({}))) as { error?: string };
+      return { status: response.status, error: body.error ?? null };
+    });
+    assert.deepEqual(noCsrf, { status: 403, error: 'csrf' });
   });
 
   test('(e) an admin shares beta from the Sites tab; the link shows beta read-only; revoked, it opens nothing', async (t) => {

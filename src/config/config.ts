@@ -120,7 +120,7 @@ export const configSchema = Type.Object({
     Type.String({
       pattern: `^${siteKeySource}$`,
       description:
-        'Site key of events that name none: records in seed 004’s `{user_id, action, page, timestamp}` shape written straight to Kafka, and seed 000’s and 001’s posts. Default: the first key of PULSE_SITES (`demo` when it is *).',
+        'Site key of events that name none: activity records in the `{user_id, action, page, timestamp}` shape written straight to Kafka, and coordinate and click posts without a site. Default: the first key of PULSE_SITES (`demo` when it is *).',
     }),
   ),
   PULSE_COUNT_BOTS_SITES: Type.Optional(

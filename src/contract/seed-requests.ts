@@ -65,7 +65,7 @@ export const SeedCoordinates = Type.Object(
     viewport_h: optional(Viewport),
   },
   {
-    description: 'Seed 000’s mouse tracker: a cursor position and a visitor id; site, session and URL are filled in.',
+    description: 'A plain mouse tracker’s post: a cursor position and a visitor id; site, session and URL are filled in.',
     allOf: [anyRequired('x+y', 'clientX+clientY'), anyRequired('user_id', 'userId')],
   },
 );
@@ -83,12 +83,15 @@ export const SeedEventType = Type.Object(
     data: optional(Data),
     additional_data: optional(Data),
   },
-  { description: 'Seed 001’s button-click script: an event type with a visitor or session id.', ...anyRequired('user_id', 'session_id') },
+  { description: 'A plain click script’s post: an event type with a visitor or session id.', ...anyRequired('user_id', 'session_id') },
 );
 
 export const SeedActivity = Type.Object(
   { user_id: UserId, action: Name, page: Page, site: optional(SiteKey()), session_id: optional(Name), timestamp: optional(Timestamp) },
-  { description: 'Seed 004’s activity record, posted over HTTP: `view` is a page view, other actions custom events.' },
+  {
+    description:
+      'An activity record `{user_id, action, page, timestamp}` posted over HTTP: `view` is a page view, other actions custom events.',
+  },
 );
 
 const ajv = addFormats(new Ajv({ allErrors: false, strict: false }));

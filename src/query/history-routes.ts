@@ -41,7 +41,7 @@ const figures = {
   quick_exits: {
     type: 'integer',
     minimum: 0,
-    description: 'Views with a known duration under 5 s (seed 002 called them bounces; they are not).',
+    description: 'Views with a known duration under 5 s (quick exits; bounces are single-page sessions).',
   },
   avg_duration: { type: 'number', description: 'Seconds, over the views that carry a duration.' },
 } as const;

@@ -81,7 +81,7 @@ export function registerShopRoutes(app: FastifyInstance, shop: ShopService): voi
           additionalProperties: false,
           properties: {
             q: { type: 'string', maxLength: 200, pattern: NO_NUL, description: 'Search text; empty lists every product.' },
-            name: { type: 'string', maxLength: 200, pattern: NO_NUL, description: 'Alias of q (the seed CLI’s --name).' },
+            name: { type: 'string', maxLength: 200, pattern: NO_NUL, description: 'Alias of q (as `pulse shop search --name`).' },
             category: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL },
             brand: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL },
             limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },

@@ -256,7 +256,7 @@ ${SIZES.map(int).join(' and ')} events of one site (60% page views over 8 paths,
 one visitor per 20 events, each active for a week from a start spread over ${DAYS} days), generated inside each store by
 \`INSERT … SELECT\` (ClickHouse \`numbers()\`, PostgreSQL \`generate_series\`) with one formula, so both stores hold the same events;
 the bench compares their answers (a retention difference fails the run). Queries run through the Warehouse port (the code the API calls) over the whole
-${DAYS + 7}-day range; each is run once cold(ish) (first) and then ${REPEATS} times (median).
+${DAYS + 7}-day range; each is run once cold(ish) (first) and then ${REPEATS === 1 ? 'once more' : `${REPEATS} times`} (median).
 
 - Date: ${today()}
 - Machine: ${machine()}

@@ -23,6 +23,20 @@ import { formatCount, shortPath } from './format.ts';
 
 Chart.register(BarController, BarElement, CategoryScale, Filler, LinearScale, LineController, LineElement, PointElement, Tooltip);
 
+/** Short transitions, none when the visitor asks for reduced motion. */
+export const motion = () => (window.matchMedia('(prefers-reduced-motion: reduce)').matches ? (false as const) : { duration: 250 });
+
+/** Writes the chart's labels and datasets onto its canvas as `data-chart` (read by the browser tests and by tooling). */
+export function mirror(
+  chart: { data: { labels?: unknown[]; datasets: { label?: string | undefined; data: unknown }[] } },
+  canvas: HTMLCanvasElement,
+): void {
+  canvas.dataset['chart'] = JSON.stringify({
+    labels: chart.data.labels ?? [],
+    datasets: chart.data.datasets.map((dataset) => ({ label: dataset.label ?? '', data: dataset.data })),
+  });
+}
+
 export const palette = {
   text: '#cbd5e1',
   muted: '#8b9ab5',

@@ -1,11 +1,9 @@
 /** The Events view's trend: one line per custom event over the range's buckets, its figures also as a list in the canvas. */
 import { Chart } from 'chart.js';
-import { palette } from './charts.ts';
+import { motion, palette } from './charts.ts';
 import { el } from './dom.ts';
 import { formatCount } from './format.ts';
 import { sliceColors } from './history-charts.ts';
-
-const motion = () => (window.matchMedia('(prefers-reduced-motion: reduce)').matches ? (false as const) : { duration: 250 });
 
 export interface TrendSeries {
   name: string;

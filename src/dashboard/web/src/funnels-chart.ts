@@ -5,11 +5,10 @@
  */
 import { Chart } from 'chart.js';
 import { el } from './dom.ts';
-import { palette } from './charts.ts';
+import { motion, palette } from './charts.ts';
 import { formatCount, formatDuration, formatPercent } from './format.ts';
 import type { FunnelRow } from './funnels-model.ts';
 
-const motion = () => (window.matchMedia('(prefers-reduced-motion: reduce)').matches ? (false as const) : { duration: 250 });
 const short = (label: string) => (label.length > 28 ? `${label.slice(0, 27)}…` : label);
 
 export interface FunnelChart {

@@ -6,7 +6,7 @@
  */
 import { ArcElement, Chart, DoughnutController, type ChartConfiguration, type TooltipItem } from 'chart.js';
 import type { HistoryBucket } from './api-types.ts';
-import { palette } from './charts.ts';
+import { motion, palette } from './charts.ts';
 import { formatCount, formatDuration, formatPercent } from './format.ts';
 import { labelMask } from './history-model.ts';
 
@@ -24,8 +24,6 @@ export const historyPalette = {
 } as const;
 
 /** Short transitions between ranges, none when the visitor asks for reduced motion. */
-const motion = () => (window.matchMedia('(prefers-reduced-motion: reduce)').matches ? (false as const) : { duration: 250 });
-
 /** What the time charts draw: one label per bucket and its tooltip title. */
 export interface TimeAxis {
   timestamps: number[];

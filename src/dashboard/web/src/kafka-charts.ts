@@ -6,22 +6,10 @@
  * update, for the browser test and tooling.
  */
 import { Chart } from 'chart.js';
-import { palette } from './charts.ts';
+import { mirror, motion, palette } from './charts.ts';
 import { formatCount } from './format.ts';
 import { formatBytes, timeOf } from './kafka-model.ts';
 import type { KafkaLagPoint, KafkaTopicRow } from './kafka-types.ts';
-
-const motion = () => (window.matchMedia('(prefers-reduced-motion: reduce)').matches ? (false as const) : { duration: 250 });
-
-function mirror(
-  chart: { data: { labels?: unknown[]; datasets: { label?: string | undefined; data: unknown }[] } },
-  canvas: HTMLCanvasElement,
-): void {
-  canvas.dataset['chart'] = JSON.stringify({
-    labels: chart.data.labels ?? [],
-    datasets: chart.data.datasets.map((dataset) => ({ label: dataset.label ?? '', data: dataset.data })),
-  });
-}
 
 export interface Updatable<T> {
   update(value: T): void;

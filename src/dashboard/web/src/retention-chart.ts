@@ -1,10 +1,8 @@
 /** The retention curve: the share of visitors back k periods after their first, as a line. */
 import { Chart } from 'chart.js';
-import { palette } from './charts.ts';
+import { motion, palette } from './charts.ts';
 import { el } from './dom.ts';
 import { formatPercent } from './format.ts';
-
-const motion = () => (window.matchMedia('(prefers-reduced-motion: reduce)').matches ? (false as const) : { duration: 250 });
 
 export interface RetentionChart {
   update(curve: readonly number[], labels: readonly string[]): void;

@@ -7,7 +7,7 @@
  * read back from the Chart.js instance), for the browser test and tooling.
  */
 import { Chart, type ChartDataset } from 'chart.js';
-import { palette } from './charts.ts';
+import { mirror, motion, palette } from './charts.ts';
 import { formatCount } from './format.ts';
 import { bucketSpan, formatRub, minuteLabel, shortLabel } from './shop-model.ts';
 import type { ShopCategory, ShopSeriesPoint } from './shop-types.ts';
@@ -18,20 +18,6 @@ export const shopPalette = {
   recommendations: palette.cyan,
   users: palette.green,
 } as const;
-
-/** Short transitions, none when the visitor asks for reduced motion. */
-const motion = () => (window.matchMedia('(prefers-reduced-motion: reduce)').matches ? (false as const) : { duration: 250 });
-
-/** Writes the chart's labels and datasets onto its canvas as `data-chart`. */
-function mirror(
-  chart: { data: { labels?: unknown[]; datasets: { label?: string | undefined; data: unknown }[] } },
-  canvas: HTMLCanvasElement,
-): void {
-  canvas.dataset['chart'] = JSON.stringify({
-    labels: chart.data.labels ?? [],
-    datasets: chart.data.datasets.map((dataset) => ({ label: dataset.label ?? '', data: dataset.data })),
-  });
-}
 
 export interface CategoriesChart {
   /** Rows in the order drawn (top to bottom). */

@@ -187,6 +187,20 @@ export function clickHouseWarehouseOver(
    */
   const unsettled = new Set<string>();
 
+  /** Drops a site's (page, minute) and (page, hour) aggregate buckets and writes them again from the raw rows. */
+  const rebuildBuckets = async (site: string, buckets: readonly { page: string; minute: number; hour: number }[]) => {
+    if (buckets.length === 0) return;
+    const minutes: ViewBucket[] = buckets.map((b) => ({ page: b.page, start: Number(b.minute) }));
+    const hours: ViewBucket[] = [
+      ...new Map(buckets.map((b) => [`${b.hour}\u0000${b.page}`, { page: b.page, start: Number(b.hour) }])).values(),
+    ];
+    await executor.command(dropAggregatesSql(t, 'minute', site, minutes));
+    await executor.command(dropAggregatesSql(t, 'hour', site, hours));
+    await waitForMutations(['page_aggregates_minute', 'page_aggregates_hour']);
+    await executor.command(rebuildAggregatesSql(t, 'minute', site, minutes));
+    await executor.command(rebuildAggregatesSql(t, 'hour', site, hours));
+  };
+
   /** Rebuilds the aggregate buckets of these stored page views from the raw rows (as forgetUser does). */
   const resettle = async (views: readonly EnrichedEvent[]) => {
     for (const [site, ofSite] of Map.groupBy(views, (e) => e.site)) {
@@ -197,16 +211,7 @@ export function clickHouseWarehouseOver(
           ofSite.map((e) => e.event_id),
         ),
       );
-      if (buckets.length === 0) continue;
-      const minutes: ViewBucket[] = buckets.map((b) => ({ page: b.page, start: Number(b.minute) }));
-      const hours: ViewBucket[] = [
-        ...new Map(buckets.map((b) => [`${b.hour}\u0000${b.page}`, { page: b.page, start: Number(b.hour) }])).values(),
-      ];
-      await executor.command(dropAggregatesSql(t, 'minute', site, minutes));
-      await executor.command(dropAggregatesSql(t, 'hour', site, hours));
-      await waitForMutations(['page_aggregates_minute', 'page_aggregates_hour']);
-      await executor.command(rebuildAggregatesSql(t, 'minute', site, minutes));
-      await executor.command(rebuildAggregatesSql(t, 'hour', site, hours));
+      await rebuildBuckets(site, buckets);
     }
   };
 
@@ -375,17 +380,7 @@ export function clickHouseWarehouseOver(
         for (const statement of forgetRowsSql(t, site, userId)) await executor.command(statement);
         await waitForMutations(['page_views_raw', 'events_raw', 'processing_errors']);
 
-        if (buckets.length > 0) {
-          const minutes: ViewBucket[] = buckets.map((b) => ({ page: b.page, start: Number(b.minute) }));
-          const hours: ViewBucket[] = [
-            ...new Map(buckets.map((b) => [`${b.hour}\u0000${b.page}`, { page: b.page, start: Number(b.hour) }])).values(),
-          ];
-          await executor.command(dropAggregatesSql(t, 'minute', site, minutes));
-          await executor.command(dropAggregatesSql(t, 'hour', site, hours));
-          await waitForMutations(['page_aggregates_minute', 'page_aggregates_hour']);
-          await executor.command(rebuildAggregatesSql(t, 'minute', site, minutes));
-          await executor.command(rebuildAggregatesSql(t, 'hour', site, hours));
-        }
+        await rebuildBuckets(site, buckets);
         return removed;
       });
     },

@@ -1,4 +1,4 @@
-import type { Bus } from '../bus/bus.ts';
+import type { Bus, PartitionLag } from '../bus/bus.ts';
 import { PulseError, errorCodes, withTimeout } from '../shared/errors.ts';
 import type { RunningWorker } from './worker-runner.ts';
 
@@ -9,7 +9,7 @@ export function workerStatus(bus: Bus, worker: RunningWorker): () => Promise<Rec
     // The lag is read before the loop's figures: a batch's figures are counted before its offsets are
     // committed, so figures taken after the lag include every record the lag says is done (a lag of 0
     // then means every record is counted, never a batch committed during the query but missing here).
-    let lagPart: { lag: unknown; totalLag: number | null; lagError?: string };
+    let lagPart: { lag: PartitionLag[] | null; totalLag: number | null; lagError?: string };
     try {
       const lag = await withTimeout(
         bus.groupLag(group, topics),

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { ConnectionOptions } from 'node:tls';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { BusRecord, SubscribeOptions, Subscription } from '../bus.ts';
-import { isRetriable, type PulseError } from '../../shared/errors.ts';
+import { PulseError, errorCodes, isRetriable } from '../../shared/errors.ts';
 import { busError } from './kafka-errors.ts';
 
 interface ClientOptions {
@@ -13,6 +13,8 @@ interface ClientOptions {
   retryDelay: number;
   /** How often the subscribed topics' partition counts are checked; a change triggers a rebalance (default 30 s). */
   partitionCheckMs?: number;
+  /** How long a member with partitions may go without a completed fetch before it counts as broken (default 30 s). */
+  fetchStallMs?: number;
   tls?: ConnectionOptions;
   sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
 }
@@ -42,7 +44,7 @@ export async function subscribeKafka(
 }
 
 async function subscribeOnce(clientOptions: ClientOptions, options: SubscribeOptions): Promise<Subscription> {
-  const { partitionCheckMs = 30_000, ...client } = clientOptions;
+  const { partitionCheckMs = 30_000, fetchStallMs = 30_000, ...client } = clientOptions;
   const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
     ...client,
     groupId: options.group,
@@ -103,6 +105,9 @@ async function subscribeOnce(clientOptions: ClientOptions, options: SubscribeOpt
   const watcher = watchPartitionCounts(consumer, options.topics, partitionCheckMs, (error) => {
     failure ??= error;
   });
+  const stallWatch = watchFetching(consumer, stream, fetchStallMs, (error) => {
+    failure ??= error;
+  });
 
   return {
     async poll(max, waitMs) {
@@ -123,6 +128,12 @@ async function subscribeOnce(clientOptions: ClientOptions, options: SubscribeOpt
       return records;
     },
     async commit(records) {
+      // Between generations a commit is left out: refused, the client would join the group again from
+      // inside the commit, beside the heartbeat's own re-join, and that kept a group rebalancing about
+      // once a second for minutes (a member's fetching starved meanwhile). After the join the stream
+      // reads again from the committed offsets, so these records come back and the idempotent sink
+      // absorbs them.
+      if (!consumer.isActive()) return;
       const next = new Map<string, { topic: string; partition: number; offset: bigint; leaderEpoch: number }>();
       for (const r of records) {
         const slot = `${r.topic}:${r.partition}`;
@@ -139,8 +150,77 @@ async function subscribeOnce(clientOptions: ClientOptions, options: SubscribeOpt
     },
     async close() {
       watcher.stop();
-      await stream.close().catch(() => undefined);
-      await consumer.close(true);
+      stallWatch.stop();
+      // Bounded: a member whose client is stuck must not keep the worker from going on with a new one.
+      await withinMs(
+        (async () => {
+          await stream.close().catch(() => undefined);
+          await consumer.close(true);
+        })(),
+        CLOSE_WITHIN_MS,
+      );
+    },
+  };
+}
+
+const CLOSE_WITHIN_MS = 10_000;
+
+async function withinMs(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  work.catch(() => undefined);
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A member that owns partitions completes a fetch several times a second, records or not (each
+ * waits at most `maxWaitTime` at the broker). The client's fetch loop was seen to stop for good in a rebalance storm
+ * (its offset refresh after a join never finished) while the member stayed in the group, owning
+ * partitions nobody read. A member without a completed fetch for `stallMs` is handed on as broken,
+ * so the worker replaces it with a new one and the group gives its partitions out again.
+ */
+export function watchFetching(
+  consumer: { readonly groupId: string; readonly assignments: readonly { partitions: readonly number[] }[] | null },
+  stream: Pick<EventEmitter, 'on' | 'off'> & { isPaused(): boolean; readonly destroyed: boolean },
+  stallMs: number,
+  onStall: (error: PulseError) => void,
+): { stop(): void } {
+  let lastFetchAt = Date.now();
+  const fetched = (): void => {
+    lastFetchAt = Date.now();
+  };
+  stream.on('fetch', fetched);
+  const owns = (): boolean => (consumer.assignments ?? []).some((a) => a.partitions.length > 0);
+  const timer = setInterval(
+    () => {
+      // Paused by our own bound on held records, or owning nothing: not fetching is expected.
+      if (stream.isPaused() || stream.destroyed || !owns()) {
+        lastFetchAt = Date.now();
+        return;
+      }
+      const idleMs = Date.now() - lastFetchAt;
+      if (idleMs < stallMs) return;
+      onStall(
+        new PulseError(
+          errorCodes.BUS_UNAVAILABLE,
+          `group "${consumer.groupId}": no fetch completed for ${Math.round(idleMs / 1000)} s while owning partitions; a new member takes over`,
+        ),
+      );
+    },
+    Math.max(100, Math.min(5000, stallMs / 4)),
+  );
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      stream.off('fetch', fetched);
     },
   };
 }

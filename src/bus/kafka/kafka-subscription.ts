@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { ConnectionOptions } from 'node:tls';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { BusRecord, SubscribeOptions, Subscription } from '../bus.ts';
-import { PulseError, errorCodes, isRetriable } from '../../shared/errors.ts';
+import { PulseError, errorCodes, isRetriable, withTimeout } from '../../shared/errors.ts';
 import { busError } from './kafka-errors.ts';
 
 interface ClientOptions {
@@ -152,32 +152,25 @@ async function subscribeOnce(clientOptions: ClientOptions, options: SubscribeOpt
       watcher.stop();
       stallWatch.stop();
       // Bounded: a member whose client is stuck must not keep the worker from going on with a new one.
-      await withinMs(
-        (async () => {
-          await stream.close().catch(() => undefined);
-          await consumer.close(true);
-        })(),
+      const closing = (async () => {
+        await stream.close().catch(() => undefined);
+        await consumer.close(true);
+      })();
+      closing.catch(() => undefined); // settles after the deadline, if ever: nobody waits for it then
+      await withTimeout(
+        closing,
         CLOSE_WITHIN_MS,
+        () =>
+          new PulseError(
+            errorCodes.BUS_UNAVAILABLE,
+            `group "${options.group}": the member did not close within ${CLOSE_WITHIN_MS / 1000} s`,
+          ),
       );
     },
   };
 }
 
 const CLOSE_WITHIN_MS = 10_000;
-
-async function withinMs(work: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  work.catch(() => undefined);
-  try {
-    await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * A member that owns partitions completes a fetch several times a second, records or not (each

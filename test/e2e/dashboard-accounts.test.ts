@@ -440,12 +440,20 @@ describe('dashboard accounts in Chromium → pulse start', { timeout: 240_000 },
     );
     const revoked = await fetch(shareUrl, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     assert.equal(revoked.status, 404);
-    // The page may see the revocation first (a 401) and reload itself, which aborts this reload: either way it ends signed out.
-    await shared.reload().catch((error: unknown) => {
-      if (!String(error).includes('net::ERR_ABORTED')) throw error;
-    });
-    await waitForAuth(shared, 'out');
-    assert.deepEqual(await fetchFromPage(shared, '/api/stats/realtime?site=beta'), { status: 401, error: 'unauthorized' });
+    // The open page may see the revocation first (a 401) and reload itself at any moment, so a reload or goto
+    // of it races that navigation. The browser that held the link opens the dashboard again in a new tab:
+    // same cookies (the revoked share cookie is still there), no navigation of its own to race.
+    const sharedContext = shared.context();
+    assert.ok(
+      (await sharedContext.cookies(base)).some((cookie) => cookie.name === 'pulse_share'),
+      'the browser still holds the revoked link’s cookie',
+    );
+    await shared.close();
+    const reopened = await sharedContext.newPage();
+    reopened.on('pageerror', (error) => pageErrors.push(error.message));
+    await reopened.goto(`${base}/dashboard/?site=beta`);
+    await waitForAuth(reopened, 'out');
+    assert.deepEqual(await fetchFromPage(reopened, '/api/stats/realtime?site=beta'), { status: 401, error: 'unauthorized' });
     t.diagnostic(`share link ${new URL(shareUrl).pathname.slice(0, 12)}… issued, used, revoked`);
     assert.deepEqual(pageErrors, []);
   });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Chdb from 'chdb';
 import type { Session } from 'chdb';
-import type { ClickHouseExecutor } from '../../src/stores/warehouse/clickhouse/executor.ts';
+import type { ClickHouseExecutor, ExternalTable } from '../../src/stores/warehouse/clickhouse/executor.ts';
+import { externalTableStructure, externalTableText } from '../../src/stores/warehouse/clickhouse/external-data.ts';
+import { sqlString } from '../../src/stores/warehouse/clickhouse/sql.ts';
 
 /**
  * A current ClickHouse engine in process: chdb (npm, a dev dependency) embeds one (26.x at the time
@@ -37,6 +39,15 @@ export function chdbExecutor(session: Session): ClickHouseExecutor {
           .filter((line) => line !== '')
           .map((line) => JSON.parse(line) as T),
       ),
+    // chdb takes no external data: the attached table is read through the format() table function instead.
+    queryWith: <T extends Record<string, unknown>>(sql: string, table: ExternalTable) =>
+      serial(async () => {
+        const inline = `format(TabSeparated, ${sqlString(externalTableStructure(table))}, ${sqlString(externalTableText(table))})`;
+        return (await run(sql.replace(new RegExp(`\\bFROM ${table.name}\\b`, 'g'), `FROM ${inline}`), 'JSONEachRow'))
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => JSON.parse(line) as T);
+      }),
     insert: (table, rows) =>
       serial(async () => {
         if (rows.length === 0) return;

@@ -15,20 +15,20 @@ import {
 } from '../warehouse.ts';
 import { ClickHouseQueryError, httpExecutor, type ClickHouseExecutor } from './executor.ts';
 import {
+  batchLookupSql,
+  batchTable,
   botTotalsSql,
   breakdownSql,
   countsSql,
   dropAggregatesSql,
   exportPageSql,
   forgetRowsSql,
-  forgottenSql,
   pageAggregatesSql,
   pendingMutationsSql,
   readErrorsSql,
   rebuildAggregatesSql,
   eventBucketsSql,
   storedErrorsSql,
-  storedEventsSql,
   timeSeriesSql,
   topBotsSql,
   visitorBucketsSql,
@@ -215,23 +215,29 @@ export function clickHouseWarehouseOver(
     }
   };
 
-  /** Which (site, event_id) of the batch either raw table holds. */
-  const storedKeys = async (events: readonly EnrichedEvent[]): Promise<Set<string>> =>
-    new Set(
-      (await executor.query<{ site: string; event_id: string }>(storedEventsSql(t, events))).map((r) => eventKey(r.site, r.event_id)),
-    );
-
-  /** When each visitor of the batch who was forgotten was forgotten (epoch ms), by eventKey(site, user_id). */
-  const forgottenVisitors = async (events: readonly EnrichedEvent[]): Promise<Map<string, number>> => {
-    const visitors = [...new Map(events.map((e) => [eventKey(e.site, e.user_id), { site: e.site, user_id: e.user_id }])).values()];
-    const rows = await executor.query<{ site: string; user_id: string; forgotten_at_ms: string }>(forgottenSql(t, visitors));
-    return new Map(rows.map((r) => [eventKey(r.site, r.user_id), Number(r.forgotten_at_ms)]));
+  /**
+   * Which (site, event_id) of the batch either raw table holds, and when each of its visitors who
+   * was forgotten was forgotten (epoch ms, by eventKey(site, user_id)): one round trip, the batch's
+   * keys sent beside the query as external data.
+   */
+  const lookUp = async (events: readonly EnrichedEvent[]) => {
+    const stored = new Set<string>();
+    const forgotten = new Map<string, number>();
+    if (events.length === 0) return { stored, forgotten };
+    const rows = await executor.queryWith<{ kind: string; site: string; id: string; at: string | number }>(batchLookupSql(t), {
+      ...batchTable,
+      rows: events.map((e) => [e.site, e.event_id, e.user_id]),
+    });
+    for (const row of rows) {
+      if (row.kind === 'stored') stored.add(eventKey(row.site, row.id));
+      else forgotten.set(eventKey(row.site, row.id), Number(row.at));
+    }
+    return { stored, forgotten };
   };
 
   const writeEventsNow = async (events: readonly EnrichedEvent[]): Promise<WriteResult> => {
     const distinct = distinctEvents(events);
-    // Both lookups at once (one round trip of latency, not two): neither depends on the other's answer.
-    const [stored, forgotten] = await Promise.all([storedKeys(distinct), forgottenVisitors(distinct)]);
+    const { stored, forgotten } = await lookUp(distinct);
     const retried = distinct.filter((e) => e.type === 'page_view' && unsettled.has(eventKey(e.site, e.event_id)));
     const storedBefore = retried.filter((e) => stored.has(eventKey(e.site, e.event_id)));
     if (storedBefore.length > 0) await resettle(storedBefore);

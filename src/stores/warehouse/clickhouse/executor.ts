@@ -2,6 +2,9 @@ import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient, type ClickHouseSettings } from '@clickhouse/client';
 import { PulseError } from '../../../shared/errors.ts';
 import { storeCodes, type StoreErrorKind } from '../../store-errors.ts';
+import { queryWithExternalTable, type ExternalTable } from './external-data.ts';
+
+export type { ExternalTable } from './external-data.ts';
 
 /**
  * What the ClickHouse warehouse needs from a connection: one statement per call (ClickHouse's
@@ -14,6 +17,8 @@ export interface ClickHouseExecutor {
   command(sql: string): Promise<void>;
   /** A SELECT; its rows as JSON objects (64-bit integers arrive as strings). */
   query<T extends Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** A SELECT that reads `table` (sent beside it, not in its text: ClickHouse's external data). */
+  queryWith<T extends Record<string, unknown>>(sql: string, table: ExternalTable): Promise<T[]>;
   /** Rows into a table (`db`.`table`); every row has the same keys (its columns). */
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
   ping(): Promise<void>;
@@ -161,6 +166,8 @@ export function httpExecutor(options: HttpExecutorOptions): ClickHouseExecutor {
         const result = await client.query({ query: sql, format: 'JSONEachRow', clickhouse_settings: settingsFor(sql) });
         return result.json<T>();
       }),
+    queryWith: <T extends Record<string, unknown>>(sql: string, table: ExternalTable) =>
+      attempt('query', () => queryWithExternalTable<T>(options.url, sql, table, options.requestTimeoutMs ?? 60_000)),
     insert: (table, rows) =>
       attempt(`insert into ${table}`, async () => {
         if (rows.length === 0) return;

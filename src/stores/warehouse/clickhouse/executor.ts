@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient, type ClickHouseSettings } from '@clickhouse/client';
 import { PulseError } from '../../../shared/errors.ts';
 import { storeCodes, type StoreErrorKind } from '../../store-errors.ts';
-import { queryWithExternalTable, type ExternalTable } from './external-data.ts';
+import { queryWithExternalTable, tsvString, type ExternalTable } from './external-data.ts';
 
 export type { ExternalTable } from './external-data.ts';
 
@@ -41,8 +41,6 @@ const settingsFor = (sql: string): ClickHouseSettings => {
   return bytes < DEFAULT_MAX_QUERY_SIZE - 1024 ? {} : { max_query_size: String(bytes + 65_536) };
 };
 
-const tsvEscapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
-
 /**
  * A DateTime value as epoch seconds. In JSON it is the number; in TabSeparated it gets leading
  * zeros to 10 digits, because ClickHouse reads a DateTime field as epoch seconds only with 5 to 10
@@ -61,7 +59,7 @@ export class DateTimeSeconds {
 
 /** One TabSeparated field as 18.16 and current ClickHouse read it; undefined for a value it cannot be. */
 function tsvField(value: unknown): string | undefined {
-  if (typeof value === 'string') return /[\\\t\n\r\0]/.test(value) ? value.replace(/[\\\t\n\r\0]/g, (c) => tsvEscapes[c] ?? c) : value;
+  if (typeof value === 'string') return tsvString(value);
   if (typeof value === 'number') return Number.isFinite(value) ? (Object.is(value, -0) ? '0' : String(value)) : undefined;
   if (value === null) return '\\N';
   if (typeof value === 'boolean') return value ? '1' : '0';

@@ -4,8 +4,9 @@
  * reads as `<name>`. A batch's keys travel as TabSeparated rows that the server parses in one pass,
  * instead of as an IN list of SQL literals inside the query text, which ClickHouse's SQL parser
  * reads several times slower (writeEvents' lookup of a 5,000-event batch on 18.16: 55 ms with IN
- * lists, 15 ms with external data; BENCHMARKS.md). Written here by hand because the official client (1.23) has no way
- * to attach external tables (ClickHouse/clickhouse-js#356). Works on 18.16 and current servers.
+ * lists, 15 ms with external data; BENCHMARKS.md). Written here by hand because the official
+ * client (1.23) has no way to attach external tables (ClickHouse/clickhouse-js#356). Works on
+ * 18.16 and current servers.
  */
 
 /** A table of string columns sent with one query. */

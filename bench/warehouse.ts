@@ -442,7 +442,7 @@ async function main(): Promise<void> {
   const bare = (batch: number) => find('ClickHouse', BARE_INSERTS, int(batch));
   const pct = (values: number[]) => `${Math.round(median(values))}%`;
   const chLimit = (batch: number) =>
-    `one INSERT per batch: bare INSERTs of the same batches (no lookup) reach ${pct(ratios(bare(batch), chTsv))} of clickhouse-client, ` +
+    `one INSERT per batch: bare INSERTs of the same batches (no lookup) reach ${pct(ratios(bare(batch), chTsv))} of clickhouse-client's TabSeparated INSERT, ` +
     `because each writes a part into page_views_raw and its two aggregate tables (a part is a directory of files, two per column); ` +
     `the adapter reaches ${pct(ratios(ch(batch), bare(batch)))} of them with its one lookup request (duplicates and forgotten visitors, the batch's keys sent as external data)`;
   const targets = [

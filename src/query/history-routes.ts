@@ -74,7 +74,7 @@ export interface PagesAnswer {
 export interface BotsAnswer extends BotTraffic {
   from: number;
   to: number;
-  /** Whether the site asked about counts bots in its figures (PULSE_COUNT_BOTS_SITES); false when no site is named. */
+  /** Whether the named site counts bots in its figures (PULSE_COUNT_BOTS_SITES); false when no site is named. */
   counted: boolean;
 }
 

@@ -20,6 +20,12 @@ export const chdbMissing =
     ? `chdb is not installed (npm install -D chdb; it ships the engine as the @chdb/lib-<platform> npm package): ${chdb.message}`
     : undefined;
 
+const jsonRows = <T>(text: string): T[] =>
+  text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as T);
+
 /** The executor port over a chdb session (the production one is the HTTP client). */
 export function chdbExecutor(session: Session): ClickHouseExecutor {
   const run = async (sql: string, format: string) => (await session.queryAsync(sql, { format })).text();
@@ -32,21 +38,12 @@ export function chdbExecutor(session: Session): ClickHouseExecutor {
   };
   return {
     command: (sql) => serial(async () => void (await run(sql, 'TabSeparated'))),
-    query: <T extends Record<string, unknown>>(sql: string) =>
-      serial(async () =>
-        (await run(sql, 'JSONEachRow'))
-          .split('\n')
-          .filter((line) => line !== '')
-          .map((line) => JSON.parse(line) as T),
-      ),
+    query: <T extends Record<string, unknown>>(sql: string) => serial(async () => jsonRows<T>(await run(sql, 'JSONEachRow'))),
     // chdb takes no external data: the attached table is read through the format() table function instead.
     queryWith: <T extends Record<string, unknown>>(sql: string, table: ExternalTable) =>
       serial(async () => {
         const inline = `format(TabSeparated, ${sqlString(externalTableStructure(table))}, ${sqlString(externalTableText(table))})`;
-        return (await run(sql.replace(new RegExp(`\\bFROM ${table.name}\\b`, 'g'), `FROM ${inline}`), 'JSONEachRow'))
-          .split('\n')
-          .filter((line) => line !== '')
-          .map((line) => JSON.parse(line) as T);
+        return jsonRows<T>(await run(sql.replace(new RegExp(`\\bFROM ${table.name}\\b`, 'g'), `FROM ${inline}`), 'JSONEachRow'));
       }),
     insert: (table, rows) =>
       serial(async () => {

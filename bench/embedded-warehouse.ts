@@ -11,6 +11,10 @@
  * - DuckDB (`@duckdb/node-api`), one wide events table: the appender into a staging table, then
  *   `INSERT OR IGNORE` into a table keyed by event_id (exactly-once), and the appender alone (no
  *   duplicate check: the upper bound). Reads are the same figures in DuckDB's SQL over raw events.
+ * - SQLite (`node:sqlite`, built into Node: no dependency), the PostgreSQL warehouse's design in
+ *   SQLite: events with a unique event_id index (the exactly-once check, a B-tree on disk, so its
+ *   memory is the page cache's and not the row count's), sessions, hourly rollups and visitor sets
+ *   folded per batch; page figures and the series read the rollups, the breakdown raw events.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -52,6 +56,11 @@ const candidates: Candidate[] = [
   },
   { name: 'duckdb-exactly-once', flags: [], note: 'DuckDB: appender → staging, `INSERT OR IGNORE` into events keyed by event_id' },
   { name: 'duckdb-append', flags: [], note: 'DuckDB: appender only (no duplicate check; upper bound)' },
+  {
+    name: 'sqlite',
+    flags: [],
+    note: "SQLite (Node's built-in `node:sqlite`): exactly-once by a unique event_id index, sessions and hourly rollups as PGlite has them, an 8 MiB page cache",
+  },
   {
     name: 'chdb',
     flags: [],
@@ -211,6 +220,115 @@ async function openDuck(dir: string, site: string, exactlyOnce: boolean): Promis
   };
 }
 
+/** The PostgreSQL warehouse's tables (001–005) as SQLite has them; times are epoch ms, hours epoch ms of the hour. */
+const sqliteSchema = `
+CREATE TABLE events (received_at INTEGER NOT NULL, event_id TEXT NOT NULL, site TEXT NOT NULL, type TEXT NOT NULL,
+  user_id TEXT NOT NULL, session_id TEXT NOT NULL, path TEXT NOT NULL, duration REAL, referrer_host TEXT, browser TEXT,
+  os TEXT, device TEXT, utm_source TEXT, utm_medium TEXT, utm_campaign TEXT, is_bot INTEGER NOT NULL, bot_name TEXT,
+  event_name TEXT, props TEXT, data TEXT NOT NULL);
+CREATE UNIQUE INDEX events_id ON events (event_id);
+CREATE INDEX events_site_time ON events (site, received_at, event_id);
+CREATE INDEX events_time ON events (received_at, event_id);
+CREATE INDEX events_site_user ON events (site, user_id);
+CREATE TABLE sessions (site TEXT NOT NULL, user_id TEXT NOT NULL, session_id TEXT NOT NULL, first_ts INTEGER NOT NULL,
+  last_ts INTEGER NOT NULL, page_views INTEGER NOT NULL, events INTEGER NOT NULL, PRIMARY KEY (site, user_id, session_id)) WITHOUT ROWID;
+CREATE TABLE page_hourly (site TEXT NOT NULL, hour INTEGER NOT NULL, path TEXT NOT NULL, views INTEGER NOT NULL,
+  bounces INTEGER NOT NULL, duration_sum REAL NOT NULL, duration_count INTEGER NOT NULL, PRIMARY KEY (site, hour, path)) WITHOUT ROWID;
+CREATE TABLE page_hourly_users (site TEXT NOT NULL, hour INTEGER NOT NULL, path TEXT NOT NULL, user_id TEXT NOT NULL,
+  PRIMARY KEY (site, hour, path, user_id)) WITHOUT ROWID;
+CREATE INDEX page_hourly_users_user ON page_hourly_users (site, user_id);`;
+
+async function openSqlite(dir: string, site: string): Promise<Engine> {
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(join(dir, 'warehouse.sqlite'));
+  // WAL with synchronous=NORMAL: a commit survives the process dying (not the machine losing power).
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192; PRAGMA temp_store = FILE;');
+  db.exec(sqliteSchema);
+  const insert = db.prepare(`INSERT OR IGNORE INTO events VALUES (${Array.from({ length: 20 }, () => '?').join(', ')})`);
+  const session = db.prepare(`INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET
+    first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts),
+    page_views = page_views + excluded.page_views, events = events + excluded.events`);
+  const hourly = db.prepare(`INSERT INTO page_hourly VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET
+    views = views + excluded.views, bounces = bounces + excluded.bounces,
+    duration_sum = duration_sum + excluded.duration_sum, duration_count = duration_count + excluded.duration_count`);
+  const visitor = db.prepare('INSERT OR IGNORE INTO page_hourly_users VALUES (?, ?, ?, ?)');
+  const range = 'site = ? AND hour >= ? AND hour < ?';
+  const pages = db.prepare(`SELECT h.path, h.views, h.bounces, h.avg_duration, u.users FROM
+    (SELECT path, sum(views) AS views, sum(bounces) AS bounces, sum(duration_sum) / nullif(sum(duration_count), 0) AS avg_duration
+     FROM page_hourly WHERE ${range} GROUP BY path) h
+    JOIN (SELECT path, count(DISTINCT user_id) AS users FROM page_hourly_users WHERE ${range} GROUP BY path) u USING (path)
+    ORDER BY h.views DESC, h.path`);
+  const series = db.prepare(`SELECT h.hour, h.views, u.users FROM
+    (SELECT hour, sum(views) AS views FROM page_hourly WHERE ${range} GROUP BY hour) h
+    JOIN (SELECT hour, count(DISTINCT user_id) AS users FROM page_hourly_users WHERE ${range} GROUP BY hour) u USING (hour)
+    ORDER BY h.hour`);
+  const breakdown = db.prepare(`SELECT coalesce(browser, '(none)') AS value, count(*) AS views, count(DISTINCT user_id) AS users
+    FROM events WHERE site = ? AND received_at >= ? AND received_at < ? AND type = 'page_view' AND is_bot = 0
+    GROUP BY value ORDER BY views DESC, value LIMIT 10`);
+  const HOUR = 3_600_000;
+  return {
+    write: async (events) => {
+      db.exec('BEGIN');
+      try {
+        const sessions = new Map<string, [string, string, string, number, number, number, number]>();
+        const hours = new Map<string, [string, number, string, number, number, number, number]>();
+        const visitors = new Map<string, [string, number, string, string]>();
+        for (const event of events) {
+          const row = eventRow(event);
+          const at = Date.parse(row.received_at);
+          const done = insert.run(
+            at,
+            row.event_id,
+            row.site,
+            row.type,
+            row.user_id,
+            row.session_id,
+            row.path,
+            row.duration,
+            row.referrer_host,
+            row.browser,
+            row.os,
+            row.device,
+            row.utm_source,
+            row.utm_medium,
+            row.utm_campaign,
+            row.is_bot ? 1 : 0,
+            row.bot_name,
+            row.event_name,
+            row.props,
+            row.data,
+          );
+          if (done.changes === 0) continue;
+          const view = row.type === 'page_view' ? 1 : 0;
+          const sKey = `${row.site}\u0000${row.user_id}\u0000${row.session_id}`;
+          const s = sessions.get(sKey);
+          if (s === undefined) sessions.set(sKey, [row.site, row.user_id, row.session_id, at, at, view, 1]);
+          else [s[3], s[4], s[5], s[6]] = [Math.min(s[3], at), Math.max(s[4], at), s[5] + view, s[6] + 1];
+          if (view === 0 || row.is_bot) continue;
+          const hour = Math.floor(at / HOUR) * HOUR;
+          const hKey = `${row.site}\u0000${hour}\u0000${row.path}`;
+          const quick = row.duration !== null && row.duration < 5 ? 1 : 0;
+          const h = hours.get(hKey);
+          if (h === undefined) hours.set(hKey, [row.site, hour, row.path, 1, quick, row.duration ?? 0, row.duration === null ? 0 : 1]);
+          else [h[3], h[4], h[5], h[6]] = [h[3] + 1, h[4] + quick, h[5] + (row.duration ?? 0), h[6] + (row.duration === null ? 0 : 1)];
+          visitors.set(`${hKey}\u0000${row.user_id}`, [row.site, hour, row.path, row.user_id]);
+        }
+        for (const s of sessions.values()) session.run(...s);
+        for (const h of hours.values()) hourly.run(...h);
+        for (const v of visitors.values()) visitor.run(...v);
+        db.exec('COMMIT');
+      } catch (error) {
+        db.exec('ROLLBACK');
+        throw error;
+      }
+    },
+    pages: async (from, to) => pages.all(site, from, to, site, from, to),
+    series: async (from, to) => series.all(site, from, to, site, from, to),
+    breakdown: async (from, to) => breakdown.all(site, from, to),
+    close: async () => db.close(),
+  };
+}
+
 /** Runs one candidate at one size in this process and prints its Result as JSON. */
 async function child(name: string, count: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), `pulse-bench-ew-${name}-`));
@@ -219,9 +337,11 @@ async function child(name: string, count: number): Promise<void> {
     const before = memory('VmRSS');
     const engine = name.startsWith('duckdb')
       ? await openDuck(dir, site, name === 'duckdb-exactly-once')
-      : name === 'chdb'
-        ? await openChdb(dir, site)
-        : await openPglite(dir, site, name !== 'pglite-default');
+      : name === 'sqlite'
+        ? await openSqlite(dir, site)
+        : name === 'chdb'
+          ? await openChdb(dir, site)
+          : await openPglite(dir, site, name !== 'pglite-default');
     let writing = 0;
     let cpu = 0;
     for (const batch of batches(site, count)) {

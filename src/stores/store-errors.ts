@@ -64,3 +64,13 @@ export function withStoreErrors<T extends object>(store: T, name: string, kindOf
     },
   });
 }
+
+/** SQLite's primary result codes (node:sqlite's `errcode`): busy, locked, out of memory, I/O and a full disk pass with time. */
+export function sqliteErrorKind(error: unknown): StoreErrorKind {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  if (typeof code !== 'number') return 'unavailable';
+  const primary = code & 0xff;
+  if ([5, 6, 7, 10, 13, 14, 15].includes(primary)) return 'unavailable';
+  if ([18, 19, 20, 25].includes(primary)) return 'rejected';
+  return 'failed';
+}

@@ -109,7 +109,7 @@ export function botSitesOf(range: TimeRange, countBots: readonly string[]): stri
 
 /** Product analytics (funnels, retention, custom events): see ./product-analytics.ts. */
 export interface Warehouse extends ProductAnalytics {
-  readonly kind: 'postgres' | 'pglite' | 'clickhouse';
+  readonly kind: 'postgres' | 'pglite' | 'clickhouse' | 'sqlite';
   /** Creates or upgrades the schema (numbered migrations, each applied once). */
   migrate(): Promise<void>;
   /** Stores a batch; each event_id is stored at most once, so a redelivered batch changes nothing. */

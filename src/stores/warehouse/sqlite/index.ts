@@ -1,0 +1,1 @@
+export { createSqliteWarehouse, type SqliteWarehouse, type SqliteWarehouseOptions } from './sqlite-warehouse.ts';

@@ -31,6 +31,7 @@ import { warehouseOver } from '../src/stores/warehouse/postgres/index.ts';
 import { pgliteExecutor } from '../src/stores/warehouse/postgres/sql-executor.ts';
 import { clickHouseWarehouseOver } from '../src/stores/warehouse/clickhouse/index.ts';
 import type { Warehouse } from '../src/stores/warehouse/warehouse.ts';
+import { createSqliteWarehouse } from '../src/stores/warehouse/sqlite/index.ts';
 import { chdbExecutor } from '../test/helpers/chdb.ts';
 import { repoRoot } from '../test/helpers/services.ts';
 import { dec, int, percentile, today } from './processes.ts';
@@ -56,6 +57,11 @@ const candidates: Candidate[] = [
   },
   { name: 'duckdb-exactly-once', flags: [], note: 'DuckDB: appender → staging, `INSERT OR IGNORE` into events keyed by event_id' },
   { name: 'duckdb-append', flags: [], note: 'DuckDB: appender only (no duplicate check; upper bound)' },
+  {
+    name: 'sqlite-port',
+    flags: [],
+    note: 'SQLite as Pulse has it (`createSqliteWarehouse`, the embedded default now): the warehouse port on its own thread, exactly-once, every read over raw events',
+  },
   {
     name: 'sqlite',
     flags: [],
@@ -149,6 +155,12 @@ async function openChdb(dir: string, site: string): Promise<Engine> {
     await warehouse.close();
     session.close();
   });
+}
+
+async function openSqlitePort(dir: string, site: string): Promise<Engine> {
+  const warehouse = await createSqliteWarehouse({ file: join(dir, 'warehouse.sqlite') });
+  await warehouse.migrate();
+  return portEngine(warehouse, site, () => warehouse.close());
 }
 
 async function openPglite(dir: string, site: string, lean: boolean): Promise<Engine> {
@@ -337,11 +349,13 @@ async function child(name: string, count: number): Promise<void> {
     const before = memory('VmRSS');
     const engine = name.startsWith('duckdb')
       ? await openDuck(dir, site, name === 'duckdb-exactly-once')
-      : name === 'sqlite'
-        ? await openSqlite(dir, site)
-        : name === 'chdb'
-          ? await openChdb(dir, site)
-          : await openPglite(dir, site, name !== 'pglite-default');
+      : name === 'sqlite-port'
+        ? await openSqlitePort(dir, site)
+        : name === 'sqlite'
+          ? await openSqlite(dir, site)
+          : name === 'chdb'
+            ? await openChdb(dir, site)
+            : await openPglite(dir, site, name !== 'pglite-default');
     let writing = 0;
     let cpu = 0;
     for (const batch of batches(site, count)) {

@@ -14,6 +14,11 @@ export const configSchema = Type.Object({
   PULSE_HOST: Type.String({ default: '127.0.0.1', description: 'Address the HTTP server binds to (0.0.0.0 to expose it).' }),
   PULSE_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port of `pulse start` / `pulse ingest`.' }),
   PULSE_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Embedded mode: where the log and databases are kept.' }),
+  PULSE_EMBEDDED_WAREHOUSE: Type.Union([Type.Literal('sqlite'), Type.Literal('pglite')], {
+    default: 'sqlite',
+    description:
+      '`pulse start` only: the embedded warehouse engine: SQLite (PULSE_DATA_DIR/warehouse.sqlite; faster, a fraction of the memory) or PGlite (PULSE_DATA_DIR/pglite, before 2026-12-02 the only one). Each keeps its own history; a new engine fills itself from the retained log.',
+  }),
   PULSE_SEMI_SPACE_MB: Type.Integer({
     minimum: 0,
     maximum: 1024,

@@ -21,6 +21,7 @@ import { createOpenSearchIndex } from '../stores/search/opensearch/index.ts';
 import type { SearchIndex } from '../stores/search/search-index.ts';
 import type { AccountStore } from '../stores/accounts/account-store.ts';
 import { createPostgresAccountStore } from '../stores/accounts/postgres/index.ts';
+import { createSqliteWarehouse } from '../stores/warehouse/sqlite/index.ts';
 
 /**
  * Every adapter Pulse can use, built from configuration. This folder is the only place that
@@ -86,6 +87,19 @@ export async function pgliteStoresFrom(config: Config): Promise<{ warehouse: War
     throw error;
   }
   return { warehouse, search, accounts };
+}
+
+/**
+ * Embedded mode's warehouse (PULSE_EMBEDDED_WAREHOUSE): SQLite in PULSE_DATA_DIR/warehouse.sqlite on a
+ * thread of its own, or the PGlite the accounts and the search index share (`pglite`). Migrated.
+ */
+export async function embeddedWarehouseFrom(config: Config, pglite: Warehouse): Promise<Warehouse> {
+  if (config.PULSE_EMBEDDED_WAREHOUSE === 'pglite') return pglite;
+  const dir = resolve(config.PULSE_DATA_DIR);
+  await mkdir(dir, { recursive: true });
+  const warehouse = await createSqliteWarehouse({ file: join(dir, 'warehouse.sqlite'), countBots: botCountingFrom(config) });
+  await migrateOrClose(warehouse);
+  return warehouse;
 }
 
 /** The warehouse of one sink; its URL must be configured. Migrations run before it is used. */

@@ -21,7 +21,7 @@ import { realtimeWorker } from '../workers/realtime/realtime-worker.ts';
 import { warehouseWorker } from '../workers/warehouse/warehouse-worker.ts';
 import { createWorkerMetrics } from '../workers/worker-metrics.ts';
 import { startWorker } from '../workers/worker-runner.ts';
-import { botCountingFrom, embeddedBusFrom, embeddedClusterAdminOf, pgliteStoresFrom } from './adapters.ts';
+import { botCountingFrom, embeddedBusFrom, embeddedClusterAdminOf, embeddedWarehouseFrom, pgliteStoresFrom } from './adapters.ts';
 import { startShopPipeline } from './shop.ts';
 import { registerShopRoutes } from '../shop/shop-routes.ts';
 import { createShopService } from '../shop/shop-service.ts';
@@ -58,10 +58,12 @@ export function startEmbedded(config: Config): Promise<Running> {
     const realtime = await startWorker(live, workerOptions);
     cleanup.add(() => realtime.stop());
     const stores = await pgliteStoresFrom(config);
-    const warehouse = stores.warehouse;
+    // Closing the PGlite warehouse closes the PGlite the accounts and the search index share.
+    cleanup.add(() => stores.warehouse.close());
+    const warehouse = await embeddedWarehouseFrom(config, stores.warehouse);
+    if (warehouse !== stores.warehouse) cleanup.add(() => warehouse.close());
     const { accounts, sites } = await openAccounts(config, stores.accounts);
     const search = instrumentSearchIndex(stores.search, createSearchIndexMetrics(metrics.registry));
-    cleanup.add(() => warehouse.close());
     cleanup.add(() => search.close());
     const historyDefinition = warehouseWorker(warehouse, topics, { defaultSite: defaultSite(config) });
     const history = await startWorker(historyDefinition, { ...workerOptions, batchSize: config.PULSE_WAREHOUSE_BATCH });

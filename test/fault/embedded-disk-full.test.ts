@@ -106,7 +106,7 @@ test(
           async () => {
             const response = await fetch(`${base}/api/admin/counts`, { headers: auth });
             const counts = (await response.json()) as { warehouses: Record<string, Record<string, number>> };
-            return counts.warehouses['pglite']?.['events'] === n ? true : undefined;
+            return counts.warehouses['sqlite']?.['events'] === n ? true : undefined;
           },
           `${n} events in the warehouse`,
           60_000,
@@ -164,7 +164,7 @@ test(
       const counts = (await (await fetch(`${base}/api/admin/counts`, { headers: auth })).json()) as {
         warehouses: Record<string, Record<string, number>>;
       };
-      assert.equal(counts.warehouses['pglite']?.['events'], accepted.length, 'the warehouse holds the accepted events, no more');
+      assert.equal(counts.warehouses['sqlite']?.['events'], accepted.length, 'the warehouse holds the accepted events, no more');
 
       const messages = new Map<string, number>();
       for (const line of started.output().split('\n')) {

@@ -99,7 +99,7 @@ describe('embedded Pulse exports the metrics operators need on /metrics', () => 
       const ok = (worker: string) => value(samples, 'pulse_worker_records_total', { worker, outcome: 'ok' });
       const lagOf = (worker: string) => find(samples, 'pulse_worker_lag_records', { worker });
       return ok('realtime') === 3 &&
-        ok('warehouse-pglite') === 3 &&
+        ok('warehouse-sqlite') === 3 &&
         ok('shop-filter') === 2 &&
         ok('search-products-pglite') === 2 &&
         ok('search-queries-pglite') >= searches &&
@@ -127,7 +127,7 @@ describe('embedded Pulse exports the metrics operators need on /metrics', () => 
     assert.equal(value(settled, 'pulse_dlq_records_total', { topic: 'user-activity.dlq' }), 1);
     assert.equal(value(settled, 'pulse_dlq_records_total', { topic: 'products.dlq' }), 0);
     // Workers: batch and sink durations, sink errors, lag per partition, freshness.
-    for (const worker of ['realtime', 'warehouse-pglite', 'shop-filter', 'search-products-pglite', 'search-queries-pglite']) {
+    for (const worker of ['realtime', 'warehouse-sqlite', 'shop-filter', 'search-products-pglite', 'search-queries-pglite']) {
       assert.ok(value(settled, 'pulse_worker_batch_duration_seconds_count', { worker }) >= 1, worker);
       assert.ok(value(settled, 'pulse_worker_sink_duration_seconds_count', { worker }) >= 1, worker);
       assert.equal(value(settled, 'pulse_worker_sink_errors_total', { worker, retriable: 'true' }), 0, worker);
@@ -136,7 +136,7 @@ describe('embedded Pulse exports the metrics operators need on /metrics', () => 
       assert.ok(value(settled, 'pulse_worker_last_batch_timestamp_seconds', { worker }) > Date.now() / 1000 - 600, worker);
     }
     assert.deepEqual(
-      find(settled, 'pulse_worker_lag_records', { worker: 'warehouse-pglite' })
+      find(settled, 'pulse_worker_lag_records', { worker: 'warehouse-sqlite' })
         .map((s) => `${s.labels['topic']}/${s.labels['partition']}`)
         .sort(),
       ['page-views/0', 'page-views/1', 'page-views/2', 'user-activity/0', 'user-activity/1', 'user-activity/2'],

@@ -4,7 +4,8 @@ import type { ProductAnalytics } from './product-analytics.ts';
 
 /**
  * The Warehouse port: durable history. Adapters: PostgreSQL (src/stores/warehouse/postgres/,
- * also run on PGlite in embedded mode) and ClickHouse (src/stores/warehouse/clickhouse/).
+ * also run on PGlite), SQLite (src/stores/warehouse/sqlite/, embedded mode's default) and ClickHouse
+ * (src/stores/warehouse/clickhouse/).
  *
  * Definitions shared by every adapter (seed 002):
  * - a view is a `page_view` event; `page` is its `path`;

@@ -14,10 +14,10 @@ export const configSchema = Type.Object({
   PULSE_HOST: Type.String({ default: '127.0.0.1', description: 'Address the HTTP server binds to (0.0.0.0 to expose it).' }),
   PULSE_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port of `pulse start` / `pulse ingest`.' }),
   PULSE_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Embedded mode: where the log and databases are kept.' }),
-  PULSE_EMBEDDED_WAREHOUSE: Type.Union([Type.Literal('sqlite'), Type.Literal('pglite')], {
-    default: 'sqlite',
+  PULSE_EMBEDDED_ENGINE: Type.Union([Type.Literal('auto'), Type.Literal('sqlite'), Type.Literal('pglite')], {
+    default: 'auto',
     description:
-      '`pulse start` only: the embedded warehouse engine: SQLite (PULSE_DATA_DIR/warehouse.sqlite; faster, a fraction of the memory) or PGlite (PULSE_DATA_DIR/pglite, before 2026-12-02 the only one). Each keeps its own history; a new engine fills itself from the retained log.',
+      '`pulse start` and the offline CLI: where embedded mode keeps its history and accounts. sqlite: PULSE_DATA_DIR/warehouse.sqlite and accounts.sqlite (the shop’s search index opens PGlite on its first use only); pglite: PULSE_DATA_DIR/pglite for all of them (the only choice before 2026-12-02); auto: pglite for a data directory an earlier Pulse made with PGlite, sqlite otherwise.',
   }),
   PULSE_SEMI_SPACE_MB: Type.Integer({
     minimum: 0,

@@ -15,7 +15,7 @@ import type { Closer } from './lifecycle.ts';
 /**
  * The accounts store of a distributed process: PostgreSQL when PULSE_POSTGRES_URL is set (every
  * dashboard and ingest process then shares the same users and sites), else a PGlite of its own in
- * PULSE_DATA_DIR/accounts. Embedded mode shares its one PGlite instead (pgliteStoresFrom).
+ * PULSE_DATA_DIR/accounts. Embedded mode opens its own (embeddedStoresFrom).
  */
 export async function accountStoreFrom(config: Config): Promise<AccountStore> {
   const store =

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Bus, ClusterAdmin } from '../bus/bus.ts';
@@ -22,6 +23,8 @@ import type { SearchIndex } from '../stores/search/search-index.ts';
 import type { AccountStore } from '../stores/accounts/account-store.ts';
 import { createPostgresAccountStore } from '../stores/accounts/postgres/index.ts';
 import { createSqliteWarehouse } from '../stores/warehouse/sqlite/index.ts';
+import { openSqliteAccountStore } from '../stores/accounts/sqlite/index.ts';
+import { lazySearchIndex } from '../stores/search/lazy-search-index.ts';
 
 /**
  * Every adapter Pulse can use, built from configuration. This folder is the only place that
@@ -89,17 +92,77 @@ export async function pgliteStoresFrom(config: Config): Promise<{ warehouse: War
   return { warehouse, search, accounts };
 }
 
+/** Embedded mode's stores: the warehouse, the accounts and the marketplace's search index. */
+export interface EmbeddedStores {
+  engine: 'sqlite' | 'pglite';
+  warehouse: Warehouse;
+  accounts: AccountStore;
+  search: SearchIndex;
+  close(): Promise<void>;
+}
+
 /**
- * Embedded mode's warehouse (PULSE_EMBEDDED_WAREHOUSE): SQLite in PULSE_DATA_DIR/warehouse.sqlite on a
- * thread of its own, or the PGlite the accounts and the search index share (`pglite`). Migrated.
+ * The engine of embedded mode's stores (PULSE_EMBEDDED_ENGINE): `auto` keeps PGlite for a data
+ * directory an earlier Pulse filled with it (its history and accounts live there) and chooses
+ * SQLite for any other.
  */
-export async function embeddedWarehouseFrom(config: Config, pglite: Warehouse): Promise<Warehouse> {
-  if (config.PULSE_EMBEDDED_WAREHOUSE === 'pglite') return pglite;
+export function embeddedEngineOf(config: Config): 'sqlite' | 'pglite' {
+  if (config.PULSE_EMBEDDED_ENGINE !== 'auto') return config.PULSE_EMBEDDED_ENGINE;
+  const dir = resolve(config.PULSE_DATA_DIR);
+  const earlier = existsSync(join(dir, 'pglite', 'PG_VERSION')) && !existsSync(join(dir, 'accounts.sqlite'));
+  return earlier ? 'pglite' : 'sqlite';
+}
+
+/**
+ * Embedded mode's stores, migrated. On SQLite: the warehouse in PULSE_DATA_DIR/warehouse.sqlite on a
+ * thread of its own, the accounts in accounts.sqlite, and the search index in PGlite opened on its
+ * first use (PULSE_DATA_DIR/pglite): a Pulse whose shop is never used never loads PGlite. On PGlite:
+ * one PGlite shared by all three (pgliteStoresFrom).
+ */
+export async function embeddedStoresFrom(config: Config): Promise<EmbeddedStores> {
+  if (embeddedEngineOf(config) === 'pglite') {
+    const stores = await pgliteStoresFrom(config);
+    // Closing the warehouse closes the PGlite the other two share.
+    return { engine: 'pglite', ...stores, close: () => stores.warehouse.close() };
+  }
   const dir = resolve(config.PULSE_DATA_DIR);
   await mkdir(dir, { recursive: true });
-  const warehouse = await createSqliteWarehouse({ file: join(dir, 'warehouse.sqlite'), countBots: botCountingFrom(config) });
-  await migrateOrClose(warehouse);
-  return warehouse;
+  const accounts = openSqliteAccountStore(join(dir, 'accounts.sqlite'));
+  const opened: { close(): Promise<void> }[] = [accounts];
+  try {
+    await accounts.migrate();
+    const warehouse = await createSqliteWarehouse({ file: join(dir, 'warehouse.sqlite'), countBots: botCountingFrom(config) });
+    opened.push(warehouse);
+    await warehouse.migrate();
+    const search = lazySearchIndex('pglite', async () => {
+      const executor = await pgliteThreadExecutor({
+        dir: join(dir, 'pglite'),
+        extensions: Object.keys(pgliteSearchExtensions),
+        template: pgliteTemplateFile(config.PULSE_CACHE_DIR),
+      });
+      const index = await openPgliteSearchIndex({ executor });
+      try {
+        await index.migrate();
+      } catch (error) {
+        await executor.close();
+        throw error;
+      }
+      return { ...index, close: async () => executor.close() };
+    });
+    opened.push(search);
+    return {
+      engine: 'sqlite',
+      warehouse,
+      accounts,
+      search,
+      close: async () => {
+        for (const store of opened.reverse()) await store.close();
+      },
+    };
+  } catch (error) {
+    for (const store of opened.reverse()) await store.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /** The warehouse of one sink; its URL must be configured. Migrations run before it is used. */

@@ -5,7 +5,7 @@ import { createLogger } from '../shared/logger.ts';
 import { topicNames } from '../bus/topics.ts';
 import { busShopAdmin, type ShopAdmin } from '../shop/shop-admin.ts';
 import { httpShopClient, type ShopClient } from '../shop/shop-client.ts';
-import { configuredWarehouses, kafkaBusFrom, pgliteStoresFrom, redisStoreFrom } from './adapters.ts';
+import { configuredWarehouses, embeddedStoresFrom, kafkaBusFrom, redisStoreFrom } from './adapters.ts';
 import { directAccountsAdmin, httpAccountsAdmin, type AccountsAdmin } from '../auth/accounts-admin.ts';
 import { PulseError, errorCodes } from '../shared/errors.ts';
 import { accountStoreFrom, openAccounts } from './accounts.ts';
@@ -55,7 +55,7 @@ export function openShopAdmin(config: Config): ShopAdmin & { where: string; clos
 /**
  * `pulse users` / `pulse sites`: on PostgreSQL when it is configured; else inside the running Pulse
  * at PULSE_URL (as its operator, PULSE_ADMIN_TOKEN); else, with no Pulse running, on the embedded
- * PGlite in PULSE_DATA_DIR directly (how the first admin is made before the first start).
+ * stores in PULSE_DATA_DIR directly (how the first admin is made before the first start).
  */
 export async function openAccountsAdmin(config: Config): Promise<AccountsAdmin> {
   if (config.PULSE_POSTGRES_URL !== undefined) {
@@ -77,10 +77,10 @@ export async function openAccountsAdmin(config: Config): Promise<AccountsAdmin> 
     }
     return httpAccountsAdmin(url, config.PULSE_ADMIN_TOKEN);
   }
-  const stores = await pgliteStoresFrom(config);
+  const stores = await embeddedStoresFrom(config);
   const { accounts } = await openAccounts(config, stores.accounts);
   return directAccountsAdmin(accounts, `${config.PULSE_DATA_DIR} (Pulse is not running)`, async () => {
     await stores.search.close();
-    await stores.warehouse.close();
+    await stores.close();
   });
 }

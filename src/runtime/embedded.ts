@@ -21,7 +21,7 @@ import { realtimeWorker } from '../workers/realtime/realtime-worker.ts';
 import { warehouseWorker } from '../workers/warehouse/warehouse-worker.ts';
 import { createWorkerMetrics } from '../workers/worker-metrics.ts';
 import { startWorker } from '../workers/worker-runner.ts';
-import { botCountingFrom, embeddedBusFrom, embeddedClusterAdminOf, embeddedWarehouseFrom, pgliteStoresFrom } from './adapters.ts';
+import { botCountingFrom, embeddedBusFrom, embeddedClusterAdminOf, embeddedStoresFrom } from './adapters.ts';
 import { startShopPipeline } from './shop.ts';
 import { registerShopRoutes } from '../shop/shop-routes.ts';
 import { createShopService } from '../shop/shop-service.ts';
@@ -57,11 +57,10 @@ export function startEmbedded(config: Config): Promise<Running> {
     await bus.deleteGroup(live.group);
     const realtime = await startWorker(live, workerOptions);
     cleanup.add(() => realtime.stop());
-    const stores = await pgliteStoresFrom(config);
-    // Closing the PGlite warehouse closes the PGlite the accounts and the search index share.
-    cleanup.add(() => stores.warehouse.close());
-    const warehouse = await embeddedWarehouseFrom(config, stores.warehouse);
-    if (warehouse !== stores.warehouse) cleanup.add(() => warehouse.close());
+    const stores = await embeddedStoresFrom(config);
+    cleanup.add(() => stores.close());
+    const warehouse = stores.warehouse;
+    logger.info({ engine: stores.engine, dir: config.PULSE_DATA_DIR }, 'embedded stores');
     const { accounts, sites } = await openAccounts(config, stores.accounts);
     const search = instrumentSearchIndex(stores.search, createSearchIndexMetrics(metrics.registry));
     cleanup.add(() => search.close());

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/config.ts';
 import { buildDashboard } from '../../src/dashboard/build.ts';
-import { embeddedWarehouseFrom, pgliteStoresFrom } from '../../src/runtime/adapters.ts';
+import { embeddedStoresFrom } from '../../src/runtime/adapters.ts';
 import { CHROME_UA } from '../helpers/events.ts';
 import { realtimeEvent } from '../helpers/realtime-store-suite.ts';
 import { adminHeaders, freePort, repoRoot, spawnPulse, waitFor, waitForHealth, type PulseProcess } from '../helpers/services.ts';
@@ -91,18 +91,12 @@ const pageErrors: string[] = [];
 
 /** The warehouse `pulse start` will open, written before it starts (one process holds the embedded databases at a time). */
 async function seedWarehouse(): Promise<void> {
-  const config = loadConfig({ PULSE_DATA_DIR: dataDir, PULSE_LOG_LEVEL: 'silent' });
-  const stores = await pgliteStoresFrom(config);
+  const stores = await embeddedStoresFrom(loadConfig({ PULSE_DATA_DIR: dataDir, PULSE_LOG_LEVEL: 'silent' }));
   try {
-    const warehouse = await embeddedWarehouseFrom(config, stores.warehouse);
-    assert.equal(warehouse.kind, 'sqlite', 'the embedded default');
-    try {
-      await warehouse.writeEvents(seeded);
-    } finally {
-      await warehouse.close();
-    }
+    assert.equal(stores.warehouse.kind, 'sqlite', 'the embedded default');
+    await stores.warehouse.writeEvents(seeded);
   } finally {
-    await stores.warehouse.close();
+    await stores.close();
   }
 }
 

@@ -6,6 +6,7 @@ import { registerAccountRoutes } from '../../src/runtime/accounts.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { AccountStore } from '../../src/stores/accounts/account-store.ts';
 import { openPgliteAccountStore } from '../../src/stores/accounts/postgres/index.ts';
+import { openSqliteAccountStore } from '../../src/stores/accounts/sqlite/index.ts';
 
 export interface TestAccounts {
   accounts: Accounts;
@@ -13,7 +14,10 @@ export interface TestAccounts {
   close(): Promise<void>;
 }
 
-/** Accounts over an in-memory PGlite, with these site keys as records (PULSE_SITES). */
+/**
+ * Accounts over an in-memory store, with these site keys as records (PULSE_SITES): SQLite, embedded
+ * mode's default, or PGlite when PULSE_TEST_ACCOUNTS_ENGINE=pglite (test/unit/auth/accounts-pglite.test.ts).
+ */
 export async function memoryAccounts(options: {
   sites: string[];
   operatorToken?: string;
@@ -21,7 +25,7 @@ export async function memoryAccounts(options: {
   /** Failed logins one address may make (default as in production, 20). */
   throttleLimit?: number;
 }): Promise<TestAccounts> {
-  const store = await openPgliteAccountStore();
+  const store = process.env['PULSE_TEST_ACCOUNTS_ENGINE'] === 'pglite' ? await openPgliteAccountStore() : openSqliteAccountStore();
   await store.migrate();
   const sites = createSiteDirectory(store, new Set(options.sites));
   await bootstrapSites(store, sites);

@@ -88,7 +88,7 @@ export interface SavedFunnelRecord {
 export type NewSavedFunnel = Omit<SavedFunnelRecord, 'createdBy' | 'createdAt'> & { createdByUserId: string | null };
 
 export interface AccountStore {
-  readonly kind: 'postgres' | 'pglite';
+  readonly kind: 'postgres' | 'pglite' | 'sqlite';
   migrate(): Promise<void>;
   close(): Promise<void>;
 

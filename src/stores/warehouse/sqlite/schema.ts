@@ -77,15 +77,20 @@ CREATE INDEX processing_errors_user ON processing_errors (user_id) WHERE user_id
 
 const checksum = (sql: string) => createHash('sha256').update(sql).digest('hex');
 
-/** Applies the migrations not yet recorded, each in its own transaction; returns the versions applied now. */
-export function migrateSqlite(db: DatabaseSync, migrations: readonly SqliteMigration[] = sqliteMigrations): number[] {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+/**
+ * Applies the migrations not yet recorded in `table` (a fixed name, never a value), each in its own
+ * transaction; returns the versions applied now.
+ */
+export function migrateSqlite(
+  db: DatabaseSync,
+  migrations: readonly SqliteMigration[] = sqliteMigrations,
+  table = 'schema_migrations',
+): number[] {
+  if (!/^[a-z_]+$/.test(table)) throw new RangeError(`invalid migrations table ${JSON.stringify(table)}`);
+  db.exec(`CREATE TABLE IF NOT EXISTS ${table} (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const recorded = new Map(
-    (
-      db.prepare('SELECT version, name, checksum FROM schema_migrations').all() as { version: number; name: string; checksum: string }[]
-    ).map((row) => [row.version, row]),
-  );
+  const rows = db.prepare(`SELECT version, name, checksum FROM ${table}`).all() as { version: number; name: string; checksum: string }[];
+  const recorded = new Map(rows.map((row) => [row.version, row]));
   for (const [version, row] of recorded) {
     const known = migrations.find((m) => m.version === version);
     if (known === undefined) throw new Error(`migration ${version} (${row.name}) is recorded but unknown to this version of Pulse`);
@@ -97,7 +102,7 @@ export function migrateSqlite(db: DatabaseSync, migrations: readonly SqliteMigra
     db.exec('BEGIN IMMEDIATE');
     try {
       db.exec(migration.sql);
-      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?, ?)').run(
+      db.prepare(`INSERT INTO ${table} VALUES (?, ?, ?, ?)`).run(
         migration.version,
         migration.name,
         checksum(migration.sql),

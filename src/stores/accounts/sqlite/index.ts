@@ -1,0 +1,1 @@
+export { openSqliteAccountStore } from './sqlite-account-store.ts';

@@ -102,12 +102,7 @@ export function migrateSqlite(
     db.exec('BEGIN IMMEDIATE');
     try {
       db.exec(migration.sql);
-      db.prepare(`INSERT INTO ${table} VALUES (?, ?, ?, ?)`).run(
-        migration.version,
-        migration.name,
-        checksum(migration.sql),
-        Date.now(),
-      );
+      db.prepare(`INSERT INTO ${table} VALUES (?, ?, ?, ?)`).run(migration.version, migration.name, checksum(migration.sql), Date.now());
       db.exec('COMMIT');
     } catch (error) {
       db.exec('ROLLBACK');

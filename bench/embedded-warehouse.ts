@@ -414,24 +414,21 @@ function runChild(candidate: Candidate, count: number): Promise<Result> {
 }
 
 /** The choice, from the figures of 2026-12-01 and 2026-12-02 (compare rows of one run, not runs). */
-const reading = `Reading. 2026-12-02, a quiet machine, 20,000 and 100,000 events per candidate (the 1M size did not fit this
-session's time; \`BENCH_EW_SIZES=100000,1000000\` is the default of the command): DuckDB with an exactly-once write
-(appender into a staging table, then \`INSERT OR IGNORE\` into a table keyed by event_id) wrote **1.6–3.7× the rows per CPU
-second** of PGlite (22.7k–34.6k vs 9.4k–13.5k) and answered the three History reads **12–76× faster** (3–31 ms vs
-82–519 ms, aggregating raw events where PGlite reads its rollups), in **about half the resident memory** at 20,000 events
-(+157 MiB against +302 MiB, and a fifth of PGlite's +787 MiB peak while it starts) — but DuckDB's memory grows with the
-stored rows (+286 MiB at 100,000: its primary-key index lives in memory), which the RSS target forbids past a few million
-events unless the duplicate check moves out of a keyed table. chdb (current ClickHouse in process) runs Pulse's
-ClickHouse adapter unchanged, so every History, funnel and retention query and the whole warehouse suite already hold
-on it (test/unit/warehouse/*chdb*); it wrote 12k–16k rows per CPU second, as PGlite, read 2.6–31× faster, held +211–356 MiB,
-and its engine is a 543 MB native library. On 2026-12-01 (a box at load average 17–28) DuckDB exactly-once had written
-2.7× PGlite's rows per CPU second. **Recommendation: DuckDB for the embedded warehouse** with the duplicate check kept
-out of an in-memory index (e.g. a claim by time-bounded window, as the realtime store does) — the candidate that leaves
-room for the 20k events/s and 200 MiB targets in one process (PGlite alone is resident at 300+ MiB). It means a DuckDB
-warehouse adapter (DuckDB SQL for every History, funnel and retention query, the warehouse suite run against it) and, for
-the memory target, moving accounts and the search index off PGlite too (while any PGlite stays in the process, its
-~200+ MiB stay) — not done yet. Until then PGlite with \`pgliteLeanSettings\` is the embedded warehouse, in a worker
-thread of its own (\`pgliteThreadExecutor\`): its writes no longer hold up ingest and the live figures.`;
+const reading = `Reading. 2026-12-02 evening, 20,000 and 100,000 events per candidate in one run (\`BENCH_EW_SIZES=100000,1000000\`
+is the default of the command): **SQLite** (Node's built-in \`node:sqlite\`, no dependency) with the PostgreSQL warehouse's
+design (a unique event_id index as the exactly-once check, sessions and hourly rollups folded per batch) wrote **3.6–6× the
+rows per CPU second** of PGlite (61k / 38k against 10.6k / 12.7k lean), answered the History reads **13–31× faster**
+(5–77 ms against 77–1,046 ms) and held **+41–82 MiB** where PGlite lean held +237–501 MiB (its peak +777–803 MiB while it
+starts). Its memory is its page cache (8 MiB here), not its rows: at 1,000,000 events (one more run) it wrote 29k rows
+per CPU second and held +151 MiB, most of it the benchmark's own generated events. DuckDB wrote 2–3× PGlite's rows per
+CPU second and read fastest, but its primary-key index lives in memory and grows with the rows (+164 → +350 MiB from
+20k to 100k; a 2.5M-key table did not fit a 256 MB limit), so an exactly-once DuckDB needs its duplicate check
+elsewhere; chdb runs Pulse's ClickHouse adapter unchanged at about PGlite's write rate with +214–349 MiB and a 543 MB
+native library. **Chosen: SQLite.** Pulse's SQLite warehouse (\`src/stores/warehouse/sqlite/\`, the \`sqlite-port\`
+row when measured) keeps one table of raw events and reads every History, funnel, retention and custom-event figure from
+it (no rollups to keep exact), on a worker thread of its own; the shared warehouse, funnel, retention and custom-event
+suites pass on it, and it is embedded mode's warehouse since 2026-12-02, with the accounts in SQLite too, so that
+\`pulse start\` loads PGlite only when the marketplace's search is used.`;
 
 function sizes(): number[] {
   const raw = process.env['BENCH_EW_SIZES'] ?? '100000,1000000';

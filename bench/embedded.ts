@@ -42,9 +42,9 @@ const pulseEnv = {
   PULSE_SITES: site,
   PULSE_RATE_LIMIT_PER_MINUTE: '0',
   PULSE_SITE_RATE_LIMIT_PER_MINUTE: '0',
-  // Passed through so a run can compare warehouse batch sizes and V8's WebAssembly tiers (default: Pulse's own).
+  // Passed through so a run can compare batch sizes, WebAssembly tiers, engines and malloc arenas (default: Pulse's own).
   ...Object.fromEntries(
-    ['PULSE_WAREHOUSE_BATCH', 'PULSE_WASM_OPTIMIZE'].flatMap((name) =>
+    ['PULSE_WAREHOUSE_BATCH', 'PULSE_WASM_OPTIMIZE', 'PULSE_EMBEDDED_ENGINE', 'MALLOC_ARENA_MAX'].flatMap((name) =>
       process.env[name] === undefined ? [] : [[name, process.env[name]]],
     ),
   ),
@@ -362,15 +362,17 @@ caught up ${f.load.catchUpSeconds === null ? `not within ${DRAIN_SECONDS} s` : `
 peak RSS with the large store ${int(f.large.peakMiB)} MiB.
 ${optimisedSentence(optimised)}
 
-Since 2026-12-02 23:50 the warehouse is SQLite (\`PULSE_EMBEDDED_WAREHOUSE=sqlite\`, on a thread of its own) and the table
-above is that run: end to end 11,403 events/s against 8,830–10,979 with PGlite the same day (not side by side: compare
-with care), and the bound moved from the warehouse writer to the two cores shared by everything: the SQLite thread
-writing ~30k rows/s competes with ingest and the realtime worker on the main thread, whose live figures were current
-21.8 s after the load (5.8–8 s with PGlite, whose slower writes left the main thread more of the machine). Memory did not
-fall yet: PGlite still holds the accounts, sites, saved funnels and the shop's search index, and its ~200+ MiB stay while
-it is in the process; the SQLite thread adds a V8 isolate (~30–40 MiB). The next step is those stores on SQLite too
-(FTS5 for the search: node:sqlite is built with it), which takes PGlite out of \`pulse start\`.
-The paragraphs below are the PGlite runs of that morning (\`PULSE_EMBEDDED_WAREHOUSE=pglite\`).
+Since the evening of 2026-12-02 embedded mode keeps its history and accounts in SQLite (\`PULSE_EMBEDDED_ENGINE\`, on a
+thread of its own for the warehouse) and opens PGlite only when the shop's search is used; the table above is such a
+run, made while a test run shared the machine: peak 477 MiB (met; 618–621 with PGlite), 243 MiB after start (468–506
+with PGlite), 11,875 events/s end to end (11,403 in a run before the accounts moved; a repeat with \`MALLOC_ARENA_MAX=2\`,
+which did not lower the memory, reached 16,926 with ingest accepting 40,828 events/s: the figures swing with the
+machine's other load). What bounds events/s now is the two cores shared by everything: the SQLite thread writes
+~30k rows/s beside ingest and the realtime worker on the main thread, whose live figures were current 15–22 s after the
+load (5.8–8 s with PGlite, whose slower writes left the main thread more of the machine). What keeps the idle RSS above
+200 MiB: Node.js with the app's modules (~180 MiB resident before any traffic, of which ~45 MiB of live V8 heap, the
+rest code, native memory and heap not yet collected) and the SQLite thread's V8 isolate. The paragraphs below are the
+PGlite runs of that morning (\`PULSE_EMBEDDED_ENGINE=pglite\`).
 
 What limits each (2026-12-02, the machine otherwise quiet; \`pulse start\` runs with 8 MiB V8 semi-spaces,
 \`PULSE_SEMI_SPACE_MB\`, and compiles WebAssembly with V8's baseline compiler only, \`PULSE_WASM_OPTIMIZE\`): the warehouse

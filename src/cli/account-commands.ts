@@ -3,7 +3,6 @@ import { Writable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { AccountsAdmin } from '../auth/accounts-admin.ts';
 import { loadConfig } from '../config/config.ts';
-import { openAccountsAdmin } from '../runtime/cli-ports.ts';
 import type { Role } from '../stores/accounts/account-store.ts';
 
 const siteList = (value: string): string[] => {
@@ -25,6 +24,7 @@ const roleOption = () =>
   new Option('--role <role>', 'admin (every site, manages users and sites) or viewer (granted sites only)').choices(['admin', 'viewer']);
 
 async function withAdmin<T>(work: (admin: AccountsAdmin) => Promise<T>): Promise<T> {
+  const { openAccountsAdmin } = await import('../runtime/cli-ports.ts');
   const admin = await openAccountsAdmin(loadConfig());
   try {
     return await work(admin);

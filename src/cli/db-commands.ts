@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { loadConfig } from '../config/config.ts';
 import type { DataAdmin } from '../query/data-admin.ts';
-import { openDataAdmin } from '../runtime/cli-ports.ts';
 
 const isoTime = (value: string): number => {
   const at = Date.parse(value);
@@ -11,6 +10,7 @@ const isoTime = (value: string): number => {
 };
 
 async function withAdmin<T>(work: (admin: DataAdmin) => Promise<T>): Promise<T> {
+  const { openDataAdmin } = await import('../runtime/cli-ports.ts');
   const admin = await openDataAdmin(loadConfig());
   try {
     return await work(admin);

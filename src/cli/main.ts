@@ -3,10 +3,6 @@ import { ingestTopicSpecs, topicNames } from '../bus/topics.ts';
 import { loadConfig, pulseUrl } from '../config/config.ts';
 import { generateCommand } from '../generator/command.ts';
 import type { TopicBrowser } from '../query/topic-browser.ts';
-import { kafkaBusFrom } from '../runtime/adapters.ts';
-import { openTopicBrowser } from '../runtime/cli-ports.ts';
-import { startDashboard, startIngest, startRealtimeWorker, startSearchWorker, startWarehouseWorker } from '../runtime/distributed.ts';
-import { startEmbedded } from '../runtime/embedded.ts';
 import { isIngestGroupMember, leaveGroup, runIngestPrimary } from '../runtime/ingest-processes.ts';
 import type { Running } from '../runtime/lifecycle.ts';
 import { PulseError } from '../shared/errors.ts';
@@ -28,7 +24,13 @@ const positiveInt = (value: string): number => {
   return n;
 };
 
+// Each command imports the runtime it runs when it runs: `pulse start` never loads distributed
+// mode's clients (Kafka, Redis, PostgreSQL, ClickHouse, OpenSearch), and no command loads the others'.
+const distributed = () => import('../runtime/distributed.ts');
+const kafkaBusFrom = async (config: ReturnType<typeof loadConfig>) => (await import('../runtime/adapters.ts')).kafkaBusFrom(config);
+
 async function withTopicBrowser<T>(work: (browser: TopicBrowser) => Promise<T>): Promise<T> {
+  const { openTopicBrowser } = await import('../runtime/cli-ports.ts');
   const browser = openTopicBrowser(loadConfig());
   try {
     return await work(browser);
@@ -67,7 +69,7 @@ export function buildCli(): Command {
   program
     .command('start')
     .description('run every part in one process with the embedded bus (no external services)')
-    .action(() => runUntilSignal(() => startEmbedded(loadConfig())));
+    .action(() => runUntilSignal(async () => (await import('../runtime/embedded.ts')).startEmbedded(loadConfig())));
 
   program
     .command('ingest')
@@ -76,7 +78,7 @@ export function buildCli(): Command {
       const config = loadConfig();
       if (config.PULSE_INGEST_PROCESSES > 1 && !isIngestGroupMember()) process.exit(await runIngestPrimary(config));
       try {
-        await runUntilSignal(() => startIngest(config));
+        await runUntilSignal(async () => (await distributed()).startIngest(config));
       } catch (error) {
         if (isIngestGroupMember()) leaveGroup();
         throw error;
@@ -89,25 +91,27 @@ export function buildCli(): Command {
     .description(
       'live aggregates: Kafka → Redis (needs PULSE_KAFKA_BROKERS, PULSE_REDIS_URL); serves /health /ready /status /metrics on PULSE_PORT',
     )
-    .action(() => runUntilSignal(() => startRealtimeWorker(loadConfig())));
+    .action(() => runUntilSignal(async () => (await distributed()).startRealtimeWorker(loadConfig())));
 
   workerCommand
     .command('warehouse')
     .description('history: Kafka → PostgreSQL or ClickHouse (needs PULSE_KAFKA_BROKERS and PULSE_POSTGRES_URL / PULSE_CLICKHOUSE_URL)')
     .addOption(new Option('--sink <sink>', 'where history goes').choices(['postgres', 'clickhouse']).makeOptionMandatory())
-    .action((options: { sink: 'postgres' | 'clickhouse' }) => runUntilSignal(() => startWarehouseWorker(loadConfig(), options.sink)));
+    .action((options: { sink: 'postgres' | 'clickhouse' }) =>
+      runUntilSignal(async () => (await distributed()).startWarehouseWorker(loadConfig(), options.sink)),
+    );
 
   workerCommand
     .command('search')
     .description('marketplace search: filtered-products and client-queries → OpenSearch (needs PULSE_KAFKA_BROKERS, PULSE_OPENSEARCH_URL)')
-    .action(() => runUntilSignal(() => startSearchWorker(loadConfig())));
+    .action(() => runUntilSignal(async () => (await distributed()).startSearchWorker(loadConfig())));
 
   registerDbCommands(program);
 
   program
     .command('dashboard')
     .description('the dashboard and stats API over Redis, with lag from Kafka (needs PULSE_KAFKA_BROKERS, PULSE_REDIS_URL)')
-    .action(() => runUntilSignal(() => startDashboard(loadConfig())));
+    .action(() => runUntilSignal(async () => (await distributed()).startDashboard(loadConfig())));
 
   program
     .command('groups')
@@ -125,7 +129,7 @@ export function buildCli(): Command {
         { group: `${names.prefix}${searchProductsGroup('opensearch')}`, topics: [names.filteredProducts] },
         { group: `${names.prefix}${searchQueriesGroup('opensearch')}`, topics: [names.clientQueries] },
       ];
-      const bus = kafkaBusFrom(config);
+      const bus = await kafkaBusFrom(config);
       try {
         const present = new Set((await bus.listTopics()).map((t) => t.name));
         for (const { group, topics } of groups) {
@@ -171,7 +175,7 @@ export function buildCli(): Command {
         options.name === undefined
           ? ingestTopicSpecs(config)
           : [{ name: options.name, partitions: options.partitions ?? config.PULSE_PARTITIONS, replicas: config.PULSE_REPLICATION_FACTOR }];
-      const bus = kafkaBusFrom(config);
+      const bus = await kafkaBusFrom(config);
       try {
         await bus.ensureTopics(specs);
       } finally {

@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/config.ts';
-import { openShopAdmin, openShopClient } from '../runtime/cli-ports.ts';
-import { startShopAnalytics, startShopFilter } from '../runtime/distributed.ts';
 import type { Running } from '../runtime/lifecycle.ts';
 import type { BanKind } from '../shop/ban-rules.ts';
 import { catalogUpdates } from '../shop/catalog-updates.ts';
@@ -57,7 +55,7 @@ export function shopCommand(run: (start: () => Promise<Running>) => Promise<void
     .option('--seed <n>', 'seed of the changes', positiveInt, 1)
     .action(async (options: { file?: string; updates?: boolean; rate: number; count?: number; seed: number }) => {
       const products = await readProducts(options.file);
-      const admin = openShopAdmin(loadConfig());
+      const admin = (await import('../runtime/cli-ports.ts')).openShopAdmin(loadConfig());
       try {
         const published = await admin.publishProducts(products);
         console.log(`published ${published} products to ${admin.where}`);
@@ -99,7 +97,7 @@ export function shopCommand(run: (start: () => Promise<Running>) => Promise<void
     .option('--reason <text>', 'why (kept with the ban)')
     .action(async (options: BanTarget & { reason?: string }) => {
       const { kind, value } = banTarget(options);
-      const admin = openShopAdmin(loadConfig());
+      const admin = (await import('../runtime/cli-ports.ts')).openShopAdmin(loadConfig());
       try {
         const rule = await admin.ban(kind, value, options.reason);
         console.log(`banned ${rule.kind} ${JSON.stringify(rule.value)}`);
@@ -110,7 +108,7 @@ export function shopCommand(run: (start: () => Promise<Running>) => Promise<void
 
   target(shop.command('unban').description('lift a ban; the next version of its products passes')).action(async (options: BanTarget) => {
     const { kind, value } = banTarget(options);
-    const admin = openShopAdmin(loadConfig());
+    const admin = (await import('../runtime/cli-ports.ts')).openShopAdmin(loadConfig());
     try {
       const lifted = await admin.unban(kind, value);
       console.log(lifted ? `unbanned ${kind} ${JSON.stringify(value)}` : `no ban on ${kind} ${JSON.stringify(value)}`);
@@ -123,7 +121,7 @@ export function shopCommand(run: (start: () => Promise<Running>) => Promise<void
     .command('banned')
     .description('list the bans')
     .action(async () => {
-      const admin = openShopAdmin(loadConfig());
+      const admin = (await import('../runtime/cli-ports.ts')).openShopAdmin(loadConfig());
       try {
         const bans = await admin.bans();
         for (const ban of bans)
@@ -144,7 +142,7 @@ export function shopCommand(run: (start: () => Promise<Running>) => Promise<void
     .option('--limit <n>', 'results', positiveInt, 10)
     .option('--json', 'print the whole answer as JSON')
     .action(async (options: { name: string; category?: string; brand?: string; userId: string; limit: number; json?: boolean }) => {
-      const result = await openShopClient(loadConfig()).search({ q: options.name, ...options });
+      const result = await (await import('../runtime/cli-ports.ts')).openShopClient(loadConfig()).search({ q: options.name, ...options });
       if (options.json === true) return void console.log(JSON.stringify(result, null, 2));
       console.log(`${result.total} found`);
       for (const { product } of result.hits) {
@@ -165,7 +163,7 @@ export function shopCommand(run: (start: () => Promise<Running>) => Promise<void
     .option('--limit <n>', 'products', positiveInt, 10)
     .option('--json', 'print the whole answer as JSON')
     .action(async (options: { userId: string; limit: number; json?: boolean }) => {
-      const answer = await openShopClient(loadConfig()).recommend(options.userId, options.limit);
+      const answer = await (await import('../runtime/cli-ports.ts')).openShopClient(loadConfig()).recommend(options.userId, options.limit);
       if (options.json === true) return void console.log(JSON.stringify(answer, null, 2));
       console.log(
         `for ${answer.user_id} (${answer.basis === 'searches' ? 'from their searches' : 'top categories'}): ${answer.categories.join(', ')}`,
@@ -179,12 +177,12 @@ export function shopCommand(run: (start: () => Promise<Running>) => Promise<void
   shop
     .command('filter')
     .description('run a banned-products filter: products → filtered-products (a consumer group member; needs PULSE_KAFKA_BROKERS)')
-    .action(() => run(() => startShopFilter(loadConfig())));
+    .action(() => run(async () => (await import('../runtime/distributed.ts')).startShopFilter(loadConfig())));
 
   shop
     .command('analytics')
     .description('run the category analytics: filtered-products → recommendations (needs PULSE_KAFKA_BROKERS)')
-    .action(() => run(() => startShopAnalytics(loadConfig())));
+    .action(() => run(async () => (await import('../runtime/distributed.ts')).startShopAnalytics(loadConfig())));
 
   return shop;
 }

@@ -9,7 +9,6 @@ import { registerUserRoutes } from '../auth/user-routes.ts';
 import { siteKeys, type Config } from '../config/config.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { AccountStore } from '../stores/accounts/account-store.ts';
-import { connectPostgresAccountStore, openPgliteAccountStore } from '../stores/accounts/postgres/index.ts';
 import type { Closer } from './lifecycle.ts';
 
 /**
@@ -18,6 +17,8 @@ import type { Closer } from './lifecycle.ts';
  * PULSE_DATA_DIR/accounts. Embedded mode opens its own (embeddedStoresFrom).
  */
 export async function accountStoreFrom(config: Config): Promise<AccountStore> {
+  // Imported here: embedded mode, which imports this module too, never loads PostgreSQL's clients.
+  const { connectPostgresAccountStore, openPgliteAccountStore } = await import('../stores/accounts/postgres/index.ts');
   const store =
     config.PULSE_POSTGRES_URL === undefined
       ? await openPgliteAccountStore(join(resolve(config.PULSE_DATA_DIR), 'accounts'))

@@ -21,8 +21,8 @@ import { warehouseGroup, warehouseTopics, warehouseWorker } from '../workers/war
 import { createWorkerMetrics } from '../workers/worker-metrics.ts';
 import { startWorker, type RunningWorker, type WorkerDefinition, type WorkerOptions } from '../workers/worker-runner.ts';
 import { workerStatus } from '../workers/worker-status.ts';
+import { botCountingFrom } from './bot-counting.ts';
 import {
-  botCountingFrom,
   configuredWarehouses,
   kafkaBusFrom,
   kafkaClusterAdminFrom,

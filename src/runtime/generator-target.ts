@@ -5,7 +5,6 @@ import { systemClock, type Clock } from '../generator/clock.ts';
 import { defaultRetryPolicy, withRetries } from '../generator/retry.ts';
 import { createHttpTarget, createKafkaTarget, type Target } from '../generator/targets.ts';
 import type { Logger } from '../shared/logger.ts';
-import { kafkaBusFrom } from './adapters.ts';
 
 /** `--target`: `kafka`, or an ingest base URL such as http://127.0.0.1:8080. */
 export const isKafkaTarget = (target: string): boolean => target === 'kafka';
@@ -30,7 +29,8 @@ export async function openGeneratorTarget(
   if (!isKafkaTarget(spec.target)) return createHttpTarget({ url: spec.target });
   const standard = topicNames(deps.config.PULSE_TOPIC_PREFIX).pageViews;
   const topic = spec.topic ?? standard;
-  const bus = deps.bus ?? kafkaBusFrom(deps.config);
+  // Imported here: an HTTP target never loads the Kafka client.
+  const bus = deps.bus ?? (await import('./adapters.ts')).kafkaBusFrom(deps.config);
   try {
     const specs: TopicSpec[] =
       topic === standard

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/config.ts';
 import { buildDashboard } from '../../src/dashboard/build.ts';
-import { embeddedStoresFrom } from '../../src/runtime/adapters.ts';
+import { embeddedStoresFrom } from '../../src/runtime/embedded-adapters.ts';
 import { CHROME_UA } from '../helpers/events.ts';
 import { realtimeEvent } from '../helpers/realtime-store-suite.ts';
 import { adminHeaders, freePort, repoRoot, spawnPulse, waitFor, waitForHealth, type PulseProcess } from '../helpers/services.ts';

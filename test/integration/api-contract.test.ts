@@ -194,7 +194,9 @@ describe('the OpenAPI document of embedded Pulse is its exact contract (Schemath
     );
     runs.forEach((run, i) => {
       // The findings first: a CI log shows the start of a failure message, the whole report is in test-results/.
-      const findings = `shard ${i + 1}: ${summaries[i]?.verdict}\n${findingsOf(run.output)}`;
+      const exited = server.child.exitCode ?? server.child.signalCode;
+      const serverSide = exited === null ? '' : `\nPulse exited (${exited}); its last output:\n${server.output().slice(-4_000)}`;
+      const findings = `shard ${i + 1}: ${summaries[i]?.verdict}${serverSide}\n${findingsOf(run.output)}`;
       assert.equal(run.code, 0, findings);
       // Warnings (operations only ever refused for missing test data, …) are no failures.
       assert.match(summaries[i]?.verdict ?? '', /^(No issues found|(\d+ warnings?))$/, findings);

@@ -362,17 +362,19 @@ caught up ${f.load.catchUpSeconds === null ? `not within ${DRAIN_SECONDS} s` : `
 peak RSS with the large store ${int(f.large.peakMiB)} MiB.
 ${optimisedSentence(optimised)}
 
-Since the evening of 2026-12-02 embedded mode keeps its history and accounts in SQLite (\`PULSE_EMBEDDED_ENGINE\`, on a
-thread of its own for the warehouse) and opens PGlite only when the shop's search is used; the table above is such a
-run, made while a test run shared the machine: peak 477 MiB (met; 618–621 with PGlite), 243 MiB after start (468–506
-with PGlite), 11,875 events/s end to end (11,403 in a run before the accounts moved; a repeat with \`MALLOC_ARENA_MAX=2\`,
-which did not lower the memory, reached 16,926 with ingest accepting 40,828 events/s: the figures swing with the
-machine's other load). What bounds events/s now is the two cores shared by everything: the SQLite thread writes
-~30k rows/s beside ingest and the realtime worker on the main thread, whose live figures were current 15–22 s after the
-load (5.8–8 s with PGlite, whose slower writes left the main thread more of the machine). What keeps the idle RSS above
-200 MiB: Node.js with the app's modules (~180 MiB resident before any traffic, of which ~45 MiB of live V8 heap, the
-rest code, native memory and heap not yet collected) and the SQLite thread's V8 isolate. The paragraphs below are the
-PGlite runs of that morning (\`PULSE_EMBEDDED_ENGINE=pglite\`).
+Since the evening of 2026-12-02 embedded mode keeps its history and accounts in SQLite (\`PULSE_EMBEDDED_ENGINE\`; the
+warehouse on a thread of its own), opens PGlite only when the shop's search is used, loads none of distributed mode's
+clients, and writes warehouse batches of up to 5,000. The table above is such a run on a quiet machine (23:10): 22,526
+events/s end to end (met), peak 490 MiB (met), 211 MiB after start and 232 after the light load (not met: 200). The
+steps of that evening, each measured by this bench: SQLite for the warehouse alone, 11,403 events/s with PGlite still
+loaded for accounts and search (peak 619, 506 after start); accounts on SQLite and PGlite on first use, 11,875 beside a
+test run and 16,926 in a quieter repeat (peak 477–484, 243–291 after start); distributed mode's clients no longer
+imported by \`pulse start\`, 19,178 (idle 216); SQLite's WAL checkpoint every 10,000 pages instead of 1,000, 19,470;
+warehouse batches of 5,000 instead of 2,000, 21,972 and then this run. What bounds events/s now is the two cores
+shared by everything: ingest accepts 50k–54k events/s, then the realtime worker (main thread) and the SQLite thread
+(~30k rows/s there, 66k–77k rows/s alone) catch up in 20–26 s. What keeps the idle RSS above 200 MiB: Node.js with the
+app's modules (~160 MiB before any traffic, ~45 MiB of it live V8 heap) and the SQLite thread's V8 isolate. The
+paragraphs below are the PGlite runs of that morning (\`PULSE_EMBEDDED_ENGINE=pglite\`).
 
 What limits each (2026-12-02, the machine otherwise quiet; \`pulse start\` runs with 8 MiB V8 semi-spaces,
 \`PULSE_SEMI_SPACE_MB\`, and compiles WebAssembly with V8's baseline compiler only, \`PULSE_WASM_OPTIMIZE\`): the warehouse

@@ -98,7 +98,7 @@ export const configSchema = Type.Object({
   PULSE_WAREHOUSE_BATCH: Type.Integer({
     minimum: 1,
     maximum: 10_000,
-    default: 2000,
+    default: 5000,
     description:
       'Most records a warehouse worker writes in one batch. A batch is as large as the backlog allows, so this only matters while catching up, when larger batches write more rows a second.',
   }),

@@ -41,6 +41,12 @@ export interface SqliteWarehouseCoreOptions {
   countBots?: BotCounting | undefined;
   /** SQLite's page cache in KiB (default 8,192): the memory it keeps, whatever the amount stored. */
   cacheKiB?: number | undefined;
+  /**
+   * WAL pages before SQLite copies them into the database file (default 10,000 pages, 40 MiB of
+   * disk; SQLite's own 1,000 wrote 13–16% fewer rows a second: the event_id index's pages, changed
+   * by every batch, were copied ten times as often).
+   */
+  walPages?: number | undefined;
 }
 
 /** Default rows per export page. */
@@ -74,7 +80,7 @@ export function openSqliteWarehouseCore(options: SqliteWarehouseCoreOptions = {}
   // offset commit after writeEvents relies on (a power cut may lose the last commits, as with
   // PostgreSQL's synchronous_commit=off; the log then redelivers them).
   db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -${cache}; PRAGMA temp_store = FILE;
-    PRAGMA busy_timeout = 5000;`);
+    PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = ${Math.max(100, Math.round(options.walPages ?? 10_000))};`);
 
   const statements = new Map<string, StatementSync>();
   const prepared = (text: string): StatementSync => {

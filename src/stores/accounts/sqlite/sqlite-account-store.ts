@@ -1,4 +1,5 @@
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import type { SQLInputValue } from 'node:sqlite';
+import { inTransaction, openSqliteDatabase } from '../../sqlite-database.ts';
 import { migrateSqlite, type SqliteMigration } from '../../warehouse/sqlite/schema.ts';
 import type { AccountStore, Role, SavedFunnelRecord, SiteRecord, StoredUser, TokenRecord, UserRecord } from '../account-store.ts';
 
@@ -111,23 +112,12 @@ const isoOf = (ms: number | null): string | null => (ms === null ? null : new Da
 
 /** The AccountStore in `file` (absent: in memory, gone at close). */
 export function openSqliteAccountStore(file?: string): AccountStore {
-  const db = new DatabaseSync(file ?? ':memory:');
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  const db = openSqliteDatabase(file);
 
   const rows = <T>(text: string, ...params: SQLInputValue[]): T[] => db.prepare(text).all(...params) as T[];
   const one = <T>(text: string, ...params: SQLInputValue[]): T | undefined => db.prepare(text).get(...params) as T | undefined;
   const changed = (text: string, ...params: SQLInputValue[]): boolean => Number(db.prepare(text).run(...params).changes) > 0;
-  function transaction<T>(work: () => T): T {
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error;
-    }
-  }
+  const transaction = <T>(work: () => T): T => inTransaction(db, work);
   const replaceGrants = (userId: string, sites: readonly string[]): void => {
     db.prepare('DELETE FROM accounts_grants WHERE user_id = ?').run(userId);
     // Only sites that exist: a grant to a key nobody created would open it the day someone does.

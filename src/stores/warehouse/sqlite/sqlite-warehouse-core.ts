@@ -1,4 +1,5 @@
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { SQLInputValue, StatementSync } from 'node:sqlite';
+import { inTransaction, openSqliteDatabase } from '../../sqlite-database.ts';
 import { countNoBots, UNNAMED_BOT, type BotCounting } from '../../../contract/bot-traffic.ts';
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
 import { checkEventsQuery } from '../custom-events-checks.ts';
@@ -73,14 +74,13 @@ const propsText = (props: string | null): string | null => (props === null ? nul
 export type SqliteWarehouseCore = ReturnType<typeof openSqliteWarehouseCore>;
 
 export function openSqliteWarehouseCore(options: SqliteWarehouseCoreOptions = {}) {
-  const db = new DatabaseSync(options.file ?? ':memory:');
   const countBots = options.countBots ?? countNoBots;
   const cache = Math.max(256, Math.round(options.cacheKiB ?? 8192));
-  // WAL with synchronous=NORMAL: a commit survives the process dying, which is what a worker's
-  // offset commit after writeEvents relies on (a power cut may lose the last commits, as with
-  // PostgreSQL's synchronous_commit=off; the log then redelivers them).
-  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -${cache}; PRAGMA temp_store = FILE;
-    PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = ${Math.max(100, Math.round(options.walPages ?? 10_000))};`);
+  const walPages = Math.max(100, Math.round(options.walPages ?? 10_000));
+  const db = openSqliteDatabase(
+    options.file,
+    `PRAGMA cache_size = -${cache}; PRAGMA temp_store = FILE; PRAGMA wal_autocheckpoint = ${walPages};`,
+  );
 
   const statements = new Map<string, StatementSync>();
   const prepared = (text: string): StatementSync => {
@@ -95,17 +95,7 @@ export function openSqliteWarehouseCore(options: SqliteWarehouseCoreOptions = {}
   };
   const all = <T>(s: Statement): T[] => prepared(s.text).all(...(s.params as SQLInputValue[])) as T[];
 
-  function transaction<T>(work: () => T): T {
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error;
-    }
-  }
+  const transaction = <T>(work: () => T): T => inTransaction(db, work);
 
   let ready = false;
   let insertEvent: StatementSync;

@@ -1,4 +1,4 @@
-import { botSitesOf, type BreakdownDimension, type TimeRange } from '../warehouse.ts';
+import { botSitesOf, breakdownDimensions, type BreakdownDimension, type TimeRange } from '../warehouse.ts';
 
 /**
  * The History view's statements on SQLite, all over raw events (see schema.ts). Values always
@@ -64,21 +64,11 @@ ORDER BY ${key.kind === 'page' ? 't.views DESC, t.k' : 't.k'}`;
   return { text, params };
 }
 
-/** The events column behind each breakdown dimension (a closed list: identifiers, never values). */
-const dimensionColumns: Record<BreakdownDimension, string> = {
-  referrer_host: 'referrer_host',
-  browser: 'browser',
-  os: 'os',
-  device: 'device',
-  utm_source: 'utm_source',
-  utm_medium: 'utm_medium',
-  utm_campaign: 'utm_campaign',
-};
-
 /** Views and unique users per value of one dimension; null reads '(none)'; most viewed first, ties by value. */
 export function breakdownSql(range: TimeRange, dimension: BreakdownDimension, limit: number, countBots: readonly string[]): Statement {
-  const column = dimensionColumns[dimension];
-  if (column === undefined) throw new RangeError(`unknown breakdown dimension ${JSON.stringify(dimension)}`);
+  // Each dimension is the events column of its name (a closed list: identifiers, never values).
+  if (!breakdownDimensions.includes(dimension)) throw new RangeError(`unknown breakdown dimension ${JSON.stringify(dimension)}`);
+  const column = dimension;
   const params: Statement['params'] = [range.from, range.to];
   const site = siteFilter(range, params);
   const counted = countedFilter(botSitesOf(range, countBots), params);

@@ -138,12 +138,15 @@ export async function embeddedStoresFrom(config: Config): Promise<EmbeddedStores
       warehouse,
       accounts,
       search,
+      // Newest first; one failing close does not keep the others open (lifecycle.ts logs the failure).
       close: async () => {
-        for (const store of opened.reverse()) await store.close();
+        const failures: unknown[] = [];
+        for (const store of [...opened].reverse()) await store.close().catch((error: unknown) => failures.push(error));
+        if (failures.length > 0) throw new AggregateError(failures, 'closing the embedded stores failed');
       },
     };
   } catch (error) {
-    for (const store of opened.reverse()) await store.close().catch(() => undefined);
+    for (const store of [...opened].reverse()) await store.close().catch(() => undefined);
     throw error;
   }
 }

@@ -29,6 +29,8 @@ export interface SqliteWarehouseOptions extends WarehouseOptions {
 export interface SqliteWarehouse extends Warehouse {
   readonly kind: 'sqlite';
   readErrors(): Promise<ProcessingError[]>;
+  /** Ends the warehouse's thread as a crash would; the next call starts another (tests). */
+  killThread(): Promise<void>;
 }
 
 type CoreMethod = Exclude<keyof SqliteWarehouseCore, 'close'> | 'close';
@@ -69,7 +71,14 @@ function rebuilt(data: { message: string; name: string; code?: string; errcode?:
   return error;
 }
 
-async function threadCaller(options: SqliteWarehouseOptions, countBots: BotCounting): Promise<{ call: Caller; stop: () => Promise<void> }> {
+/** One started thread: its requests in flight, and whether it still runs. */
+interface Thread {
+  call: Caller;
+  alive(): boolean;
+  terminate(): Promise<void>;
+}
+
+function startThread(options: SqliteWarehouseOptions, countBots: BotCounting): Thread {
   const data: SqliteThreadData = { file: options.file, cacheKiB: options.cacheKiB };
   const worker = new Worker(new URL('./sqlite-warehouse-thread.ts', import.meta.url), { workerData: data });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void; method: string }>();
@@ -91,32 +100,75 @@ async function threadCaller(options: SqliteWarehouseOptions, countBots: BotCount
   worker.on('error', (error) => settleAll(new Error(`the SQLite thread failed: ${error.message}`, { cause: error })));
   worker.on('exit', (code) => settleAll(new Error(`the SQLite thread ended (exit code ${code})`)));
   worker.unref();
-  const call: Caller = (method, args) =>
-    new Promise((resolve, reject) => {
-      if (gone !== undefined) {
-        reject(storeError('unavailable', `sqlite ${method}: ${gone.message}`, gone));
-        return;
-      }
-      const id = nextId++;
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject, method });
-      worker.ref();
-      const request: SqliteThreadRequest = { id, method, args, botSites: countBots.sites() };
-      worker.postMessage(request);
-    });
-  // The thread opens the database as it starts: a first call surfaces a file that cannot be opened.
-  await call('ping', []);
   return {
-    call,
-    stop: async () => {
-      if (gone === undefined) await call('close', []).catch(() => undefined);
+    call: (method, args) =>
+      new Promise((resolve, reject) => {
+        if (gone !== undefined) {
+          reject(storeError('unavailable', `sqlite ${method}: ${gone.message}`, gone));
+          return;
+        }
+        const id = nextId++;
+        pending.set(id, { resolve: resolve as (value: unknown) => void, reject, method });
+        worker.ref();
+        const request: SqliteThreadRequest = { id, method, args, botSites: countBots.sites() };
+        worker.postMessage(request);
+      }),
+    alive: () => gone === undefined,
+    terminate: async () => {
       await worker.terminate();
     },
   };
 }
 
+/**
+ * The core on a thread of its own. A thread that ended on its own (a crash, or terminated) fails
+ * what it was doing as "store unavailable" (the caller retries); the next call starts a new thread
+ * on the same file, migrated again when the old one was, and SQLite's write-ahead log holds every
+ * committed batch. `kill` ends the thread as a crash would (tests).
+ */
+async function threadCaller(
+  options: SqliteWarehouseOptions,
+  countBots: BotCounting,
+): Promise<{ call: Caller; stop: () => Promise<void>; kill: () => Promise<void> }> {
+  let thread = startThread(options, countBots);
+  let migrated = false;
+  let stopped = false;
+  let restarting: Promise<Thread> | undefined;
+  const current = async (): Promise<Thread> => {
+    if (thread.alive()) return thread;
+    if (stopped) throw storeError('unavailable', 'sqlite: the warehouse is closed');
+    restarting ??= (async () => {
+      const next = startThread(options, countBots);
+      if (migrated) await next.call('migrate', []);
+      thread = next;
+      return next;
+    })().finally(() => {
+      restarting = undefined;
+    });
+    return restarting;
+  };
+  const call: Caller = async (method, args) => {
+    const result = await (await current()).call(method, args);
+    if (method === 'migrate') migrated = true;
+    return result;
+  };
+  // The thread opens the database as it starts: a first call surfaces a file that cannot be opened.
+  await call('ping', []);
+  return {
+    call,
+    stop: async () => {
+      stopped = true;
+      if (thread.alive()) await thread.call('close', []).catch(() => undefined);
+      await thread.terminate();
+    },
+    kill: () => thread.terminate(),
+  };
+}
+
 export async function createSqliteWarehouse(options: SqliteWarehouseOptions = {}): Promise<SqliteWarehouse> {
   const countBots = options.countBots ?? countNoBots;
-  const { call, stop } = options.thread === false ? directCaller(options, countBots) : await threadCaller(options, countBots);
+  const { call, stop, kill } =
+    options.thread === false ? { ...directCaller(options, countBots), kill: undefined } : await threadCaller(options, countBots);
   let closed: Promise<void> | undefined;
   return {
     kind: 'sqlite',
@@ -147,5 +199,9 @@ export async function createSqliteWarehouse(options: SqliteWarehouseOptions = {}
     eventPropertyKeys: (range, name, limit) => call('eventPropertyKeys', [range, name, limit]),
     ping: () => call('ping', []),
     close: () => (closed ??= stop()),
+    killThread: async () => {
+      if (kill === undefined) throw new TypeError("this SQLite warehouse runs on the caller's thread");
+      await kill();
+    },
   };
 }

@@ -6,7 +6,7 @@ import type { SearchIndex } from './search-index.ts';
  * for it. The first call opens (and migrates) the index; a failed open is retried by the next call.
  * `migrate()` before the first use does nothing: the open migrates.
  */
-export function lazySearchIndex(kind: SearchIndex['kind'], open: () => Promise<SearchIndex>): SearchIndex & { opened(): boolean } {
+export function lazySearchIndex(kind: SearchIndex['kind'], open: () => Promise<SearchIndex>): SearchIndex {
   let index: Promise<SearchIndex> | undefined;
   let closed = false;
   const ready = (): Promise<SearchIndex> => {
@@ -23,7 +23,6 @@ export function lazySearchIndex(kind: SearchIndex['kind'], open: () => Promise<S
       ((await ready())[method] as (...a: unknown[]) => Promise<never>)(...args);
   return {
     kind,
-    opened: () => index !== undefined,
     migrate: async () => {
       if (index !== undefined) await (await index).migrate();
     },

@@ -108,6 +108,18 @@ export function botSitesOf(range: TimeRange, countBots: readonly string[]): stri
   return range.site === undefined ? [...countBots] : countBots.includes(range.site) ? [range.site] : [];
 }
 
+/** Refuses a range whose bounds are not finite epoch ms (RangeError); false when it is empty (nothing to read). */
+export function checkRange(range: TimeRange): boolean {
+  if (!Number.isFinite(range.from) || !Number.isFinite(range.to))
+    throw new RangeError('time range bounds must be finite epoch milliseconds');
+  return range.from < range.to;
+}
+
+/** Refuses a row limit that is not a non-negative integer (RangeError). */
+export function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 0) throw new RangeError('limit must be a non-negative integer');
+}
+
 /** Product analytics (funnels, retention, custom events): see ./product-analytics.ts. */
 export interface Warehouse extends ProductAnalytics {
   readonly kind: 'postgres' | 'pglite' | 'clickhouse' | 'sqlite';

@@ -2,6 +2,7 @@ import { countNoBots, UNNAMED_BOT, type BotCounting } from '../../../contract/bo
 import type { EnrichedEvent } from '../../../contract/event-schema.ts';
 import {
   botSitesOf,
+  checkLimit,
   type BotTraffic,
   type BreakdownDimension,
   type BreakdownRow,
@@ -334,7 +335,7 @@ export function clickHouseWarehouseOver(
     },
 
     async botTraffic(range: TimeRange, limit: number): Promise<BotTraffic> {
-      if (!Number.isInteger(limit) || limit < 0) throw new RangeError('limit must be a non-negative integer');
+      checkLimit(limit);
       const totals = botTotalsSql(t, range);
       if (totals === null) return { requests: 0, pageViews: 0, top: [] };
       const [row] = await executor.query<{ requests: string | number; page_views: string | number }>(totals);

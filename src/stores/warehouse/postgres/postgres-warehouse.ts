@@ -3,13 +3,14 @@ import type { EnrichedEvent } from '../../../contract/event-schema.ts';
 import { PulseError } from '../../../shared/errors.ts';
 import {
   botSitesOf,
+  checkLimit,
+  checkRange,
   type BotTraffic,
   type BreakdownDimension,
   type BreakdownRow,
   type PageAggregate,
   type ProcessingError,
   type TimeBucket,
-  type TimeRange,
   type Warehouse,
   type WarehouseOptions,
   type WriteResult,
@@ -106,12 +107,6 @@ export const EXPORT_PAGE_SIZE = 1000;
 export const MAX_EVENTS_PER_STATEMENT = 10_000;
 /** forgetUser retries a serialization failure (a writer touched the same rollup row) this many times. */
 const FORGET_ATTEMPTS = 5;
-
-function checkRange(range: TimeRange): boolean {
-  if (!Number.isFinite(range.from) || !Number.isFinite(range.to))
-    throw new RangeError('time range bounds must be finite epoch milliseconds');
-  return range.from < range.to;
-}
 
 /** The SQLSTATE of a failure (the executor wraps the driver's error as the cause of a store error). */
 const sqlState = (error: unknown): string | undefined => {
@@ -217,14 +212,14 @@ export function warehouseOver(
     },
 
     async breakdown(range, dimension: BreakdownDimension, limit): Promise<BreakdownRow[]> {
-      if (!Number.isInteger(limit) || limit < 0) throw new RangeError('limit must be a non-negative integer');
+      checkLimit(limit);
       if (!checkRange(range) || limit === 0) return [];
       const { text, params } = breakdownSql(range, dimension, limit, countBots.sites());
       return executor.query<BreakdownRow>(text, params);
     },
 
     async botTraffic(range, limit): Promise<BotTraffic> {
-      if (!Number.isInteger(limit) || limit < 0) throw new RangeError('limit must be a non-negative integer');
+      checkLimit(limit);
       if (!checkRange(range)) return { requests: 0, pageViews: 0, top: [] };
       const totals = botTotalsSql(range);
       const [row] = await executor.query<{ requests: number; page_views: number }>(totals.text, totals.params);

@@ -9,6 +9,8 @@ import type { FunnelQuery, FunnelResult, RetentionQuery, RetentionResult } from 
 import { assembleRetention, checkRetentionQuery, type RetentionCell } from '../retention-periods.ts';
 import {
   botSitesOf,
+  checkLimit,
+  checkRange,
   type BotTraffic,
   type BreakdownDimension,
   type BreakdownRow,
@@ -54,16 +56,6 @@ export interface SqliteWarehouseCoreOptions {
 export const EXPORT_PAGE_SIZE = 1000;
 
 const EVENT_COLUMNS = 20;
-
-function checkRange(range: TimeRange): boolean {
-  if (!Number.isFinite(range.from) || !Number.isFinite(range.to))
-    throw new RangeError('time range bounds must be finite epoch milliseconds');
-  return range.from < range.to;
-}
-
-function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 0) throw new RangeError('limit must be a non-negative integer');
-}
 
 /** Whole-ms bounds, truncated as a JavaScript Date truncates them (the PostgreSQL adapter sends Dates). */
 const wholeMs = <R extends TimeRange>(range: R): R => ({ ...range, from: Math.trunc(range.from), to: Math.trunc(range.to) });

@@ -33,8 +33,16 @@ export const DEFAULT_EMBEDDED_SEMI_SPACE_MB = 8;
 const FLAG = '--max-semi-space-size';
 
 /**
+ * Each thread of `pulse start` (the SQLite warehouse has one of its own) loads the project's modules
+ * through the cache of stripped TypeScript (bin/typescript-cache.js) instead of Node's stripper, ~18
+ * MiB resident each: worker threads inherit `--import` from the process's flags, not the hooks a
+ * thread registered in code.
+ */
+export const TYPESCRIPT_CACHE_IMPORT = new URL('../../bin/register-typescript-cache.js', import.meta.url).href;
+
+/**
  * The Node flags `pulse <argv>` should run with that it does not have yet: none for any command
- * but `start`. The semi-space flag unless the caller chose a size itself (on the command line or in
+ * but `start`. The cache of stripped TypeScript for every thread; the semi-space flag unless the caller chose a size itself (on the command line or in
  * NODE_OPTIONS), or the setting is 0 or not a whole number (the configuration check at start-up
  * names a wrong value); the baseline WebAssembly flags unless PULSE_WASM_OPTIMIZE is true or the
  * caller gave a WebAssembly compiler flag on the command line.
@@ -47,6 +55,7 @@ export function missingNodeFlags(
   if (argv[0] !== 'start') return [];
   const given = [...execArgv, ...(env['NODE_OPTIONS'] ?? '').split(/\s+/)];
   const flags: string[] = [];
+  if (!execArgv.includes(TYPESCRIPT_CACHE_IMPORT)) flags.push('--import', TYPESCRIPT_CACHE_IMPORT);
   if (!given.some((arg) => arg.startsWith(FLAG))) {
     const setting = env[SEMI_SPACE_SETTING]?.trim();
     const mib = setting === undefined || setting === '' ? DEFAULT_EMBEDDED_SEMI_SPACE_MB : Number(setting);

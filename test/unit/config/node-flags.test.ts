@@ -1,36 +1,46 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { missingNodeFlags } from '../../../src/config/node-flags.ts';
+import { missingNodeFlags, TYPESCRIPT_CACHE_IMPORT } from '../../../src/config/node-flags.ts';
 
 const BASELINE = ['--liftoff-only', '--wasm-lazy-compilation'];
+/** What the re-exec gave `pulse start`: every thread loads stripped TypeScript from the cache. */
+const CACHED = ['--import', TYPESCRIPT_CACHE_IMPORT];
+
+test('`pulse start` runs every thread with the cache of stripped TypeScript, once; other commands do not re-exec for it', () => {
+  const noOther = { PULSE_SEMI_SPACE_MB: '0', PULSE_WASM_OPTIMIZE: 'true' };
+  assert.deepEqual(missingNodeFlags(['start'], [], noOther), CACHED);
+  assert.deepEqual(missingNodeFlags(['start'], ['--enable-source-maps', ...CACHED], noOther), []);
+  assert.match(TYPESCRIPT_CACHE_IMPORT, /^file:.*\/bin\/register-typescript-cache\.js$/);
+  assert.deepEqual(missingNodeFlags(['ingest'], [], noOther), []);
+});
 
 test('`pulse start` runs with 8 MiB semi-spaces unless the setting or the caller chose otherwise; other commands keep Node’s default', () => {
   const optimized = { PULSE_WASM_OPTIMIZE: 'true' };
-  assert.deepEqual(missingNodeFlags(['start'], [], optimized), ['--max-semi-space-size=8']);
-  assert.deepEqual(missingNodeFlags(['start', '--help'], ['--enable-source-maps'], optimized), ['--max-semi-space-size=8']);
-  assert.deepEqual(missingNodeFlags(['start'], [], { ...optimized, PULSE_SEMI_SPACE_MB: '32' }), ['--max-semi-space-size=32']);
-  assert.deepEqual(missingNodeFlags(['start'], [], { ...optimized, PULSE_SEMI_SPACE_MB: ' ' }), ['--max-semi-space-size=8']);
-  assert.deepEqual(missingNodeFlags(['start'], [], { ...optimized, PULSE_SEMI_SPACE_MB: '0' }), []);
+  assert.deepEqual(missingNodeFlags(['start'], CACHED, optimized), ['--max-semi-space-size=8']);
+  assert.deepEqual(missingNodeFlags(['start', '--help'], [...CACHED, '--enable-source-maps'], optimized), ['--max-semi-space-size=8']);
+  assert.deepEqual(missingNodeFlags(['start'], CACHED, { ...optimized, PULSE_SEMI_SPACE_MB: '32' }), ['--max-semi-space-size=32']);
+  assert.deepEqual(missingNodeFlags(['start'], CACHED, { ...optimized, PULSE_SEMI_SPACE_MB: ' ' }), ['--max-semi-space-size=8']);
+  assert.deepEqual(missingNodeFlags(['start'], CACHED, { ...optimized, PULSE_SEMI_SPACE_MB: '0' }), []);
   assert.deepEqual(
-    missingNodeFlags(['start'], [], { ...optimized, PULSE_SEMI_SPACE_MB: 'lots' }),
+    missingNodeFlags(['start'], CACHED, { ...optimized, PULSE_SEMI_SPACE_MB: 'lots' }),
     [],
     'the configuration check names a wrong value',
   );
-  assert.deepEqual(missingNodeFlags(['start'], ['--max-semi-space-size=4'], optimized), []);
-  assert.deepEqual(missingNodeFlags(['start'], [], { ...optimized, NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=2' }), []);
+  assert.deepEqual(missingNodeFlags(['start'], [...CACHED, '--max-semi-space-size=4'], optimized), []);
+  assert.deepEqual(missingNodeFlags(['start'], CACHED, { ...optimized, NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=2' }), []);
   for (const command of [['ingest'], ['worker', 'realtime'], [], ['help']])
     assert.deepEqual(missingNodeFlags(command, [], {}), [], command.join(' '));
 });
 
 test('`pulse start` compiles WebAssembly (PGlite) with V8’s baseline compiler unless PULSE_WASM_OPTIMIZE or a compiler flag says otherwise', () => {
-  assert.deepEqual(missingNodeFlags(['start'], [], {}), ['--max-semi-space-size=8', ...BASELINE]);
-  assert.deepEqual(missingNodeFlags(['start'], [], { PULSE_WASM_OPTIMIZE: 'false' }), ['--max-semi-space-size=8', ...BASELINE]);
-  assert.deepEqual(missingNodeFlags(['start'], [], { PULSE_SEMI_SPACE_MB: '0' }), BASELINE);
+  assert.deepEqual(missingNodeFlags(['start'], CACHED, {}), ['--max-semi-space-size=8', ...BASELINE]);
+  assert.deepEqual(missingNodeFlags(['start'], CACHED, { PULSE_WASM_OPTIMIZE: 'false' }), ['--max-semi-space-size=8', ...BASELINE]);
+  assert.deepEqual(missingNodeFlags(['start'], CACHED, { PULSE_SEMI_SPACE_MB: '0' }), BASELINE);
   for (const on of ['true', 'TRUE', ' 1 '])
-    assert.deepEqual(missingNodeFlags(['start'], [], { PULSE_SEMI_SPACE_MB: '0', PULSE_WASM_OPTIMIZE: on }), [], on);
+    assert.deepEqual(missingNodeFlags(['start'], CACHED, { PULSE_SEMI_SPACE_MB: '0', PULSE_WASM_OPTIMIZE: on }), [], on);
   // The caller's own choice on the command line wins, either way; after the re-exec nothing is missing.
   for (const flag of ['--liftoff-only', '--no-liftoff', '--no-wasm-lazy-compilation', '--wasm-tier-up'])
-    assert.deepEqual(missingNodeFlags(['start'], ['--max-semi-space-size=8', flag], {}), [], flag);
-  assert.deepEqual(missingNodeFlags(['start'], ['--max-semi-space-size=8', ...BASELINE], {}), []);
+    assert.deepEqual(missingNodeFlags(['start'], [...CACHED, '--max-semi-space-size=8', flag], {}), [], flag);
+  assert.deepEqual(missingNodeFlags(['start'], [...CACHED, '--max-semi-space-size=8', ...BASELINE], {}), []);
   assert.deepEqual(missingNodeFlags(['ingest'], [], {}), [], 'other commands keep V8’s defaults');
 });

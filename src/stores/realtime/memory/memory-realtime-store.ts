@@ -27,6 +27,7 @@ import type {
   RealtimeStoreOptions,
   UserStats,
 } from '../realtime-store.ts';
+import { createRecentIds } from './recent-ids.ts';
 
 export interface MemoryRealtimeStoreOptions extends RealtimeStoreOptions {
   /** Wall clock for what Redis expires by time (dedupe memory, per-user keys). Defaults to Date.now. */
@@ -93,8 +94,8 @@ const incrementIn = (map: Map<number, Map<string, number>>, outer: number, inner
 /**
  * How many event ids the memory store remembers to drop redelivered events (Redis remembers them
  * for 2 days, which in one process would grow with the traffic: ~100 bytes an event, gigabytes
- * at 20k events/s). 250,000 (~25 MiB) covers what redelivers in practice — an uncommitted batch
- * after a failure, a tracker's retry — for over 10 s at 20k events/s and 20 min at 200 events/s.
+ * at 20k events/s). 250,000 (6 MiB, recent-ids.ts) covers what redelivers in practice — an uncommitted
+ * batch after a failure, a tracker's retry — for over 10 s at 20k events/s and 20 min at 200 events/s.
  */
 export const MEMORY_STORE_REMEMBERED_IDS = 250_000;
 
@@ -107,10 +108,10 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
   const clock = options.clock ?? Date.now;
   const countBots = options.countBots ?? countNoBots;
   const dedupeTtlMs = realtimeLimits.dedupeTtlSeconds * 1000;
-  /** site + event_id → when it was first applied; insertion order is age order. Per site, as on Redis (whose markers share the site's slot). */
-  const seen = new Map<string, number>();
   const rememberedIds = options.rememberedIds ?? MEMORY_STORE_REMEMBERED_IDS;
   if (!Number.isSafeInteger(rememberedIds) || rememberedIds < 1) throw new RangeError('rememberedIds must be a positive integer');
+  /** (site, event_id) pairs applied, newest kept. Per site, as on Redis (whose markers share the site's slot). */
+  const seen = createRecentIds(rememberedIds, dedupeTtlMs);
   const sites = new Map<string, SiteState>();
   let closed = false;
 
@@ -149,13 +150,6 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
     user.touchedAt = now;
     state.users.set(userId, user);
     return user;
-  };
-
-  const forgetSeen = (now: number) => {
-    for (const [id, at] of seen) {
-      if (at > now - dedupeTtlMs && seen.size <= rememberedIds) break;
-      seen.delete(id);
-    }
   };
 
   const apply = (state: SiteState, event: PlannedEvent, now: number, touched: Set<string>) => {
@@ -253,19 +247,15 @@ export function createMemoryRealtimeStore(options: MemoryRealtimeStoreOptions = 
       ensureOpen();
       const planned = events.map(planEvent);
       const now = clock();
-      forgetSeen(now);
+      seen.expire(now);
       const touched = new Map<SiteState, Set<string>>();
       let applied = 0;
       let duplicates = 0;
       for (const event of planned) {
-        const marker = `${event.site}\u0000${event.id}`;
-        const at = seen.get(marker);
-        if (at !== undefined && at > now - dedupeTtlMs) {
+        if (!seen.firstSeen(event.site, event.id, now)) {
           duplicates += 1;
           continue;
         }
-        seen.delete(marker);
-        seen.set(marker, now);
         applied += 1;
         const state = siteState(event.site);
         let users = touched.get(state);

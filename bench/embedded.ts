@@ -42,9 +42,9 @@ const pulseEnv = {
   PULSE_SITES: site,
   PULSE_RATE_LIMIT_PER_MINUTE: '0',
   PULSE_SITE_RATE_LIMIT_PER_MINUTE: '0',
-  // Passed through so a run can compare batch sizes, WebAssembly tiers, engines and malloc arenas (default: Pulse's own).
+  // Passed through so a run can compare batch sizes, WebAssembly tiers, engines, semi-spaces and malloc arenas (default: Pulse's own).
   ...Object.fromEntries(
-    ['PULSE_WAREHOUSE_BATCH', 'PULSE_WASM_OPTIMIZE', 'PULSE_EMBEDDED_ENGINE', 'MALLOC_ARENA_MAX'].flatMap((name) =>
+    ['PULSE_WAREHOUSE_BATCH', 'PULSE_WASM_OPTIMIZE', 'PULSE_EMBEDDED_ENGINE', 'PULSE_SEMI_SPACE_MB', 'MALLOC_ARENA_MAX'].flatMap((name) =>
       process.env[name] === undefined ? [] : [[name, process.env[name]]],
     ),
   ),

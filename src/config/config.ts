@@ -218,7 +218,7 @@ export const configSchema = Type.Object({
     Type.String({
       minLength: 1,
       description:
-        'Where the scripts keep downloaded jars and packages, and embedded Pulse the template it makes new PGlite databases from (default ~/.cache/pulse).',
+        'Where the scripts keep downloaded jars and packages, and embedded Pulse the template it makes new PGlite databases from and its stripped TypeScript modules (default ~/.cache/pulse).',
     }),
   ),
 });

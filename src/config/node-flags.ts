@@ -27,9 +27,13 @@ const WASM_CHOICES = [
   '--no-wasm-tier-up',
 ];
 
-/** The setting (MiB per semi-space; 0 leaves V8's default) and the flag it becomes. */
+/**
+ * The setting (MiB per semi-space; 0 leaves V8's default) and the flag it becomes. 4 rather than 8:
+ * 9–17 MiB less resident after start and after light traffic, ~5% fewer events a second end to end
+ * under a heavy load (BENCHMARKS.md, "Embedded mode end to end", 2026-12-03).
+ */
 export const SEMI_SPACE_SETTING = 'PULSE_SEMI_SPACE_MB';
-export const DEFAULT_EMBEDDED_SEMI_SPACE_MB = 8;
+export const DEFAULT_EMBEDDED_SEMI_SPACE_MB = 4;
 const FLAG = '--max-semi-space-size';
 
 /**

@@ -99,7 +99,7 @@ test('`pulse start` replaced its own process image to run with small semi-spaces
   const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
     .split('\0')
     .filter((arg) => arg !== '');
-  assert.ok(commandLine.includes('--max-semi-space-size=8'), commandLine.join(' '));
+  assert.ok(commandLine.includes('--max-semi-space-size=4'), commandLine.join(' '));
   assert.match(commandLine.slice(-2).join(' '), /bin\/pulse\.js start$/, 'its arguments are kept');
 });
 

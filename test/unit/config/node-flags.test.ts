@@ -14,12 +14,12 @@ test('`pulse start` runs every thread with the cache of stripped TypeScript, onc
   assert.deepEqual(missingNodeFlags(['ingest'], [], noOther), []);
 });
 
-test('`pulse start` runs with 8 MiB semi-spaces unless the setting or the caller chose otherwise; other commands keep Node’s default', () => {
+test('`pulse start` runs with 4 MiB semi-spaces unless the setting or the caller chose otherwise; other commands keep Node’s default', () => {
   const optimized = { PULSE_WASM_OPTIMIZE: 'true' };
-  assert.deepEqual(missingNodeFlags(['start'], CACHED, optimized), ['--max-semi-space-size=8']);
-  assert.deepEqual(missingNodeFlags(['start', '--help'], [...CACHED, '--enable-source-maps'], optimized), ['--max-semi-space-size=8']);
+  assert.deepEqual(missingNodeFlags(['start'], CACHED, optimized), ['--max-semi-space-size=4']);
+  assert.deepEqual(missingNodeFlags(['start', '--help'], [...CACHED, '--enable-source-maps'], optimized), ['--max-semi-space-size=4']);
   assert.deepEqual(missingNodeFlags(['start'], CACHED, { ...optimized, PULSE_SEMI_SPACE_MB: '32' }), ['--max-semi-space-size=32']);
-  assert.deepEqual(missingNodeFlags(['start'], CACHED, { ...optimized, PULSE_SEMI_SPACE_MB: ' ' }), ['--max-semi-space-size=8']);
+  assert.deepEqual(missingNodeFlags(['start'], CACHED, { ...optimized, PULSE_SEMI_SPACE_MB: ' ' }), ['--max-semi-space-size=4']);
   assert.deepEqual(missingNodeFlags(['start'], CACHED, { ...optimized, PULSE_SEMI_SPACE_MB: '0' }), []);
   assert.deepEqual(
     missingNodeFlags(['start'], CACHED, { ...optimized, PULSE_SEMI_SPACE_MB: 'lots' }),
@@ -33,8 +33,8 @@ test('`pulse start` runs with 8 MiB semi-spaces unless the setting or the caller
 });
 
 test('`pulse start` compiles WebAssembly (PGlite) with V8’s baseline compiler unless PULSE_WASM_OPTIMIZE or a compiler flag says otherwise', () => {
-  assert.deepEqual(missingNodeFlags(['start'], CACHED, {}), ['--max-semi-space-size=8', ...BASELINE]);
-  assert.deepEqual(missingNodeFlags(['start'], CACHED, { PULSE_WASM_OPTIMIZE: 'false' }), ['--max-semi-space-size=8', ...BASELINE]);
+  assert.deepEqual(missingNodeFlags(['start'], CACHED, {}), ['--max-semi-space-size=4', ...BASELINE]);
+  assert.deepEqual(missingNodeFlags(['start'], CACHED, { PULSE_WASM_OPTIMIZE: 'false' }), ['--max-semi-space-size=4', ...BASELINE]);
   assert.deepEqual(missingNodeFlags(['start'], CACHED, { PULSE_SEMI_SPACE_MB: '0' }), BASELINE);
   for (const on of ['true', 'TRUE', ' 1 '])
     assert.deepEqual(missingNodeFlags(['start'], CACHED, { PULSE_SEMI_SPACE_MB: '0', PULSE_WASM_OPTIMIZE: on }), [], on);

@@ -15,7 +15,7 @@ export interface RecentIds {
   firstSeen(site: string, id: string, now: number): boolean;
   /** Forgets, oldest first, every id first seen `ttlMs` or longer before `now`. */
   expire(now: number): void;
-  /** How many ids are remembered. */
+  /** Places taken in the ring: the ids remembered (after a clock went back, also the old places of ids seen again, until passed). */
   readonly size: number;
   clear(): void;
 }

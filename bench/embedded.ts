@@ -44,7 +44,7 @@ const pulseEnv = {
   PULSE_SITE_RATE_LIMIT_PER_MINUTE: '0',
   // Passed through so a run can compare batch sizes, WebAssembly tiers, engines, semi-spaces and malloc arenas (default: Pulse's own).
   ...Object.fromEntries(
-    ['PULSE_WAREHOUSE_BATCH', 'PULSE_WASM_OPTIMIZE', 'PULSE_EMBEDDED_ENGINE', 'PULSE_SEMI_SPACE_MB', 'MALLOC_ARENA_MAX'].flatMap((name) =>
+    ['PULSE_WAREHOUSE_BATCH', 'PULSE_WASM_OPTIMIZE', 'PULSE_EMBEDDED_ENGINE', 'PULSE_SEMI_SPACE_MB', 'PULSE_OPTIMIZE_FOR_SIZE', 'MALLOC_ARENA_MAX'].flatMap((name) =>
       process.env[name] === undefined ? [] : [[name, process.env[name]]],
     ),
   ),

@@ -37,6 +37,17 @@ export const DEFAULT_EMBEDDED_SEMI_SPACE_MB = 4;
 const FLAG = '--max-semi-space-size';
 
 /**
+ * V8's `--optimize-for-size` trades speed for memory: its heap grows by smaller steps and gives back
+ * what it no longer uses sooner. For `pulse start` that is ~30–50 MiB less resident after start and
+ * after light traffic (the main thread's old space otherwise keeps ~35 MB of free pages), but about
+ * half the events a second under a heavy load (BENCHMARKS.md, "Embedded mode end to end",
+ * 2026-12-03): a choice for a small site on a very small box, PULSE_OPTIMIZE_FOR_SIZE=true. The flag
+ * (or its `--no-` form) on the command line wins.
+ */
+export const FOR_SIZE_SETTING = 'PULSE_OPTIMIZE_FOR_SIZE';
+const FOR_SIZE_FLAG = '--optimize-for-size';
+
+/**
  * Each thread of `pulse start` (the SQLite warehouse has one of its own) loads the project's modules
  * through the cache of stripped TypeScript (bin/typescript-cache.js) instead of Node's stripper, ~18
  * MiB resident each: worker threads inherit `--import` from the process's flags, not the hooks a
@@ -46,7 +57,8 @@ export const TYPESCRIPT_CACHE_IMPORT = new URL('../../bin/register-typescript-ca
 
 /**
  * The Node flags `pulse <argv>` should run with that it does not have yet: none for any command
- * but `start`. The cache of stripped TypeScript for every thread; the semi-space flag unless the caller chose a size itself (on the command line or in
+ * but `start`. The cache of stripped TypeScript for every thread; `--optimize-for-size` when asked;
+ * the semi-space flag unless the caller chose a size itself (on the command line or in
  * NODE_OPTIONS), or the setting is 0 or not a whole number (the configuration check at start-up
  * names a wrong value); the baseline WebAssembly flags unless PULSE_WASM_OPTIMIZE is true or the
  * caller gave a WebAssembly compiler flag on the command line.
@@ -65,6 +77,9 @@ export function missingNodeFlags(
     const mib = setting === undefined || setting === '' ? DEFAULT_EMBEDDED_SEMI_SPACE_MB : Number(setting);
     if (Number.isInteger(mib) && mib > 0) flags.push(`${FLAG}=${mib}`);
   }
+  const forSize = env[FOR_SIZE_SETTING]?.trim().toLowerCase();
+  const forSizeChosen = execArgv.some((arg) => arg === FOR_SIZE_FLAG || arg === `--no-${FOR_SIZE_FLAG.slice(2)}`);
+  if ((forSize === 'true' || forSize === '1') && !forSizeChosen) flags.push(FOR_SIZE_FLAG);
   const optimize = env[WASM_OPTIMIZE_SETTING]?.trim().toLowerCase();
   const wasmChosen = execArgv.some((arg) => WASM_CHOICES.some((choice) => arg === choice || arg.startsWith(`${choice}=`)));
   if (optimize !== 'true' && optimize !== '1' && !wasmChosen) flags.push(...BASELINE_WASM_FLAGS);

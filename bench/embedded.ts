@@ -44,9 +44,14 @@ const pulseEnv = {
   PULSE_SITE_RATE_LIMIT_PER_MINUTE: '0',
   // Passed through so a run can compare batch sizes, WebAssembly tiers, engines, semi-spaces and malloc arenas (default: Pulse's own).
   ...Object.fromEntries(
-    ['PULSE_WAREHOUSE_BATCH', 'PULSE_WASM_OPTIMIZE', 'PULSE_EMBEDDED_ENGINE', 'PULSE_SEMI_SPACE_MB', 'PULSE_OPTIMIZE_FOR_SIZE', 'MALLOC_ARENA_MAX'].flatMap((name) =>
-      process.env[name] === undefined ? [] : [[name, process.env[name]]],
-    ),
+    [
+      'PULSE_WAREHOUSE_BATCH',
+      'PULSE_WASM_OPTIMIZE',
+      'PULSE_EMBEDDED_ENGINE',
+      'PULSE_SEMI_SPACE_MB',
+      'PULSE_OPTIMIZE_FOR_SIZE',
+      'MALLOC_ARENA_MAX',
+    ].flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])),
   ),
 };
 
@@ -350,7 +355,8 @@ and two History reads over 30 days.
 - Date: ${today()}
 - Machine: ${machine()}
 - Command: \`npm run bench -- embedded\` (\`BENCH_SECONDS\`, \`BENCH_CONNECTIONS\`, \`BENCH_LIGHT_SECONDS\`, \`BENCH_EMBEDDED_STORED\`;
-  \`PULSE_WAREHOUSE_BATCH\` and \`PULSE_WASM_OPTIMIZE\` are passed to Pulse)
+  \`PULSE_WAREHOUSE_BATCH\`, \`PULSE_WASM_OPTIMIZE\`, \`PULSE_EMBEDDED_ENGINE\`, \`PULSE_SEMI_SPACE_MB\`, \`PULSE_OPTIMIZE_FOR_SIZE\` and
+  \`MALLOC_ARENA_MAX\` are passed to Pulse)
 
 | target | bound | measured | |
 | --- | --- | ---: | --- |
@@ -362,9 +368,38 @@ caught up ${f.load.catchUpSeconds === null ? `not within ${DRAIN_SECONDS} s` : `
 peak RSS with the large store ${int(f.large.peakMiB)} MiB.
 ${optimisedSentence(optimised)}
 
+On 2026-12-03 four changes took the memory after start and after light traffic down. That morning the machine ran
+about half as fast as the evening before (ingest accepted 25k–30k events/s instead of 50k–54k; the code of 2026-12-02
+did 14,665 events/s end to end beside the first change's 15,083), so compare the pairs, not runs of different days.
+- Every thread of \`pulse start\` loads its TypeScript modules from a cache of their stripped text
+  (\`bin/typescript-cache.js\`) instead of Node's type stripper, a WebAssembly build of swc that holds ~18 MiB in each
+  thread that loads it: 203 → 179 MiB after start and 224 → 207 after the light load, in a pair of runs.
+- The realtime store remembers event ids as 64-bit hashes in typed arrays: 6 MiB at its 250,000 ids instead of
+  ~29 MiB once full (after ~20 minutes at 200 events/s); the store alone also got faster (330k → 450k events/s).
+- The log's tail cache keeps views into each write's own buffer, not slices of Node's 64 KiB Buffer pool: a heap
+  snapshot after light traffic showed 192 pool chunks (12 MiB) held for a ~3 MiB budget (array buffers 18.4 → 11.6 MB).
+- 4 MiB V8 semi-spaces instead of 8 (\`PULSE_SEMI_SPACE_MB\`), two interleaved pairs: 155 and 163 MiB after start
+  against 165 and 179, 169 and 176 after 20 s of light load against 180 and 190, 12,541 and 12,924 events/s end to end
+  against 13,750 and 13,373 (~5% slower).
+Tried and not kept as defaults: V8's \`--optimize-for-size\` (121 MiB after start, 136 after the light load, 5,290 events/s
+end to end against 11,327 in the next run: offered as \`PULSE_OPTIMIZE_FOR_SIZE=true\` for a very small box) and
+\`--heap-growing-percent=25\` (142 / 158 MiB, 7,800 events/s); a memory-reducing full collection while lightly loaded
+(\`--expose-gc\`, \`gc({ flavor: 'last-resort' })\`) took one process from 192 to 146 MiB in 0.1 s, but at 200 events/s the
+heap grew back within a minute or two (V8 sets its next limit from the live size and its growing factor), so it
+would only have moved the moment of measuring. What the ~155–200 MiB is now (\`/proc/<pid>/smaps\` after
+light traffic): the node binary's code, ~55–60 MiB resident (shared with other Node processes on the box); the two
+threads' V8 heaps, ~80 MiB (the main thread's old space keeps ~30 MB of free pages after traffic: V8 sizes it for
+speed, and the SQLite thread's heap is ~9 MB); malloc's arenas, ~30 MiB (SQLite's 8 MiB page cache among them).
+The table above is a run of that day (04:50, the machine otherwise quiet, the code of this change): 165 MiB after
+start and 188 after 60 s of light load (both met), peak 385 MiB (met), 166 MiB after start on 1,000,000 stored events,
+and 12,508 events/s end to end, not met in that hour: ingest accepted 24,699 events/s where it accepted 52,229 the
+evening before, when this bench read 22,526 (with 8 MiB semi-spaces). Other runs of the day: 155–182 MiB after start,
+169–209 after the light load (20–60 s); over an hour on 5,000,000 stored events, 164 after start and 192 at the end
+(the next section).
+
 Since the evening of 2026-12-02 embedded mode keeps its history and accounts in SQLite (\`PULSE_EMBEDDED_ENGINE\`; the
 warehouse on a thread of its own), opens PGlite only when the shop's search is used, loads none of distributed mode's
-clients, and writes warehouse batches of up to 5,000. The table above is such a run on a quiet machine (23:10): 22,526
+clients, and writes warehouse batches of up to 5,000. A run on a quiet machine that evening (23:10): 22,526
 events/s end to end (met), peak 490 MiB (met), 211 MiB after start and 232 after the light load (not met: 200). The
 steps of that evening, each measured by this bench: SQLite for the warehouse alone, 11,403 events/s with PGlite still
 loaded for accounts and search (peak 619, 506 after start); accounts on SQLite and PGlite on first use, 11,875 beside a

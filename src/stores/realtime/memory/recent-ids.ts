@@ -1,6 +1,6 @@
 /**
  * The memory store's duplicate memory: the newest `capacity` (site, event id) pairs, each for
- * `ttlMs` from when it was first seen. A Map of the id strings took ~100 bytes an id (25 MiB at the
+ * `ttlMs` from when it was first seen. A Map of the id strings took ~120 bytes an id (~29 MiB at the
  * default 250,000, reached after ~20 minutes at 200 events/s); here an id is a 64-bit hash in a
  * ring of typed arrays, oldest first, found through an open-addressing table of ring positions:
  * 24 bytes an id, allocated once. Two different ids share a hash with a chance of about

@@ -6,7 +6,7 @@
 // skips stripping but keeps compiled code of every function it saw and made `pulse start` larger.
 // Plain JavaScript on purpose: it must run before any TypeScript is loaded.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { registerHooks, stripTypeScriptTypes } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -58,13 +58,20 @@ export function strippedSource(dir, url, source) {
     // not cached yet
   }
   const stripped = `${quietly(() => stripTypeScriptTypes(source, { mode: 'strip' }))}${stamp}`;
+  // Written beside and renamed over, as src/bus/embedded/atomic-file.ts does; that one is async
+  // TypeScript, and a module load hook runs synchronously before any TypeScript can load.
+  const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   try {
     mkdirSync(dir, { recursive: true });
-    const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
     writeFileSync(partial, stripped);
     renameSync(partial, file);
   } catch {
-    // a read-only cache: strip again next time
+    // a read-only or full cache: strip again next time, leaving no partial file behind
+    try {
+      rmSync(partial, { force: true });
+    } catch {
+      // nothing was written
+    }
   }
   return stripped;
 }

@@ -46,6 +46,7 @@ const FLAG = '--max-semi-space-size';
  */
 export const FOR_SIZE_SETTING = 'PULSE_OPTIMIZE_FOR_SIZE';
 const FOR_SIZE_FLAG = '--optimize-for-size';
+const NO_FOR_SIZE_FLAG = '--no-optimize-for-size';
 
 /**
  * Each thread of `pulse start` (the SQLite warehouse has one of its own) loads the project's modules
@@ -78,7 +79,7 @@ export function missingNodeFlags(
     if (Number.isInteger(mib) && mib > 0) flags.push(`${FLAG}=${mib}`);
   }
   const forSize = env[FOR_SIZE_SETTING]?.trim().toLowerCase();
-  const forSizeChosen = execArgv.some((arg) => arg === FOR_SIZE_FLAG || arg === `--no-${FOR_SIZE_FLAG.slice(2)}`);
+  const forSizeChosen = execArgv.includes(FOR_SIZE_FLAG) || execArgv.includes(NO_FOR_SIZE_FLAG);
   if ((forSize === 'true' || forSize === '1') && !forSizeChosen) flags.push(FOR_SIZE_FLAG);
   const optimize = env[WASM_OPTIMIZE_SETTING]?.trim().toLowerCase();
   const wasmChosen = execArgv.some((arg) => WASM_CHOICES.some((choice) => arg === choice || arg.startsWith(`${choice}=`)));

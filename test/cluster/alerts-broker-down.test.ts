@@ -17,8 +17,10 @@ import { adminHeaders, repoRoot, testAdminToken, waitFor } from '../helpers/serv
  * The alerting path end to end, on the real thing: the test stack's Prometheus scrapes the
  * secured 3-broker cluster's JMX exporters and evaluates ops/prometheus/rules/kafka-alerts.yml,
  * its Alertmanager routes every alert to http://127.0.0.1:19496/api/alerts/webhook — where this
- * test runs an embedded Pulse. Broker 2 is killed: KafkaBrokerDown and
- * KafkaUnderReplicatedPartitions must fire within the rules' `for` plus a few scrape intervals,
+ * test runs an embedded Pulse. Broker 2 is killed: KafkaBrokerDown must fire within its `for`
+ * plus two scrape intervals of the kill, KafkaUnderReplicatedPartitions within its `for` plus two
+ * scrape intervals of the moment the surviving brokers report under-replicated partitions (when
+ * Kafka fences the dead broker — Kafka's own time, reported, not the alerting's), both must
  * reach Pulse, and show on the dashboard's Alerts strip in Chromium (test-results/alerts-strip.png);
  * after broker 2 is started again both must resolve, on the board and on the strip
  * (test-results/alerts-strip-resolved.png). The broker is always started again.
@@ -30,14 +32,20 @@ const alertmanager = process.env['PULSE_TEST_ALERTMANAGER_URL'];
 const WEBHOOK_PORT = '19496';
 const BROKER = '2';
 const BROKER_INSTANCE = `broker-${BROKER}`;
-/** KRaft's broker.session.timeout.ms default (the cluster keeps it): the controller fences a dead broker within it, then its replicas leave the ISRs. */
-const FENCE_MS = 9_000;
+/** The surviving main brokers' JMX exporters: they report under-replication once the controller has fenced the dead one. */
+const survivorExporters = (process.env['PULSE_CLUSTER_JMX_URLS'] ?? '')
+  .split(',')
+  .filter((url, index) => url !== '' && index !== Number(BROKER) - 1);
+/** How long Kafka may take to fence a killed broker (broker.session.timeout.ms is 5 s; a loaded machine delays it): only a wait's bound. */
+const FENCE_WAIT_MS = 60_000;
 const screenshots = join(repoRoot, 'test-results');
 
 const skip =
   prometheus === undefined || prometheus === ''
     ? 'PULSE_TEST_PROMETHEUS_URL is not set: start Prometheus and Alertmanager with `bash scripts/stack up` and eval "$(bash scripts/stack env)"'
-    : false;
+    : survivorExporters.length !== 2
+      ? 'PULSE_CLUSTER_JMX_URLS does not list the 3 main brokers: eval "$(bash scripts/cluster env)"'
+      : false;
 
 /** A Prometheus or Alertmanager duration: `30s`, `1m30s`, `500ms`, `2h`. */
 function durationMs(text: string): number {
@@ -90,14 +98,16 @@ const isBrokerDown = (labels: Record<string, string>) =>
 const isUnderReplicated = (labels: Record<string, string>) =>
   labels['alertname'] === 'KafkaUnderReplicatedPartitions' && labels['job'] === 'kafka';
 
-/** All three brokers scraped and neither alert pending or firing: a clean start (a previous test may have just restarted a broker). */
+/** All three brokers scraped, neither alert pending or firing and no partition under-replicated: a clean start (a previous test may have just restarted a broker). */
 async function clusterHealthy(): Promise<true | undefined> {
   const up = await getJson<{ data: { result: { metric: Record<string, string>; value: [number, string] }[] } }>(
     `${prometheus}/api/v1/query?query=${encodeURIComponent('up{job="kafka"}')}`,
   );
   const upCount = up.data.result.filter((r) => r.value[1] === '1').length;
   const active = (await prometheusAlerts()).filter((a) => isBrokerDown(a.labels) || isUnderReplicated(a.labels));
-  return upCount === 3 && active.length === 0 ? true : undefined;
+  // Fully replicated now, as the brokers say it: the onset of under-replication is measured from this state.
+  const underReplicated = await Promise.all(survivorExporters.map((url) => underReplicatedAt(url)));
+  return upCount === 3 && active.length === 0 && underReplicated.every((n) => n === 0) ? true : undefined;
 }
 
 const boardOf = (base: string) => getJson<AlertBoardSnapshot>(`${base}/api/alerts`);
@@ -122,6 +132,53 @@ const brief = (a: BoardAlert) =>
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/** The sum of kafka_server_replicamanager_underreplicatedpartitions in one exporter's text. */
+async function underReplicatedAt(url: string): Promise<number> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  assert.equal(response.ok, true, `${url}: HTTP ${response.status}`);
+  const text = await response.text();
+  return [...text.matchAll(/^kafka_server_replicamanager_underreplicatedpartitions(?:\{[^}]*\})? (\S+)$/gm)].reduce(
+    (sum, [, value]) => sum + Number(value),
+    0,
+  );
+}
+
+/**
+ * Watches the surviving brokers from the kill on. The condition began inside the window it
+ * resolves with: after the start of the last poll in which every broker reported 0, before the
+ * end of the first poll in which one reported an under-replicated partition. Bounds use the
+ * window's far edge in their own direction, so a slow poll can only loosen them, never fail them.
+ */
+async function watchUnderReplicationOnset(signal: AbortSignal, from: number): Promise<{ after: number; before: number }> {
+  let lastClear = from;
+  let lastError: unknown;
+  while (!signal.aborted && Date.now() < from + FENCE_WAIT_MS) {
+    const polledAt = Date.now();
+    try {
+      const counts = await Promise.all(survivorExporters.map((url) => underReplicatedAt(url)));
+      if (counts.some((n) => n > 0)) return { after: lastClear, before: Date.now() };
+      lastClear = polledAt;
+    } catch (error) {
+      lastError = error; // an exporter slow to answer on a loaded machine: the window just widens
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(
+    `no surviving broker reported under-replicated partitions within ${seconds(FENCE_WAIT_MS)} of the kill` +
+      (lastError === undefined ? '' : `: ${String(lastError)}`),
+  );
+}
+
+/** The longest scrape of the brokers in the window: a sample is only seen by the evaluation after its scrape ends. */
+async function longestBrokerScrapeMs(fromMs: number, toMs: number): Promise<number> {
+  const range = Math.max(1, Math.ceil((toMs - fromMs) / 1000));
+  const query = `max(max_over_time(scrape_duration_seconds{job="kafka"}[${range}s]))`;
+  const result = await getJson<{ data: { result: { value: [number, string] }[] } }>(
+    `${prometheus}/api/v1/query?query=${encodeURIComponent(query)}&time=${toMs / 1000}`,
+  );
+  return Number(result.data.result[0]?.value[1] ?? 0) * 1000;
+}
+
 test(
   'a broker killed on the secured cluster: Prometheus fires KafkaBrokerDown and KafkaUnderReplicatedPartitions, Alertmanager delivers them to Pulse, the Alerts strip shows them, and they resolve after the restart',
   { skip, timeout: 900_000 },
@@ -131,9 +188,10 @@ test(
     const cycle = Math.max(times.scrape, times.evaluation);
     // Prometheus: the failed scrape, the evaluation that sees it, then `for`; Alertmanager: group_wait (a new group per alertname).
     const brokerDownBound = times.brokerDownFor + 2 * cycle;
-    const underReplicatedBound = times.underReplicatedFor + FENCE_MS + 2 * cycle + times.evaluation;
+    // From the onset: the next scrape, the scrape's own duration, the evaluation that sees it, then `for`.
+    const underReplicatedBound = times.underReplicatedFor + 2 * cycle;
     const deliveryBound = times.evaluation + times.groupWait + times.groupInterval + 5_000;
-    const fireDeadline = Math.max(brokerDownBound, underReplicatedBound) + deliveryBound + 30_000;
+    const fireDeadline = Math.max(brokerDownBound, FENCE_WAIT_MS + underReplicatedBound) + deliveryBound + 30_000;
 
     await buildDashboard(); // fast when the build is current
     await waitFor(clusterHealthy, 'all three brokers up in Prometheus and no broker alert pending or firing', 180_000);
@@ -156,6 +214,9 @@ test(
 
       const killedAt = Date.now();
       killed = true;
+      const stopWatching = new AbortController();
+      const onset = watchUnderReplicationOnset(stopWatching.signal, killedAt);
+      onset.catch(() => undefined); // awaited below; a failure must not surface as an unhandled rejection first
       t.diagnostic(await clusterScript('kill-broker', BROKER));
 
       // --- firing: on Pulse's board, sent by Alertmanager
@@ -170,15 +231,20 @@ test(
         `KafkaBrokerDown{instance="${BROKER_INSTANCE}"} and KafkaUnderReplicatedPartitions firing on Pulse's board`,
         fireDeadline,
       ).catch(async (error: unknown) => {
+        stopWatching.abort();
         throw new Error(`${String(error)}\n${await diagnostics(base)}`);
       });
       const { down, urp } = firing;
+      stopWatching.abort();
+      const began = await onset;
+      const scrapeMs = await longestBrokerScrapeMs(killedAt, urp.startsAt);
       t.diagnostic(
         `KafkaBrokerDown fired ${seconds(down.startsAt - killedAt)} after the kill (bound: for ${seconds(times.brokerDownFor)} + 2 × ${seconds(cycle)}), ` +
           `reached Pulse ${seconds(down.firstReceivedAt - down.startsAt)} later`,
       );
       t.diagnostic(
-        `KafkaUnderReplicatedPartitions fired ${seconds(urp.startsAt - killedAt)} after the kill (bound: fencing ${seconds(FENCE_MS)} + for ${seconds(times.underReplicatedFor)} + 2 × ${seconds(cycle)} + evaluation), ` +
+        `the surviving brokers began reporting under-replication ${seconds(began.after - killedAt)}–${seconds(began.before - killedAt)} after the kill (Kafka fencing the dead broker); ` +
+          `KafkaUnderReplicatedPartitions fired ${seconds(urp.startsAt - began.before)}–${seconds(urp.startsAt - began.after)} after that (bound: for ${seconds(times.underReplicatedFor)} + 2 × ${seconds(cycle)} + the longest broker scrape, ${seconds(scrapeMs)}), ` +
           `reached Pulse ${seconds(urp.firstReceivedAt - urp.startsAt)} later; summary: ${urp.summary ?? ''}`,
       );
       assert.ok(
@@ -186,9 +252,14 @@ test(
         `KafkaBrokerDown fired ${seconds(down.startsAt - killedAt)} after the kill`,
       );
       assert.ok(down.startsAt - killedAt >= times.brokerDownFor, 'not before its `for` has passed');
+      // A sample is stamped with its scrape's start, which may precede the onset by up to the scrape's duration.
       assert.ok(
-        urp.startsAt - killedAt <= underReplicatedBound + 1000,
-        `under-replication fired ${seconds(urp.startsAt - killedAt)} after the kill`,
+        urp.startsAt - began.after >= times.underReplicatedFor - scrapeMs - 1000,
+        'under-replication not before its `for` has passed',
+      );
+      assert.ok(
+        urp.startsAt - began.before <= underReplicatedBound + scrapeMs + 1000,
+        `under-replication fired ${seconds(urp.startsAt - began.before)} after the brokers reported it`,
       );
       for (const alert of [down, urp]) {
         assert.ok(

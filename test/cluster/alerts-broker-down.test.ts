@@ -188,7 +188,7 @@ test(
     const cycle = Math.max(times.scrape, times.evaluation);
     // Prometheus: the failed scrape, the evaluation that sees it, then `for`; Alertmanager: group_wait (a new group per alertname).
     const brokerDownBound = times.brokerDownFor + 2 * cycle;
-    // From the onset: the next scrape, the scrape's own duration, the evaluation that sees it, then `for`.
+    // From the onset: the next scrape, the evaluation that sees it, then `for` (the scrape's own duration is added once measured).
     const underReplicatedBound = times.underReplicatedFor + 2 * cycle;
     const deliveryBound = times.evaluation + times.groupWait + times.groupInterval + 5_000;
     const fireDeadline = Math.max(brokerDownBound, FENCE_WAIT_MS + underReplicatedBound) + deliveryBound + 30_000;

@@ -78,11 +78,15 @@ export function missingNodeFlags(
     const mib = setting === undefined || setting === '' ? DEFAULT_EMBEDDED_SEMI_SPACE_MB : Number(setting);
     if (Number.isInteger(mib) && mib > 0) flags.push(`${FLAG}=${mib}`);
   }
-  const forSize = env[FOR_SIZE_SETTING]?.trim().toLowerCase();
   const forSizeChosen = execArgv.includes(FOR_SIZE_FLAG) || execArgv.includes(NO_FOR_SIZE_FLAG);
-  if ((forSize === 'true' || forSize === '1') && !forSizeChosen) flags.push(FOR_SIZE_FLAG);
-  const optimize = env[WASM_OPTIMIZE_SETTING]?.trim().toLowerCase();
+  if (switchedOn(env[FOR_SIZE_SETTING]) && !forSizeChosen) flags.push(FOR_SIZE_FLAG);
   const wasmChosen = execArgv.some((arg) => WASM_CHOICES.some((choice) => arg === choice || arg.startsWith(`${choice}=`)));
-  if (optimize !== 'true' && optimize !== '1' && !wasmChosen) flags.push(...BASELINE_WASM_FLAGS);
+  if (!switchedOn(env[WASM_OPTIMIZE_SETTING]) && !wasmChosen) flags.push(...BASELINE_WASM_FLAGS);
   return flags;
+}
+
+/** A boolean setting read before the configuration is: anything else is off here, and the check at start-up names it. */
+function switchedOn(value: string | undefined): boolean {
+  const text = value?.trim().toLowerCase();
+  return text === 'true' || text === '1';
 }

@@ -266,9 +266,15 @@ export function registerStatsRoutes(app: FastifyInstance, deps: StatsDeps): void
     '/api/stream',
     {
       schema: {
-        description: 'Server-sent events: a `live` event about twice a second with realtime figures and pipeline health.',
+        description:
+          'Server-sent events: a `live` event with realtime figures and pipeline health twice a second, and about 0.1 s after new events where the realtime worker runs in the same process (`pulse start`).',
         querystring: siteQuery,
-        response: { 200: eventStreamResponse(['live'], 'A `live` event about twice a second: the realtime figures and pipeline health.') },
+        response: {
+          200: eventStreamResponse(
+            ['live'],
+            'A `live` event twice a second (sooner after new events in `pulse start`): the realtime figures and pipeline health.',
+          ),
+        },
       },
     },
     async (request, reply) => {

@@ -15,6 +15,7 @@ import { registerStatsRoutes } from '../query/stats-routes.ts';
 import { registerTopicRoutes } from '../query/topic-routes.ts';
 import { registerKafkaRoutes } from '../query/kafka-routes.ts';
 import { createLogger } from '../shared/logger.ts';
+import { afterApply } from '../stores/realtime/after-apply.ts';
 import { createMemoryRealtimeStore } from '../stores/realtime/memory/index.ts';
 import { createSearchIndexMetrics, instrumentSearchIndex } from '../stores/search/instrumented-search-index.ts';
 import { realtimeWorker } from '../workers/realtime/realtime-worker.ts';
@@ -54,7 +55,13 @@ export function startEmbedded(config: Config): Promise<Running> {
     };
     // The in-memory store starts empty on every boot: forgetting the group's offsets makes the worker
     // rebuild the live figures from the retained log instead of showing zeros until new traffic arrives.
-    const live = realtimeWorker(store, topics, { defaultSite: defaultSite(config) });
+    // The live push follows this worker: each applied batch brings the next push forward (the hub exists further down).
+    let liveApplied = (): void => undefined;
+    const live = realtimeWorker(
+      afterApply(store, () => liveApplied()),
+      topics,
+      { defaultSite: defaultSite(config) },
+    );
     await bus.deleteGroup(live.group);
     const realtime = await startWorker(live, workerOptions);
     cleanup.add(() => realtime.stop());
@@ -82,6 +89,7 @@ export function startEmbedded(config: Config): Promise<Running> {
     const watches = [watchOf(live), watchOf(historyDefinition)];
     const hub = createLiveHub({ store, bus, watches, onError: (error) => logger.warn({ err: error }, 'live update failed') });
     cleanup.add(() => hub.close());
+    liveApplied = () => hub.wake();
     const app = await buildIngestApp({
       bus,
       settings: { ...ingestSettings(config), sites: sites.accepted, siteOrigins: sites.originsOf, shieldOf: sites.shieldOf },

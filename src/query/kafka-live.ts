@@ -10,6 +10,8 @@ export interface LiveTailOptions {
   /** Most records sent per partition and look; a partition further behind skips to its newest ones (default 200). */
   maxPerPartition?: number;
   signal: AbortSignal;
+  /** The tail has taken each partition's end: every record written from now on will be sent (filters allowing). */
+  ready?(from: { partition: number; offset: number }[]): void;
   send(message: MessageView): void;
   /** Records passed over because they arrived faster than a page can show them. */
   skipped(count: number): void;
@@ -29,6 +31,7 @@ export async function tailTopic(admin: ClusterAdmin, options: LiveTailOptions): 
   for (const p of (await admin.partitionOffsets([options.topic]))[0]?.partitions ?? []) {
     if (wanted(p.partition)) positions.set(p.partition, p.endOffset);
   }
+  options.ready?.([...positions].map(([partition, offset]) => ({ partition, offset })));
   while (!options.signal.aborted) {
     await pause(intervalMs, options.signal);
     if (options.signal.aborted) break;

@@ -247,13 +247,13 @@ export function registerKafkaRoutes(app: FastifyInstance, deps: KafkaRoutesDeps)
     {
       schema: {
         description:
-          'Kafka page: server-sent events of new records (one message object per event, filters as for /messages); an `skipped` event counts records passed over when they arrive faster than shown.',
+          'Kafka page: server-sent events of new records (one message object per event, filters as for /messages); a `ready` event once every record written afterwards will be sent; a `skipped` event counts records passed over when they arrive faster than shown.',
         params: topicParams,
         querystring: liveQuery,
         response: {
           200: eventStreamResponse(
-            ['message', 'skipped', 'error'],
-            'One `message` event a new record; `skipped` counts records passed over; `error` before the stream ends on a failed read.',
+            ['ready', 'message', 'skipped', 'error'],
+            '`ready` (each partition and the offset the tail starts from) once the tail has taken the ends; one `message` event a new record; `skipped` counts records passed over; `error` before the stream ends on a failed read.',
           ),
           ...errorResponses(404, 503),
         },
@@ -278,6 +278,7 @@ export function registerKafkaRoutes(app: FastifyInstance, deps: KafkaRoutesDeps)
           partition: request.query.partition,
           filter: filterOf(request.query),
           signal: stop.signal,
+          ready: (from) => out.write(`event: ready\ndata: ${JSON.stringify({ from })}\n\n`),
           send: (message) => out.write(`data: ${JSON.stringify(message)}\n\n`),
           skipped: (count) => out.write(`event: skipped\ndata: ${JSON.stringify({ count })}\n\n`),
         });

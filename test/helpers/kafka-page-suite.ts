@@ -75,6 +75,15 @@ const BATCHES = 4;
 const PER_BATCH = 30;
 const id = (m: { partition: number; offset: number }) => `${m.partition}/${m.offset}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** What `promise` gives, or undefined once `ms` have passed (the timer does not outlive the race). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export function defineKafkaPageSuite(name: string, open: () => Promise<KafkaPageTarget>, options: KafkaPageSuiteOptions): void {
   describe(name, { timeout: 600_000 }, () => {
@@ -527,26 +536,42 @@ export function defineKafkaPageSuite(name: string, open: () => Promise<KafkaPage
       assert.ok(reader !== undefined);
       const decoder = new TextDecoder();
       let buffered = '';
-      const nextMessage = async (): Promise<MessageView> => {
+      /** The next server-sent event that carries data: its name (`message` when unnamed) and parsed data. */
+      const nextEvent = async (): Promise<{ event: string; data: unknown }> => {
         for (;;) {
-          const data = /^data: (.*)$/m.exec(buffered);
-          if (data?.[1] !== undefined) {
-            buffered = buffered.slice((data.index ?? 0) + data[0].length);
-            return JSON.parse(data[1]) as MessageView;
+          const end = buffered.indexOf('\n\n');
+          if (end >= 0) {
+            const block = buffered.slice(0, end);
+            buffered = buffered.slice(end + 2);
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (data !== undefined) return { event: /^event: (.*)$/m.exec(block)?.[1] ?? 'message', data: JSON.parse(data) };
+            continue; // retry:, or a comment
           }
           const { value, done } = await reader.read();
           if (done) throw new Error('stream ended');
           buffered += decoder.decode(value, { stream: true });
         }
       };
+      const nextMessage = async (): Promise<MessageView> => {
+        const { event, data } = await nextEvent();
+        assert.equal(event, 'message');
+        return data as MessageView;
+      };
       try {
-        await sleep(300); // the tail has taken the ends
+        // Produced only once the tail has taken the ends: it follows from there.
+        const ready = await within(nextEvent(), 30_000);
+        assert.ok(ready?.event === 'ready', `the tail said it was ready within 30 s: ${JSON.stringify(ready)}`);
+        assert.deepEqual(
+          (ready.data as { from: { partition: number }[] }).from.map((p) => p.partition).sort((a, b) => a - b),
+          [0, 1],
+          'from each partition of the topic',
+        );
         const sent = Date.now();
         await target.bus.produce([
           { topic: scratch, key: 'other', value: 'skip me', partition: 0 },
           { topic: scratch, key: 'wanted', value: '{"live":true}', partition: 1 },
         ]);
-        const message = await Promise.race([nextMessage(), sleep(5000).then(() => undefined)]);
+        const message = await within(nextMessage(), 5000);
         assert.ok(message !== undefined, 'no live record within 5 s');
         assert.equal(message.key, 'wanted');
         assert.deepEqual(message.value, { live: true });

@@ -339,7 +339,9 @@ export function messageBrowser(topic: string, initial: BrowseQuery, hooks: { rep
           : `Live tail: ${formatCount(received)} new ${received === 1 ? 'record' : 'records'} since it was turned on, newest on top${skipped > 0 ? ` · ${formatCount(skipped)} passed over (arriving faster than shown)` : ''}.`,
         'live',
       );
-    source.addEventListener('open', () => {
+    // Live once the server has taken the partitions' ends (its `ready`), not when the connection opens:
+    // a record written between the two would never be shown.
+    source.addEventListener('ready', () => {
       if (live !== source) return;
       section.dataset['live'] = 'on';
       report();

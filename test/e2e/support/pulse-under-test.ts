@@ -191,22 +191,47 @@ export async function kafkaPulse(extraEnv: Record<string, string> = {}): Promise
 }
 
 /**
+ * The events by event_id, each once. A topic is at-least-once from the browser: after an unclear
+ * failure (a 503 for a write Kafka made anyway, a request cut off by a navigation) the tracker sends
+ * the same events again with the same ids, and the stores count each id once. A repeat must be the
+ * same event (all but ingest's received_at); an extra event has an id of its own and stays.
+ */
+export function distinctEvents(arrived: readonly ArrivedEvent[]): { events: ArrivedEvent[]; repeats: number } {
+  const byId = new Map<unknown, ArrivedEvent>();
+  const sameEvent = (event: ArrivedEvent) => JSON.stringify({ ...event, value: { ...event.value, received_at: undefined } });
+  let repeats = 0;
+  for (const event of arrived) {
+    const id = event.value['event_id'];
+    const first = byId.get(id);
+    if (first === undefined || typeof id !== 'string') {
+      byId.set(typeof id === 'string' ? id : Symbol('no event_id'), event);
+      continue;
+    }
+    repeats += 1;
+    if (sameEvent(first) !== sameEvent(event))
+      throw new Error(`two different events share the event_id ${id}: ${sameEvent(first)} and ${sameEvent(event)}`);
+  }
+  return { events: [...byId.values()], repeats };
+}
+
+/**
  * Reads until `enough(events)` holds and nothing new arrived for `settleMs`
- * (so an extra or duplicated event would be seen too), or until `timeoutMs`;
- * returns what arrived either way, for the assertions to judge.
+ * (so an extra event would be seen too), or until `timeoutMs`; returns what
+ * arrived either way, each event_id once (see distinctEvents), for the assertions to judge.
  */
 export async function settledEvents(
   reader: EventReader,
   pick: (event: ArrivedEvent) => boolean,
   enough: (events: ArrivedEvent[]) => boolean,
-  { timeoutMs = 30_000, settleMs = 1500 } = {},
+  { timeoutMs = 30_000, settleMs = 1500, onRepeats }: { timeoutMs?: number; settleMs?: number; onRepeats?: (count: number) => void } = {},
 ): Promise<ArrivedEvent[]> {
   const deadline = Date.now() + timeoutMs;
   let events: ArrivedEvent[] = [];
+  let repeats = 0;
   let count = -1;
   let stableSince = Date.now();
   while (Date.now() < deadline) {
-    events = (await reader.read()).filter(pick);
+    ({ events, repeats } = distinctEvents((await reader.read()).filter(pick)));
     if (events.length !== count) {
       count = events.length;
       stableSince = Date.now();
@@ -215,6 +240,7 @@ export async function settledEvents(
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  if (repeats > 0) onRepeats?.(repeats);
   return events;
 }
 

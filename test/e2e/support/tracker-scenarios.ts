@@ -76,7 +76,7 @@ export function defineTrackerScenarios(
     test(
       'a visit arrives exactly: a page view per navigation, one click per click, one form submit, 7–9 mouse events in 2 s',
       { timeout: 90_000 },
-      async () => {
+      async (t) => {
         const { page, reader } = await begin();
         await page.goto(`${pulse.base}/demo/`); // page view 1
         await page.click('#buy-now'); // click 1
@@ -122,12 +122,17 @@ export function defineTrackerScenarios(
         });
         const userId = await storedUserId(page);
 
-        const events = await settledEvents(reader, fromUser(userId), (evs) => {
-          const counts = countByType(evs);
-          return (
-            counts['page_view'] === 4 && counts['click'] === 6 && counts['form_submit'] === 1 && (counts['mouse_move'] ?? 0) >= captured
-          );
-        });
+        const events = await settledEvents(
+          reader,
+          fromUser(userId),
+          (evs) => {
+            const counts = countByType(evs);
+            return (
+              counts['page_view'] === 4 && counts['click'] === 6 && counts['form_submit'] === 1 && (counts['mouse_move'] ?? 0) >= captured
+            );
+          },
+          { onRepeats: (n) => t.diagnostic(`${n} event(s) arrived again with the same event_id (a retry after an unclear failure)`) },
+        );
         const counts = countByType(events);
         assert.equal(counts['page_view'], 4, `page views: ${JSON.stringify(counts)}`);
         assert.equal(counts['click'], 6, `clicks: ${JSON.stringify(counts)}`);

@@ -425,7 +425,10 @@ describe('dashboard accounts in Chromium → pulse start', { timeout: 240_000 },
     assert.equal((await fetchFromPage(shared, '/api/sites/beta/shares')).status, 403, 'a share link reads figures only');
     await shared.screenshot({ path: join(results, 'accounts-shared-view.png'), fullPage: true });
 
-    // Revoked: the link answers 404, and the shared page goes back to the sign-in form.
+    // Revoked: the link answers 404, and the browser that held it sees the sign-in form. The shared page leaves the
+    // dashboard first: an open dashboard that sees the revocation (a 401) reloads itself at any moment, and closing
+    // or navigating a page while Chromium commits such a navigation can hang for good (microsoft/playwright#42366).
+    await shared.goto('about:blank');
     const shareId = await page.evaluate(() =>
       (globalThis as unknown as InPage).document
         .querySelector('[data-shares-table] tbody tr[data-share-id]')
@@ -440,20 +443,14 @@ describe('dashboard accounts in Chromium → pulse start', { timeout: 240_000 },
     );
     const revoked = await fetch(shareUrl, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     assert.equal(revoked.status, 404);
-    // The open page may see the revocation first (a 401) and reload itself at any moment, so a reload or goto
-    // of it races that navigation. The browser that held the link opens the dashboard again in a new tab:
-    // same cookies (the revoked share cookie is still there), no navigation of its own to race.
-    const sharedContext = shared.context();
+    // The same browser opens the dashboard again with the revoked share cookie it still holds.
     assert.ok(
-      (await sharedContext.cookies(base)).some((cookie) => cookie.name === 'pulse_share'),
+      (await shared.context().cookies(base)).some((cookie) => cookie.name === 'pulse_share'),
       'the browser still holds the revoked link’s cookie',
     );
-    await shared.close();
-    const reopened = await sharedContext.newPage();
-    reopened.on('pageerror', (error) => pageErrors.push(error.message));
-    await reopened.goto(`${base}/dashboard/?site=beta`);
-    await waitForAuth(reopened, 'out');
-    assert.deepEqual(await fetchFromPage(reopened, '/api/stats/realtime?site=beta'), { status: 401, error: 'unauthorized' });
+    await shared.goto(`${base}/dashboard/?site=beta`);
+    await waitForAuth(shared, 'out');
+    assert.deepEqual(await fetchFromPage(shared, '/api/stats/realtime?site=beta'), { status: 401, error: 'unauthorized' });
     t.diagnostic(`share link ${new URL(shareUrl).pathname.slice(0, 12)}… issued, used, revoked`);
     assert.deepEqual(pageErrors, []);
   });

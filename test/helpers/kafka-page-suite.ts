@@ -9,6 +9,7 @@ import { memoryAccounts, userWithToken, withTestAccess, type TestAccounts } from
 import type { MessageView } from '../../src/query/kafka-messages.ts';
 import { registerKafkaRoutes } from '../../src/query/kafka-routes.ts';
 import { createLogger } from '../../src/shared/logger.ts';
+import { sseReader } from './sse-reader.ts';
 
 /**
  * The Kafka page's API, one behaviour suite run on every bus (test/integration/kafka-page-*.test.ts):
@@ -532,34 +533,16 @@ export function defineKafkaPageSuite(name: string, open: () => Promise<KafkaPage
       const response = await fetch(`${base}/api/kafka/topics/${scratch}/live?key=wanted`, { signal: stop.signal, headers: auth });
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
-      const reader = response.body?.getReader();
-      assert.ok(reader !== undefined);
-      const decoder = new TextDecoder();
-      let buffered = '';
-      /** The next server-sent event that carries data: its name (`message` when unnamed) and parsed data. */
-      const nextEvent = async (): Promise<{ event: string; data: unknown }> => {
-        for (;;) {
-          const end = buffered.indexOf('\n\n');
-          if (end >= 0) {
-            const block = buffered.slice(0, end);
-            buffered = buffered.slice(end + 2);
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (data !== undefined) return { event: /^event: (.*)$/m.exec(block)?.[1] ?? 'message', data: JSON.parse(data) };
-            continue; // retry:, or a comment
-          }
-          const { value, done } = await reader.read();
-          if (done) throw new Error('stream ended');
-          buffered += decoder.decode(value, { stream: true });
-        }
-      };
+      assert.ok(response.body !== null);
+      const events = sseReader(response.body);
       const nextMessage = async (): Promise<MessageView> => {
-        const { event, data } = await nextEvent();
+        const { event, data } = await events.next();
         assert.equal(event, 'message');
         return data as MessageView;
       };
       try {
         // Produced only once the tail has taken the ends: it follows from there.
-        const ready = await within(nextEvent(), 30_000);
+        const ready = await within(events.next(), 30_000);
         assert.ok(ready?.event === 'ready', `the tail said it was ready within 30 s: ${JSON.stringify(ready)}`);
         assert.deepEqual(
           (ready.data as { from: { partition: number }[] }).from.map((p) => p.partition).sort((a, b) => a - b),
@@ -579,7 +562,7 @@ export function defineKafkaPageSuite(name: string, open: () => Promise<KafkaPage
         assert.ok(Date.now() - sent < 3000, `live record after ${Date.now() - sent} ms`);
       } finally {
         stop.abort();
-        await reader.cancel().catch(() => undefined);
+        await events.cancel().catch(() => undefined);
       }
     });
 

@@ -197,14 +197,15 @@ export async function kafkaPulse(extraEnv: Record<string, string> = {}): Promise
  * same event (all but ingest's received_at); an extra event has an id of its own and stays.
  */
 export function distinctEvents(arrived: readonly ArrivedEvent[]): { events: ArrivedEvent[]; repeats: number } {
-  const byId = new Map<unknown, ArrivedEvent>();
+  const byId = new Map<string, ArrivedEvent>();
   const sameEvent = (event: ArrivedEvent) => JSON.stringify({ ...event, value: { ...event.value, received_at: undefined } });
   let repeats = 0;
   for (const event of arrived) {
     const id = event.value['event_id'];
+    if (typeof id !== 'string') throw new Error(`an event in the topic has no event_id: ${JSON.stringify(event)}`);
     const first = byId.get(id);
-    if (first === undefined || typeof id !== 'string') {
-      byId.set(typeof id === 'string' ? id : Symbol('no event_id'), event);
+    if (first === undefined) {
+      byId.set(id, event);
       continue;
     }
     repeats += 1;

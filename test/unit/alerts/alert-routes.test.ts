@@ -5,6 +5,7 @@ import type { AlertBoardSnapshot } from '../../../src/alerts/alert-board.ts';
 import { registerAlertRoutes } from '../../../src/alerts/alert-routes.ts';
 import { createHttpApp } from '../../../src/http/http-app.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
+import { sseReader } from '../../helpers/sse-reader.ts';
 
 const TOKEN = 'alerts-test-token-0123456789';
 const logger = createLogger('silent', 'test');
@@ -140,38 +141,6 @@ describe('POST /api/alerts/webhook', () => {
     assert.equal(board.json<AlertBoardSnapshot>().firing.length, 1);
   });
 });
-
-interface SseEvent {
-  event: string;
-  data: unknown;
-}
-
-/** Reads a text/event-stream body one event at a time (`retry:` lines and comments skipped). */
-function sseReader(body: ReadableStream<Uint8Array>) {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  return {
-    async next(): Promise<SseEvent> {
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const lines = block.split('\n');
-          const data = lines.find((line) => line.startsWith('data: '));
-          if (data === undefined) continue;
-          const event = lines.find((line) => line.startsWith('event: '))?.slice(7) ?? 'message';
-          return { event, data: JSON.parse(data.slice(6)) as unknown };
-        }
-        const chunk = await reader.read();
-        if (chunk.done) throw new Error('the stream ended');
-        buffer += decoder.decode(chunk.value, { stream: true });
-      }
-    },
-    cancel: () => reader.cancel(),
-  };
-}
 
 describe('GET /api/alerts/stream', () => {
   test('sends the board on connect and after every change, and pings', async () => {

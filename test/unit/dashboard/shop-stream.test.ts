@@ -3,6 +3,7 @@ import { after, before, describe, mock, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerShopStream } from '../../../src/shop/shop-stream.ts';
 import type { CategoryFigure, QueryStats, QueryStatsRequest } from '../../../src/stores/search/search-index.ts';
+import { sseReader } from '../../helpers/sse-reader.ts';
 
 /**
  * GET /api/shop/stream over a real socket, with a fake shop and mocked
@@ -12,37 +13,6 @@ import type { CategoryFigure, QueryStats, QueryStatsRequest } from '../../../src
 
 const INTERVAL = 2000;
 const HOUR = 3_600_000;
-
-interface SseEvent {
-  event: string;
-  data: unknown;
-}
-
-/** Reads a text/event-stream body one event at a time (comments and `retry:` lines skipped). */
-function sseReader(body: ReadableStream<Uint8Array>) {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  return {
-    async next(): Promise<SseEvent> {
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const lines = block.split('\n');
-          const data = lines.find((line) => line.startsWith('data: '));
-          if (data === undefined) continue;
-          const event = lines.find((line) => line.startsWith('event: '))?.slice(7) ?? 'message';
-          return { event, data: JSON.parse(data.slice(6)) as unknown };
-        }
-        const chunk = await reader.read();
-        if (chunk.done) throw new Error('the stream ended');
-        buffer += decoder.decode(chunk.value, { stream: true });
-      }
-    },
-  };
-}
 
 const figures: CategoryFigure[] = [{ category: 'Книги', product_count: 2, avg_price: 750, total_available: 9 }];
 const stats: QueryStats = {
